@@ -74,9 +74,15 @@ class Problem:
 class XuejiRulesError(Exception):
     """Root of every error raised by xueji-rules."""
 
-    def __init__(self, message: str, location: Location | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        location: Location | None = None,
+        problems: Iterable[Problem] | None = None,
+    ) -> None:
         self.message = message
         self.location = location or Location()
+        self._listed = tuple(problems) if problems is not None else ()
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -85,7 +91,7 @@ class XuejiRulesError(Exception):
     @property
     def problems(self) -> tuple[Problem, ...]:
         """The problems this error stands for (one, unless it groups several)."""
-        return (Problem(self.message, self.location),)
+        return self._listed or (Problem(self.message, self.location),)
 
 
 class LoadError(XuejiRulesError):

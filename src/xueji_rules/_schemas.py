@@ -1,0 +1,105 @@
+"""JSON Schema validation that turns every violation into a located, readable problem."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from xueji_rules._resources import schemas_root
+from xueji_rules.errors import Location, Problem
+
+__all__ = ["iter_problems", "load_schema", "validator_for"]
+
+_SCHEMA_FILES = (
+    "pack.schema.json",
+    "record.schema.json",
+    "request.schema.json",
+    "decision.schema.json",
+    "scenario.schema.json",
+)
+
+
+@cache
+def _registry() -> Registry[Any]:
+    resources = []
+    for name in _SCHEMA_FILES:
+        path = schemas_root() / name
+        if path.exists():
+            contents = json.loads(path.read_text(encoding="utf-8"))
+            resources.append((contents["$id"], Resource.from_contents(contents)))
+    return Registry().with_resources(resources)
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """The parsed schema file ``schemas/<name>``."""
+    data: dict[str, Any] = json.loads((schemas_root() / name).read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def validator_for(name: str, definition: str | None = None) -> Draft202012Validator:
+    """A validator for schema file ``name``, or for one of its ``$defs`` entries."""
+    schema = load_schema(name)
+    if definition is not None:
+        schema = {"$ref": f"{schema['$id']}#/$defs/{definition}"}
+    return Draft202012Validator(schema, registry=_registry(), format_checker=FormatChecker())
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _describe(error: ValidationError) -> tuple[str, tuple[str | int, ...]]:
+    path = tuple(error.absolute_path)
+    where = "/".join(str(p) for p in path) or "the document"
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        allowed = list(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed]
+        if extra:
+            key = str(extra[0])
+            return f"unknown field '{key}' in {where}{_suggest(key, allowed)}", (*path, key)
+    if error.validator == "required":
+        return f"{where}: {error.message}", path
+    if error.validator == "enum":
+        options = ", ".join(repr(v) for v in error.validator_value)
+        hint = _suggest(str(error.instance), [str(v) for v in error.validator_value])
+        return f"{where}: {error.instance!r} is not one of {options}{hint}", path
+    if error.validator == "format":
+        return f"{where}: {error.instance!r} is not a valid {error.validator_value}", path
+    return f"{where}: {error.message}", path
+
+
+def _leaves(error: ValidationError) -> Iterator[ValidationError]:
+    # For anyOf/oneOf/allOf failures report the most specific branch errors.
+    if error.context:
+        best = max(error.context, key=lambda e: len(e.absolute_path))
+        yield from _leaves(best)
+    else:
+        yield error
+
+
+def iter_problems(
+    validator: Draft202012Validator,
+    data: Any,
+    locate: Callable[[tuple[str | int, ...]], Location],
+) -> Iterator[Problem]:
+    """Yield one located problem per schema violation, in document order."""
+    seen: set[tuple[str, tuple[str | int, ...]]] = set()
+    for error in sorted(
+        validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]
+    ):
+        for leaf in _leaves(error):
+            message, path = _describe(leaf)
+            if (message, path) in seen:
+                continue
+            seen.add((message, path))
+            yield Problem(message, locate(path), code="schema")

@@ -1,0 +1,330 @@
+"""The engine: decide a request against a record under an effective pack."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from xueji_rules.engine._compile import CompiledPack, CompiledRule, compile_pack
+from xueji_rules.engine._inputs import input_model
+from xueji_rules.engine._time import TimeService
+from xueji_rules.engine.decision import (
+    ApprovalNeeded,
+    Decision,
+    MissingDocument,
+    Obligation,
+    Outcome,
+    RuleResult,
+)
+from xueji_rules.errors import (
+    CalendarUnavailable,
+    EvaluationError,
+    InputError,
+    Location,
+    OutsideValidity,
+    XuejiRulesError,
+)
+from xueji_rules.packs.loader import load_pack
+from xueji_rules.packs.model import Pack, Text
+
+__all__ = ["Engine"]
+
+_DENIED = ("denied", "denied_by_default")
+
+
+class _ParamTimeline:
+    """Parameter values as of a date: one dict per period between value changes."""
+
+    def __init__(self, pack: Pack) -> None:
+        starts = sorted({v.since for p in pack.parameters.values() for v in p.values})
+        self._starts = starts
+        self._tables: list[dict[str, Any]] = []
+        for start in starts:
+            table: dict[str, Any] = {}
+            for pid, param in pack.parameters.items():
+                value = param.value_on(start)
+                if value is not None:
+                    table[pid] = (
+                        dt.date.fromisoformat(value.value) if param.type == "date" else value.value
+                    )
+            self._tables.append(table)
+
+    def on(self, day: dt.date) -> dict[str, Any]:
+        index = bisect.bisect_right(self._starts, day) - 1
+        return self._tables[index] if index >= 0 else {}
+
+
+class Engine:
+    """Decides requests against records under one effective pack.
+
+    Build it from a bundled pack name (``Engine("shanxi")``), a pack directory, or a loaded
+    :class:`~xueji_rules.packs.model.Pack`. Loading reads and validates every file, resolves
+    ``extends``, and type-checks and compiles every expression; any problem raises
+    :class:`~xueji_rules.errors.PackError` listing all of them. The engine is immutable after
+    construction and safe to share between threads.
+
+    ``calendar_files`` adds holiday years the ``chinese-calendar`` package does not cover yet.
+    With ``strict_calendar=True`` a due date that cannot be computed raises
+    :class:`~xueji_rules.errors.CalendarUnavailable` instead of being reported on the obligation.
+    """
+
+    def __init__(
+        self,
+        pack: str | os.PathLike[str] | Pack,
+        *,
+        calendar_files: Iterable[str | os.PathLike[str]] = (),
+        strict_calendar: bool = False,
+    ) -> None:
+        self.pack: Pack = pack if isinstance(pack, Pack) else load_pack(pack)
+        self.time = TimeService.for_pack(
+            self.pack, extra_files=[os.fspath(f) for f in calendar_files]
+        )
+        self._compiled: CompiledPack = compile_pack(self.pack, self.time.functions())
+        self._params = _ParamTimeline(self.pack)
+        self._strict_calendar = strict_calendar
+        self._records = input_model("record")
+        self._requests = input_model("request")
+
+    def __repr__(self) -> str:
+        return (
+            f"Engine({self.pack.id!r}, version={self.pack.version!r}, rules={len(self.pack.rules)})"
+        )
+
+    # -- inputs -------------------------------------------------------------------------------
+
+    def _check_inputs(
+        self, record: Mapping[str, Any], request: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        rec = self._records.convert(record)
+        req = self._requests.convert(request)
+        lifecycle = self.pack.lifecycle
+        if rec["status"] not in lifecycle.statuses:
+            known = ", ".join(sorted(lifecycle.statuses))
+            raise InputError(
+                f"record.status: unknown status {rec['status']!r} (known: {known})",
+                Location(path="record.status"),
+            )
+        if rec["stage"] not in lifecycle.stages:
+            raise InputError(
+                f"record.stage: stage {rec['stage']!r} is not covered by pack '{self.pack.id}'",
+                Location(path="record.stage"),
+            )
+        day: dt.date = req["date"]
+        pack = self.pack
+        if day < pack.valid_from or (pack.valid_until is not None and day > pack.valid_until):
+            until = pack.valid_until.isoformat() if pack.valid_until else "open-ended"
+            raise OutsideValidity(
+                f"request.date {day.isoformat()} is outside pack '{pack.id}', which covers "
+                f"{pack.valid_from.isoformat()} to {until}",
+                Location(path="request.date"),
+            )
+        return rec, req
+
+    # -- deciding -----------------------------------------------------------------------------
+
+    def decide(self, record: Mapping[str, Any], request: Mapping[str, Any]) -> Decision:
+        """Decide ``request`` against ``record`` as of the request's date.
+
+        Records and requests are JSON-like mappings (dates as ``yyyy-mm-dd`` strings or
+        ``datetime.date``) valid against ``schemas/record.schema.json`` and
+        ``schemas/request.schema.json``; a bad one raises :class:`~xueji_rules.errors.InputError`
+        naming each field.
+        """
+        rec, req = self._check_inputs(record, request)
+        params = self._params.on(req["date"])
+        return self._decide(rec, req, params)
+
+    def decide_many(
+        self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]
+    ) -> Iterator[Decision | XuejiRulesError]:
+        """Decide many (record, request) pairs; a bad pair yields its error instead of stopping."""
+        for record, request in pairs:
+            try:
+                yield self.decide(record, request)
+            except XuejiRulesError as exc:
+                yield exc
+
+    def _decide(self, rec: dict[str, Any], req: dict[str, Any], params: dict[str, Any]) -> Decision:
+        transition_id: str = req["transition"]
+        stage: str = rec["stage"]
+        status: str = rec["status"]
+        day: dt.date = req["date"]
+        base = {
+            "transition": transition_id,
+            "from_status": status,
+            "as_of": day,
+            "pack": self.pack.id,
+            "pack_version": self.pack.version,
+            "record_id": rec["id"],
+        }
+        edge = None
+        for candidate in self._compiled.edges.get(transition_id, ()):
+            e = candidate.edge
+            if status in e.from_statuses and (e.stages is None or stage in e.stages):
+                if candidate.when is None or self._eval(
+                    candidate.when, rec, req, params, f"transition '{transition_id}'"
+                ):
+                    edge = e
+                    break
+        if edge is None:
+            allowed = self.pack.lifecycle.allowed_from(stage, status)
+            if transition_id not in self.pack.lifecycle.transitions:
+                why = f"生命周期中没有名为 {transition_id!r} 的学籍业务。"
+            else:
+                label = self.pack.lifecycle.statuses[status].label
+                why = f"{self.pack.lifecycle.stages[stage].label}学生在“{label}”状态下不能办理该业务。"
+            return Decision(
+                outcome="denied",
+                next_status=status,
+                allowed_transitions=allowed,
+                reason=Text(why),
+                **base,
+            )
+
+        results: list[RuleResult] = []
+        approvals: list[ApprovalNeeded] = []
+        missing: list[MissingDocument] = []
+        applied: list[CompiledRule] = []
+        worst = 0  # index into _SEVERITY
+        documents = set(req.get("documents", ()))
+        granted_bodies = {a["body"] for a in req.get("approvals", ()) if a.get("granted", True)}
+        exceptions = {x["rule"] for x in req.get("exceptions", ())}
+        for item in self._compiled.rules_by_key.get((transition_id, stage), ()):
+            rule = item.rule
+            if not rule.in_force(day):
+                continue
+            if item.when is not None and not self._eval(item.when, rec, req, params, rule.id):
+                continue
+            applied.append(item)
+            passed, message, citation, source = True, rule.message, rule.citation, rule.source_pack
+            granted = False
+            modality = rule.modality
+            if modality in ("mandatory", "default"):
+                for check in item.checks:
+                    if not self._eval(check.fn, rec, req, params, rule.id):
+                        passed, message, citation, source = (
+                            False,
+                            check.message,
+                            check.citation,
+                            check.source_pack,
+                        )
+                        break
+                if not passed and modality == "default" and rule.id in exceptions:
+                    passed, granted = True, True
+                if not passed:
+                    worst = max(worst, 4 if modality == "mandatory" else 3)
+            elif modality == "documents":
+                for doc in rule.documents:
+                    if doc.id not in documents and not documents.intersection(doc.alternatives):
+                        missing.append(
+                            MissingDocument(doc.id, doc.label, rule.id, doc.alternatives)
+                        )
+                        passed = False
+                if not passed:
+                    worst = max(worst, 2)
+            elif modality == "approval" and rule.approval is not None:
+                if rule.approval.body not in granted_bodies:
+                    approvals.append(
+                        ApprovalNeeded(
+                            rule.approval.body, rule.approval.kind, rule.id, rule.approval.label
+                        )
+                    )
+                    passed = False
+                    worst = max(worst, 1)
+            results.append(
+                RuleResult(
+                    id=rule.id,
+                    passed=passed,
+                    modality=modality,
+                    citation=citation,
+                    message=message,
+                    source_pack=source,
+                    exception_granted=granted,
+                    exception_route=rule.exception.route if rule.exception else None,
+                )
+            )
+        outcome: Outcome = _SEVERITY[worst]
+        if outcome == "allowed":
+            next_status = edge.to
+        elif outcome == "needs_approval" and edge.pending:
+            next_status = edge.pending
+        else:
+            next_status = status
+        obligations: tuple[Obligation, ...] = ()
+        if outcome not in _DENIED:
+            obligations = tuple(self._obligations(applied, rec, req, params))
+        return Decision(
+            outcome=outcome,
+            next_status=next_status,
+            rules=tuple(results),
+            approvals=tuple(sorted(approvals, key=lambda a: (a.body, a.rule))),
+            missing_documents=tuple(sorted(missing, key=lambda d: (d.id, d.rule))),
+            obligations=obligations,
+            **base,
+        )
+
+    def _obligations(
+        self,
+        applied: list[CompiledRule],
+        rec: dict[str, Any],
+        req: dict[str, Any],
+        params: dict[str, Any],
+    ) -> Iterator[Obligation]:
+        for item in applied:
+            for ob in item.obligations:
+                spec = ob.spec
+                where = f"{item.rule.id} obligation '{spec.id}'"
+                if ob.when is not None and not self._eval(ob.when, rec, req, params, where):
+                    continue
+                if ob.trigger is None:
+                    yield Obligation(spec.id, spec.party, spec.action, spec.citation, item.rule.id)
+                    continue
+                trigger: dt.date = self._eval(ob.trigger, rec, req, params, where)
+                amount: int = (
+                    ob.amount
+                    if isinstance(ob.amount, int)
+                    else self._eval(ob.amount, rec, req, params, where)
+                )
+                unit = spec.clock.unit if spec.clock else "days"
+                try:
+                    due = self.time.due(trigger, amount, unit)
+                except CalendarUnavailable as exc:
+                    if self._strict_calendar:
+                        raise
+                    yield Obligation(
+                        spec.id, spec.party, spec.action, spec.citation, item.rule.id,
+                        None, "calendar_unavailable", trigger, amount, unit, str(exc),
+                    )  # fmt: skip
+                    continue
+                yield Obligation(
+                    spec.id, spec.party, spec.action, spec.citation, item.rule.id,
+                    due, "computed", trigger, amount, unit,
+                )  # fmt: skip
+
+    def _eval(self, fn: Any, rec: Any, req: Any, params: Any, where: str) -> Any:
+        try:
+            return fn(rec, req, params)
+        except CalendarUnavailable:
+            raise
+        except EvaluationError as exc:
+            rule = self._rule_location(where)
+            raise EvaluationError(f"while evaluating {where}: {exc.message}", rule) from None
+
+    def _rule_location(self, where: str) -> Location:
+        rule_id = where.split(" ", 1)[0]
+        for rule in self.pack.rules:
+            if rule.id == rule_id:
+                return rule.location
+        return Location(rule_id=rule_id)
+
+
+_SEVERITY: tuple[Outcome, ...] = (
+    "allowed",
+    "needs_approval",
+    "incomplete",
+    "denied_by_default",
+    "denied",
+)

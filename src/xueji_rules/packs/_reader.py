@@ -1,0 +1,318 @@
+"""Read one pack directory (no layering yet): every file parsed, validated and turned into values.
+
+Problems are collected, not raised one by one: the caller gets every problem of every file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xueji_rules._schemas import iter_problems, validator_for
+from xueji_rules.errors import Location, PackError, Problem
+from xueji_rules.packs._yaml import YamlDocument, load_yaml_file
+from xueji_rules.packs.model import (
+    Approval,
+    Citation,
+    Clock,
+    Document,
+    DocumentRequirement,
+    Edge,
+    ExceptionRoute,
+    ObligationSpec,
+    ParameterValue,
+    Rule,
+    Stage,
+    Status,
+    Text,
+    Transition,
+)
+
+__all__ = ["PackLayer", "ParameterDecl", "ParameterOverride", "RuleOverride", "read_layer"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterDecl:
+    """A parameter as declared in one layer."""
+
+    id: str
+    type: str
+    label: Text
+    unit: str | None
+    values: tuple[ParameterValue, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterOverride:
+    """A layer's new dated values for a base parameter."""
+
+    target: str
+    values: tuple[ParameterValue, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class RuleOverride:
+    """A layer's replace / narrow / disable of a base rule."""
+
+    target: str
+    action: str
+    citation: Citation
+    rule: Rule | None
+    require: str | None
+    message: Text | None
+    location: Location
+
+
+@dataclass
+class PackLayer:
+    """Everything one pack directory declares, before it is merged over its base."""
+
+    id: str
+    root: Path
+    version: str = "0.0.0"
+    name: Text = field(default_factory=lambda: Text(""))
+    extends: str | None = None
+    valid_from: dt.date = dt.date.min
+    valid_until: dt.date | None = None
+    documents: list[Document] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    parameters: list[ParameterDecl] = field(default_factory=list)
+    parameter_overrides: list[ParameterOverride] = field(default_factory=list)
+    stages: dict[str, Stage] = field(default_factory=dict)
+    statuses: dict[str, Status] = field(default_factory=dict)
+    transitions: dict[str, Transition] = field(default_factory=dict)
+    rules: list[Rule] = field(default_factory=list)
+    rule_overrides: list[RuleOverride] = field(default_factory=list)
+    calendar_files: list[Path] = field(default_factory=list)
+    scenario_files: list[Path] = field(default_factory=list)
+    pack_location: Location = field(default_factory=Location)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def _text(data: dict[str, Any]) -> Text:
+    return Text(zh=data["zh"], en=data.get("en"))
+
+
+def _citation(data: dict[str, Any]) -> Citation:
+    return Citation(
+        document=data["document"],
+        article=data["article"],
+        paragraph=data.get("paragraph"),
+        item=data.get("item"),
+    )
+
+
+class _LayerReader:
+    def __init__(self, root: Path, display_root: str) -> None:
+        self.root = root
+        self.display_root = display_root
+        self.layer = PackLayer(id=root.name, root=root)
+
+    def display(self, path: Path) -> str:
+        return f"{self.display_root}/{path.relative_to(self.root).as_posix()}"
+
+    def read(self, path: Path, definition: str) -> YamlDocument | None:
+        try:
+            doc = load_yaml_file(path, self.display(path))
+        except PackError as exc:
+            self.layer.problems.extend(exc.problems)
+            return None
+        if doc.data is None:
+            doc = YamlDocument(data={}, file=doc.file, positions=doc.positions)
+        problems = list(
+            iter_problems(validator_for("pack.schema.json", definition), doc.data, doc.locate)
+        )
+        self.layer.problems.extend(problems)
+        return None if problems else doc
+
+    def run(self) -> PackLayer:
+        pack_file = self.root / "pack.yaml"
+        if not pack_file.is_file():
+            self.layer.problems.append(
+                Problem("not a pack: pack.yaml is missing", Location(file=self.display_root))
+            )
+            return self.layer
+        doc = self.read(pack_file, "pack_file")
+        if doc is not None:
+            self.pack_file(doc)
+        params = self.root / "parameters.yaml"
+        if params.is_file() and (doc := self.read(params, "parameters_file")) is not None:
+            self.parameters_file(doc)
+        lifecycle = self.root / "lifecycle.yaml"
+        if lifecycle.is_file() and (doc := self.read(lifecycle, "lifecycle_file")) is not None:
+            self.lifecycle_file(doc)
+        for path in sorted((self.root / "rules").glob("*.yaml")):
+            if (doc := self.read(path, "rules_file")) is not None:
+                self.rules_file(doc)
+        self.layer.calendar_files = sorted((self.root / "calendars").glob("*.yaml"))
+        self.layer.scenario_files = sorted((self.root / "tests").glob("*.yaml"))
+        return self.layer
+
+    def pack_file(self, doc: YamlDocument) -> None:
+        data = doc.data
+        layer = self.layer
+        layer.pack_location = doc.locate(())
+        layer.id = data["id"]
+        layer.version = data["version"]
+        layer.name = _text(data["name"])
+        layer.extends = data.get("extends")
+        layer.valid_from = _date(data["validity"]["from"])
+        until = data["validity"].get("until")
+        layer.valid_until = _date(until) if until else None
+        layer.settings = dict(data.get("settings") or {})
+        for item in data["documents"]:
+            layer.documents.append(
+                Document(
+                    id=item["id"],
+                    number=item["number"],
+                    title=item["title"],
+                    issuer=item["issuer"],
+                    issued=_date(item["issued"]),
+                    effective=_date(item["effective"]),
+                    valid_until=_date(item["valid_until"]) if item.get("valid_until") else None,
+                    implements=tuple(item.get("implements", ())),
+                    articles=tuple(
+                        (a["article"], a["topic"], a.get("not_encoded"))
+                        for a in item.get("articles", ())
+                    ),
+                    source_pack=layer.id,
+                )
+            )
+
+    def values(self, items: list[dict[str, Any]]) -> tuple[ParameterValue, ...]:
+        values = [
+            ParameterValue(_date(v["since"]), v["value"], _citation(v["citation"]), self.layer.id)
+            for v in items
+        ]
+        return tuple(sorted(values, key=lambda v: v.since))
+
+    def parameters_file(self, doc: YamlDocument) -> None:
+        for pid, item in (doc.data.get("parameters") or {}).items():
+            self.layer.parameters.append(
+                ParameterDecl(
+                    id=pid,
+                    type=item["type"],
+                    label=_text(item["label"]),
+                    unit=item.get("unit"),
+                    values=self.values(item["values"]),
+                    location=doc.locate(("parameters", pid)),
+                )
+            )
+        for i, item in enumerate(doc.data.get("overrides") or []):
+            self.layer.parameter_overrides.append(
+                ParameterOverride(
+                    item["target"], self.values(item["values"]), doc.locate(("overrides", i))
+                )
+            )
+
+    def lifecycle_file(self, doc: YamlDocument) -> None:
+        data = doc.data
+        for sid, item in (data.get("stages") or {}).items():
+            grades = item.get("grades")
+            self.layer.stages[sid] = Stage(
+                sid,
+                item["label"],
+                bool(item.get("compulsory", False)),
+                tuple(grades) if grades else None,
+            )
+        for sid, item in (data.get("statuses") or {}).items():
+            self.layer.statuses[sid] = Status(sid, item["label"], bool(item.get("terminal", False)))
+        for tid, item in (data.get("transitions") or {}).items():
+            edges = tuple(
+                Edge(
+                    from_statuses=tuple(e["from"]),
+                    to=e["to"],
+                    stages=tuple(e["stages"]) if "stages" in e else None,
+                    pending=e.get("pending"),
+                    when=e.get("when"),
+                    location=doc.locate(("transitions", tid, "edges", i)),
+                )
+                for i, e in enumerate(item["edges"])
+            )
+            self.layer.transitions[tid] = Transition(tid, item["label"], edges, self.layer.id)
+
+    def rule(self, data: dict[str, Any], rule_id: str, location: Location) -> Rule:
+        effective = data.get("effective") or {}
+        citation = _citation(data["citation"])
+        exception = data.get("exception")
+        approval = data.get("approval")
+        return Rule(
+            id=rule_id,
+            transitions=tuple(data["transitions"]),
+            modality=data["modality"],
+            message=_text(data["message"]),
+            citation=citation,
+            source_pack=self.layer.id,
+            stages=tuple(data["stages"]) if "stages" in data else None,
+            when=data.get("when"),
+            require=data.get("require"),
+            exception=ExceptionRoute(
+                exception["route"], _text(exception["label"]) if "label" in exception else None
+            )
+            if exception
+            else None,
+            documents=tuple(
+                DocumentRequirement(d["id"], _text(d["label"]), tuple(d.get("alternatives", ())))
+                for d in data.get("documents", ())
+            ),
+            approval=Approval(
+                approval["body"],
+                approval["kind"],
+                _text(approval["label"]) if "label" in approval else None,
+            )
+            if approval
+            else None,
+            obligations=tuple(
+                ObligationSpec(
+                    id=o["id"],
+                    party=o["party"],
+                    action=_text(o["action"]),
+                    clock=Clock(o["clock"]["trigger"], o["clock"]["amount"], o["clock"]["unit"])
+                    if "clock" in o
+                    else None,
+                    when=o.get("when"),
+                    citation=_citation(o["citation"]) if "citation" in o else citation,
+                    location=Location(
+                        location.file, location.line, location.column, rule_id=rule_id
+                    ),
+                )
+                for o in data.get("obligations", ())
+            ),
+            also_cites=tuple(_citation(c) for c in data.get("also_cites", ())),
+            relation=data.get("relation"),
+            effective_from=_date(effective["from"]) if "from" in effective else None,
+            effective_until=_date(effective["until"]) if "until" in effective else None,
+            location=location,
+        )
+
+    def rules_file(self, doc: YamlDocument) -> None:
+        for i, item in enumerate(doc.data.get("rules") or []):
+            loc = doc.locate(("rules", i), rule_id=item["id"])
+            self.layer.rules.append(self.rule(item, item["id"], loc))
+        for i, item in enumerate(doc.data.get("overrides") or []):
+            loc = doc.locate(("overrides", i), rule_id=item["target"])
+            body = item.get("rule")
+            self.layer.rule_overrides.append(
+                RuleOverride(
+                    target=item["target"],
+                    action=item["action"],
+                    citation=_citation(item["citation"]),
+                    rule=self.rule(body, item["target"], loc) if body is not None else None,
+                    require=item.get("require"),
+                    message=_text(item["message"]) if "message" in item else None,
+                    location=loc,
+                )
+            )
+
+
+def read_layer(root: Path, display_root: str) -> PackLayer:
+    """Read the pack directory ``root``; problems are collected in ``layer.problems``."""
+    return _LayerReader(root, display_root).run()

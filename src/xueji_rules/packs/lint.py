@@ -1,0 +1,61 @@
+"""``xueji-rules lint``: every problem of a pack at once.
+
+Checks: the files against their schemas, references (documents, articles, transitions, stages,
+statuses), layering (undeclared shadowing, overrides of unknown targets), expression syntax and
+types, calendar files, scenario files, and rules that no lifecycle edge can ever reach.
+"""
+
+from __future__ import annotations
+
+import os
+
+from xueji_rules.errors import PackError, Problem, XuejiRulesError
+from xueji_rules.packs.loader import load_pack
+from xueji_rules.packs.model import Pack
+
+__all__ = ["lint_pack"]
+
+
+def _unreachable(pack: Pack) -> list[Problem]:
+    problems = []
+    for rule in pack.rules:
+        for tid in rule.transitions:
+            transition = pack.lifecycle.transitions.get(tid)
+            if transition is None:
+                continue
+            edge_stages: set[str] = set()
+            for edge in transition.edges:
+                edge_stages.update(edge.stages or pack.lifecycle.stages)
+            wanted = set(rule.stages or pack.lifecycle.stages)
+            if rule.stages and not wanted & edge_stages:
+                problems.append(
+                    Problem(
+                        f"transition '{tid}' has no edge for stages {sorted(wanted)}: the rule can never apply",
+                        rule.location,
+                        code="unreachable",
+                    )
+                )
+    return problems
+
+
+def lint_pack(ref: str | os.PathLike[str]) -> list[Problem]:
+    """All problems of the pack ``ref`` (an empty list when it is clean)."""
+    from xueji_rules.engine import Engine
+    from xueji_rules.testing.scenarios import load_scenarios
+
+    try:
+        pack = load_pack(ref)
+    except XuejiRulesError as exc:
+        return list(exc.problems)
+    problems: list[Problem] = []
+    try:
+        Engine(pack)
+    except XuejiRulesError as exc:
+        problems.extend(exc.problems)
+    problems.extend(_unreachable(pack))
+    for file in pack.scenario_files:
+        try:
+            load_scenarios(file)
+        except PackError as exc:
+            problems.extend(exc.problems)
+    return problems

@@ -1,0 +1,321 @@
+"""Load a pack by name or path, resolve its ``extends`` chain and build the effective pack.
+
+Layering is explicit: a layer changes its base only through declared overrides (parameters: new
+dated values; rules: replace, narrow, disable), each naming its target and citing why. Adding a rule
+or parameter whose id the base already has is undeclared shadowing, an error. The effective pack
+keeps, for every rule and parameter, the pack it came from and the overrides applied to it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from xueji_rules._resources import packs_root
+from xueji_rules.errors import Location, PackError, Problem
+from xueji_rules.packs._reader import PackLayer, read_layer
+from xueji_rules.packs.model import (
+    Citation,
+    Document,
+    Lifecycle,
+    Narrowing,
+    Override,
+    Pack,
+    Parameter,
+    Rule,
+)
+
+__all__ = ["bundled_packs", "load_pack", "resolve_pack_dir"]
+
+MAX_CHAIN = 8
+
+
+def bundled_packs() -> list[str]:
+    """Names of the packs shipped with the library."""
+    root = packs_root()
+    return (
+        sorted(p.name for p in root.iterdir() if (p / "pack.yaml").is_file())
+        if root.is_dir()
+        else []
+    )
+
+
+def resolve_pack_dir(ref: str | os.PathLike[str], relative_to: Path | None = None) -> Path:
+    """Turn a pack name (``shanxi``) or a path into the pack's directory."""
+    text = os.fspath(ref)
+    candidates = []
+    if relative_to is not None:
+        candidates.append((relative_to / text).resolve())
+    candidates.append(Path(text).resolve())
+    if "/" not in text and os.sep not in text:
+        candidates.append(packs_root() / text)
+    for path in candidates:
+        if (path / "pack.yaml").is_file():
+            return path
+    known = ", ".join(bundled_packs()) or "none"
+    raise PackError(
+        [Problem(f"no pack named or at {text!r} (bundled packs: {known})", Location(file=text))]
+    )
+
+
+def _display_root(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _read_chain(root: Path) -> list[PackLayer]:
+    layers: list[PackLayer] = []
+    seen: set[Path] = set()
+    current: Path | None = root
+    while current is not None:
+        if current in seen:
+            raise PackError(
+                [Problem("'extends' forms a cycle", Location(file=_display_root(current)))]
+            )
+        if len(layers) >= MAX_CHAIN:
+            raise PackError(
+                [
+                    Problem(
+                        f"'extends' chain longer than {MAX_CHAIN}",
+                        Location(file=_display_root(current)),
+                    )
+                ]
+            )
+        seen.add(current)
+        layer = read_layer(current, _display_root(current))
+        layers.append(layer)
+        if layer.problems or layer.extends is None:
+            break
+        try:
+            current = resolve_pack_dir(layer.extends, relative_to=current)
+        except PackError as exc:
+            layer.problems.append(Problem(exc.problems[0].message, layer.pack_location))
+            break
+    return layers
+
+
+class _Merger:
+    """Merge layers base-first into the effective pack, collecting problems."""
+
+    def __init__(self, layers: list[PackLayer]) -> None:
+        self.layers = list(reversed(layers))  # base first
+        self.problems: list[Problem] = []
+        self.documents: dict[str, Document] = {}
+        self.parameters: dict[str, Parameter] = {}
+        self.rules: dict[str, Rule] = {}
+        self.disabled: list[tuple[str, Override]] = []
+        self.stages: dict = {}
+        self.statuses: dict = {}
+        self.transitions: dict = {}
+        self.settings: dict = {}
+
+    def problem(self, message: str, location: Location) -> None:
+        self.problems.append(Problem(message, location))
+
+    def merge(self) -> None:
+        for layer in self.layers:
+            self.merge_layer(layer)
+
+    def merge_layer(self, layer: PackLayer) -> None:
+        for doc in layer.documents:
+            if doc.id in self.documents:
+                self.problem(
+                    f"document id '{doc.id}' already declared by pack '{self.documents[doc.id].source_pack}'",
+                    layer.pack_location,
+                )
+            self.documents[doc.id] = doc
+        self.settings.update(layer.settings)
+        for kind, target, new in (
+            ("stage", self.stages, layer.stages),
+            ("status", self.statuses, layer.statuses),
+            ("transition", self.transitions, layer.transitions),
+        ):
+            for key, value in new.items():
+                if key in target:
+                    self.problem(
+                        f"{kind} '{key}' is already defined by the base lifecycle",
+                        layer.pack_location,
+                    )
+                target[key] = value
+        for decl in layer.parameters:
+            if decl.id in self.parameters:
+                self.problem(
+                    f"parameter '{decl.id}' shadows the base pack's parameter of the same name; "
+                    "declare an override instead",
+                    decl.location,
+                )
+                continue
+            self.parameters[decl.id] = Parameter(
+                decl.id, decl.type, decl.label, decl.values, decl.unit, layer.id, decl.location
+            )
+        for override in layer.parameter_overrides:
+            base = self.parameters.get(override.target)
+            if base is None:
+                self.problem(
+                    f"override of unknown parameter '{override.target}'", override.location
+                )
+                continue
+            dates = {v.since for v in override.values}
+            kept = tuple(v for v in base.values if v.since not in dates)
+            self.parameters[base.id] = dataclasses.replace(
+                base,
+                values=tuple(sorted(kept + override.values, key=lambda v: v.since)),
+                overridden_by=(*base.overridden_by, layer.id),
+            )
+        for rule in layer.rules:
+            if rule.id in self.rules:
+                self.problem(
+                    f"rule '{rule.id}' shadows a rule of pack '{self.rules[rule.id].source_pack}'; "
+                    "declare an override (replace, narrow or disable) instead",
+                    rule.location,
+                )
+                continue
+            if not rule.id.startswith(layer.id + "."):
+                self.problem(
+                    f"rule id '{rule.id}' must start with the pack id '{layer.id}.'", rule.location
+                )
+            self.rules[rule.id] = rule
+        for ov in layer.rule_overrides:
+            base_rule = self.rules.get(ov.target)
+            if base_rule is None:
+                self.problem(f"override of unknown rule '{ov.target}'", ov.location)
+                continue
+            if base_rule.source_pack == layer.id and not base_rule.history:
+                self.problem(
+                    f"rule '{ov.target}' is this pack's own rule; edit it instead of overriding",
+                    ov.location,
+                )
+                continue
+            record = Override(ov.action, layer.id, ov.citation, ov.location)
+            if ov.action == "disable":
+                del self.rules[ov.target]
+                self.disabled.append((ov.target, record))
+            elif ov.action == "replace" and ov.rule is not None:
+                self.rules[ov.target] = dataclasses.replace(
+                    ov.rule,
+                    history=(*base_rule.history, record),
+                    relation=ov.rule.relation or "replaces",
+                )
+            elif ov.action == "narrow" and ov.require is not None and ov.message is not None:
+                narrowing = Narrowing(ov.require, ov.message, ov.citation, layer.id, ov.location)
+                self.rules[ov.target] = dataclasses.replace(
+                    base_rule,
+                    narrowings=(*base_rule.narrowings, narrowing),
+                    history=(*base_rule.history, record),
+                )
+
+    def cite(self, citation: Citation, location: Location) -> Citation:
+        doc = self.documents.get(citation.document)
+        if doc is None:
+            self.problem(f"citation names unknown document '{citation.document}'", location)
+            return citation
+        known = {a for a, _, _ in doc.articles}
+        if known and citation.article not in known:
+            self.problem(f"{doc.number} has no article {citation.article}", location)
+        return dataclasses.replace(citation, number=doc.number)
+
+    def check_rule(self, rule: Rule) -> Rule:
+        loc = rule.location
+        for tid in rule.transitions:
+            if tid not in self.transitions:
+                self.problem(f"unknown transition '{tid}'{_hint(tid, self.transitions)}", loc)
+        for sid in rule.stages or ():
+            if sid not in self.stages:
+                self.problem(f"unknown stage '{sid}'{_hint(sid, self.stages)}", loc)
+        return dataclasses.replace(
+            rule,
+            citation=self.cite(rule.citation, loc),
+            also_cites=tuple(self.cite(c, loc) for c in rule.also_cites),
+            obligations=tuple(
+                dataclasses.replace(o, citation=self.cite(o.citation, o.location))
+                for o in rule.obligations
+            ),
+            narrowings=tuple(
+                dataclasses.replace(n, citation=self.cite(n.citation, n.location))
+                for n in rule.narrowings
+            ),
+            history=tuple(
+                dataclasses.replace(
+                    h, citation=self.cite(h.citation, h.location) if h.citation else None
+                )
+                for h in rule.history
+            ),
+        )
+
+    def check_lifecycle(self) -> None:
+        for transition in self.transitions.values():
+            for edge in transition.edges:
+                for status in (
+                    *edge.from_statuses,
+                    edge.to,
+                    *((edge.pending,) if edge.pending else ()),
+                ):
+                    if status not in self.statuses:
+                        self.problem(
+                            f"transition '{transition.id}' names unknown status '{status}'{_hint(status, self.statuses)}",
+                            edge.location,
+                        )
+                for stage in edge.stages or ():
+                    if stage not in self.stages:
+                        self.problem(
+                            f"transition '{transition.id}' names unknown stage '{stage}'{_hint(stage, self.stages)}",
+                            edge.location,
+                        )
+
+    def check_parameters(self) -> None:
+        for pid, param in list(self.parameters.items()):
+            values = tuple(
+                dataclasses.replace(v, citation=self.cite(v.citation, param.location))
+                for v in param.values
+            )
+            self.parameters[pid] = dataclasses.replace(param, values=values)
+
+
+def _hint(word: str, choices: dict[str, object]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def load_pack(ref: str | os.PathLike[str]) -> Pack:
+    """Load a pack by bundled name or directory path; raise :class:`PackError` listing every problem.
+
+    Expressions are not compiled here; :class:`xueji_rules.Engine` type-checks and compiles them.
+    """
+    root = resolve_pack_dir(ref)
+    layers = _read_chain(root)
+    problems = [p for layer in layers for p in layer.problems]
+    if problems:
+        raise PackError(problems)
+    merger = _Merger(layers)
+    merger.merge()
+    merger.check_lifecycle()
+    merger.check_parameters()
+    rules = tuple(merger.check_rule(rule) for rule in merger.rules.values())
+    if merger.problems:
+        raise PackError(merger.problems)
+    top = layers[0]
+    valid_from = max(layer.valid_from for layer in layers)
+    untils = [layer.valid_until for layer in layers if layer.valid_until is not None]
+    return Pack(
+        id=top.id,
+        version=top.version,
+        name=top.name,
+        chain=tuple(layer.id for layer in layers),
+        valid_from=valid_from,
+        valid_until=min(untils) if untils else None,
+        documents=merger.documents,
+        parameters=merger.parameters,
+        lifecycle=Lifecycle(merger.stages, merger.statuses, merger.transitions),
+        rules=tuple(sorted(rules, key=lambda r: r.id)),
+        settings=merger.settings,
+        root=str(root),
+        base_roots=tuple(str(layer.root) for layer in layers[1:]),
+        calendar_files=tuple(str(p) for layer in reversed(layers) for p in layer.calendar_files),
+        scenario_files=tuple(str(p) for p in top.scenario_files),
+        disabled_rules=tuple(merger.disabled),
+    )

@@ -1,0 +1,336 @@
+"""The effective pack as immutable values: documents, parameters, lifecycle, rules, provenance."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from xueji_rules.errors import Location
+
+__all__ = [
+    "Approval",
+    "Citation",
+    "Clock",
+    "Document",
+    "DocumentRequirement",
+    "Edge",
+    "ExceptionRoute",
+    "Lifecycle",
+    "Modality",
+    "Narrowing",
+    "ObligationSpec",
+    "Override",
+    "Pack",
+    "Parameter",
+    "ParameterValue",
+    "Rule",
+    "Stage",
+    "Status",
+    "Text",
+    "Transition",
+    "chinese_numeral",
+]
+
+Modality = Literal["mandatory", "default", "documents", "approval", "obligation"]
+MODALITIES: tuple[Modality, ...] = ("mandatory", "default", "documents", "approval", "obligation")
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """Render 1..999 the way article numbers are written (16 -> 十六, 105 -> 一百零五)."""
+    if n < 10:
+        return _DIGITS[n]
+    if n < 20:
+        return "十" + (_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return _DIGITS[n // 10] + "十" + (_DIGITS[n % 10] if n % 10 else "")
+    rest = n % 100
+    head = _DIGITS[n // 100] + "百"
+    if rest == 0:
+        return head
+    if rest < 10:
+        return head + "零" + _DIGITS[rest]
+    return head + (_DIGITS[rest // 10] + "十" + (_DIGITS[rest % 10] if rest % 10 else ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A label or message: Chinese, English optional."""
+
+    zh: str
+    en: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        """The JSON form: ``{"zh": ..., "en": ...}`` (``en`` only when present)."""
+        return {"zh": self.zh} if self.en is None else {"zh": self.zh, "en": self.en}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A legal document a pack encodes."""
+
+    id: str
+    number: str
+    title: str
+    issuer: str
+    issued: dt.date
+    effective: dt.date
+    valid_until: dt.date | None = None
+    implements: tuple[str, ...] = ()
+    articles: tuple[tuple[int, str, str | None], ...] = ()  # (article, topic, why not encoded)
+    source_pack: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A reference to a document's article (and optionally paragraph and item)."""
+
+    document: str
+    article: int
+    paragraph: int | None = None
+    item: int | None = None
+    number: str = ""  # the document number, filled in when the pack is resolved
+
+    def render(self) -> str:
+        """``晋教〔2026〕1号 第十六条第一款（一）``."""
+        text = f"{self.number or self.document} 第{chinese_numeral(self.article)}条"
+        if self.paragraph is not None:
+            text += f"第{chinese_numeral(self.paragraph)}款"
+        if self.item is not None:
+            text += f"（{chinese_numeral(self.item)}）"
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form used in decisions."""
+        out: dict[str, Any] = {"document": self.number or self.document, "article": self.article}
+        if self.paragraph is not None:
+            out["paragraph"] = self.paragraph
+        if self.item is not None:
+            out["item"] = self.item
+        out["text"] = self.render()
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterValue:
+    """One dated value of a parameter."""
+
+    since: dt.date
+    value: Any
+    citation: Citation
+    source_pack: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A dated parameter: the value in force is the latest one on or before the date."""
+
+    id: str
+    type: str
+    label: Text
+    values: tuple[ParameterValue, ...]
+    unit: str | None = None
+    source_pack: str = ""
+    location: Location = field(default_factory=Location)
+    overridden_by: tuple[str, ...] = ()
+
+    def value_on(self, day: dt.date) -> ParameterValue | None:
+        """The value in force on ``day`` (``None`` before the first value)."""
+        index = bisect.bisect_right([v.since for v in self.values], day) - 1
+        return self.values[index] if index >= 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """A school stage (学段)."""
+
+    id: str
+    label: str
+    compulsory: bool = False
+    grades: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """A registry status."""
+
+    id: str
+    label: str
+    terminal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """One way a transition can move a record: stages, from statuses, target and pending status."""
+
+    from_statuses: tuple[str, ...]
+    to: str
+    stages: tuple[str, ...] | None = None
+    pending: str | None = None
+    when: str | None = None
+    location: Location = field(default_factory=Location)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A named lifecycle transition and its edges."""
+
+    id: str
+    label: str
+    edges: tuple[Edge, ...]
+    source_pack: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """Stages, statuses and transitions."""
+
+    stages: dict[str, Stage]
+    statuses: dict[str, Status]
+    transitions: dict[str, Transition]
+
+    def allowed_from(self, stage: str, status: str) -> tuple[str, ...]:
+        """Transitions that have an edge for this stage and status (sorted)."""
+        return tuple(
+            sorted(
+                t.id
+                for t in self.transitions.values()
+                if any(
+                    status in e.from_statuses and (e.stages is None or stage in e.stages)
+                    for e in t.edges
+                )
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRequirement:
+    """A document a rule requires; any of ``id`` and ``alternatives`` satisfies it."""
+
+    id: str
+    label: Text
+    alternatives: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """An approval a rule requires, by a named body."""
+
+    body: str
+    kind: str
+    label: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRoute:
+    """Who may grant an exception to a default (原则上/一般) rule."""
+
+    route: str
+    label: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """When an obligation falls due: ``amount`` ``unit`` after ``trigger``."""
+
+    trigger: str
+    amount: str | int
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class ObligationSpec:
+    """A duty a rule starts when it applies."""
+
+    id: str
+    party: str
+    action: Text
+    clock: Clock | None
+    when: str | None
+    citation: Citation
+    location: Location = field(default_factory=Location)
+
+
+@dataclass(frozen=True, slots=True)
+class Narrowing:
+    """An extra condition a layer adds to a base rule, with its own message and citation."""
+
+    require: str
+    message: Text
+    citation: Citation
+    source_pack: str
+    location: Location = field(default_factory=Location)
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A record of one override applied to a rule or parameter (for provenance)."""
+
+    action: str
+    source_pack: str
+    citation: Citation | None
+    location: Location = field(default_factory=Location)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One encoded rule of the law."""
+
+    id: str
+    transitions: tuple[str, ...]
+    modality: Modality
+    message: Text
+    citation: Citation
+    source_pack: str
+    stages: tuple[str, ...] | None = None
+    when: str | None = None
+    require: str | None = None
+    exception: ExceptionRoute | None = None
+    documents: tuple[DocumentRequirement, ...] = ()
+    approval: Approval | None = None
+    obligations: tuple[ObligationSpec, ...] = ()
+    also_cites: tuple[Citation, ...] = ()
+    relation: str | None = None
+    effective_from: dt.date | None = None
+    effective_until: dt.date | None = None
+    narrowings: tuple[Narrowing, ...] = ()
+    history: tuple[Override, ...] = ()
+    location: Location = field(default_factory=Location)
+
+    def in_force(self, day: dt.date) -> bool:
+        """Whether the rule is in force on ``day``."""
+        if self.effective_from is not None and day < self.effective_from:
+            return False
+        return self.effective_until is None or day <= self.effective_until
+
+
+@dataclass(frozen=True, slots=True)
+class Pack:
+    """An effective pack: its own content merged over every base it extends."""
+
+    id: str
+    version: str
+    name: Text
+    chain: tuple[str, ...]  # this pack first, then its bases
+    valid_from: dt.date
+    valid_until: dt.date | None
+    documents: dict[str, Document]
+    parameters: dict[str, Parameter]
+    lifecycle: Lifecycle
+    rules: tuple[Rule, ...]
+    settings: dict[str, Any]
+    root: str  # the directory of this pack
+    base_roots: tuple[str, ...] = ()
+    calendar_files: tuple[str, ...] = ()
+    scenario_files: tuple[str, ...] = ()
+    disabled_rules: tuple[tuple[str, Override], ...] = ()
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id (KeyError if absent)."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
