@@ -89,6 +89,7 @@ class PackLayer:
     rule_overrides: list[RuleOverride] = field(default_factory=list)
     calendar_files: list[Path] = field(default_factory=list)
     scenario_files: list[Path] = field(default_factory=list)
+    articles: dict[str, tuple[tuple[int, str, str | None], ...]] = field(default_factory=dict)
     pack_location: Location = field(default_factory=Location)
     problems: list[Problem] = field(default_factory=list)
 
@@ -146,9 +147,18 @@ class _LayerReader:
         params = self.root / "parameters.yaml"
         if params.is_file() and (doc := self.read(params, "parameters_file")) is not None:
             self.parameters_file(doc)
-        lifecycle = self.root / "lifecycle.yaml"
-        if lifecycle.is_file() and (doc := self.read(lifecycle, "lifecycle_file")) is not None:
-            self.lifecycle_file(doc)
+        lifecycle_files = [
+            self.root / "lifecycle.yaml",
+            *sorted((self.root / "lifecycle").glob("*.yaml")),
+        ]
+        for path in lifecycle_files:
+            if path.is_file() and (doc := self.read(path, "lifecycle_file")) is not None:
+                self.lifecycle_file(doc)
+        for path in sorted((self.root / "articles").glob("*.yaml")):
+            if (doc := self.read(path, "articles_file")) is not None:
+                self.layer.articles[doc.data["document"]] = tuple(
+                    (a["article"], a["topic"], a.get("not_encoded")) for a in doc.data["articles"]
+                )
         for path in sorted((self.root / "rules").glob("*.yaml")):
             if (doc := self.read(path, "rules_file")) is not None:
                 self.rules_file(doc)
@@ -179,10 +189,6 @@ class _LayerReader:
                     effective=_date(item["effective"]),
                     valid_until=_date(item["valid_until"]) if item.get("valid_until") else None,
                     implements=tuple(item.get("implements", ())),
-                    articles=tuple(
-                        (a["article"], a["topic"], a.get("not_encoded"))
-                        for a in item.get("articles", ())
-                    ),
                     source_pack=layer.id,
                 )
             )
@@ -215,6 +221,18 @@ class _LayerReader:
 
     def lifecycle_file(self, doc: YamlDocument) -> None:
         data = doc.data
+        for section, known in (
+            ("stages", self.layer.stages),
+            ("statuses", self.layer.statuses),
+            ("transitions", self.layer.transitions),
+        ):
+            for key in data.get(section) or {}:
+                if key in known:
+                    self.layer.problems.append(
+                        Problem(
+                            f"{section[:-1]} '{key}' is defined twice", doc.locate((section, key))
+                        )
+                    )
         for sid, item in (data.get("stages") or {}).items():
             grades = item.get("grades")
             self.layer.stages[sid] = Stage(

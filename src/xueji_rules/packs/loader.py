@@ -120,7 +120,15 @@ class _Merger:
             self.merge_layer(layer)
 
     def merge_layer(self, layer: PackLayer) -> None:
+        for doc_id, articles in layer.articles.items():
+            if doc_id not in {d.id for d in layer.documents}:
+                self.problem(
+                    f"articles file for document '{doc_id}', which this pack does not declare",
+                    layer.pack_location,
+                )
         for doc in layer.documents:
+            if doc.id in layer.articles:
+                doc = dataclasses.replace(doc, articles=layer.articles[doc.id])
             if doc.id in self.documents:
                 self.problem(
                     f"document id '{doc.id}' already declared by pack '{self.documents[doc.id].source_pack}'",
