@@ -52,7 +52,7 @@ _HardenedLoader.add_implicit_resolver(
 )
 _HardenedLoader.add_implicit_resolver(
     _FLOAT,
-    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    re.compile(r"^[-+]?(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|[0-9]+[eE][-+]?[0-9]+)$"),
     list("-+.0123456789"),
 )
 _HardenedLoader.add_implicit_resolver(_MERGE, re.compile(r"^<<$"), ["<"])
