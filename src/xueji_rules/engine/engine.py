@@ -163,12 +163,13 @@ class Engine:
         edge = None
         for candidate in self._compiled.edges.get(transition_id, ()):
             e = candidate.edge
-            if status in e.from_statuses and (e.stages is None or stage in e.stages):
-                if candidate.when is None or self._eval(
-                    candidate.when, rec, req, params, f"transition '{transition_id}'"
-                ):
-                    edge = e
-                    break
+            if status not in e.from_statuses or (e.stages is not None and stage not in e.stages):
+                continue
+            if candidate.when is None or self._eval(
+                candidate.when, rec, req, params, f"transition '{transition_id}'"
+            ):
+                edge = e
+                break
         if edge is None:
             allowed = self.pack.lifecycle.allowed_from(stage, status)
             if transition_id not in self.pack.lifecycle.transitions:
@@ -225,15 +226,18 @@ class Engine:
                         passed = False
                 if not passed:
                     worst = max(worst, 2)
-            elif modality == "approval" and rule.approval is not None:
-                if rule.approval.body not in granted_bodies:
-                    approvals.append(
-                        ApprovalNeeded(
-                            rule.approval.body, rule.approval.kind, rule.id, rule.approval.label
-                        )
+            elif (
+                modality == "approval"
+                and rule.approval is not None
+                and rule.approval.body not in granted_bodies
+            ):
+                approvals.append(
+                    ApprovalNeeded(
+                        rule.approval.body, rule.approval.kind, rule.id, rule.approval.label
                     )
-                    passed = False
-                    worst = max(worst, 1)
+                )
+                passed = False
+                worst = max(worst, 1)
             results.append(
                 RuleResult(
                     id=rule.id,

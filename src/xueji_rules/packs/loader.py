@@ -120,7 +120,7 @@ class _Merger:
             self.merge_layer(layer)
 
     def merge_layer(self, layer: PackLayer) -> None:
-        for doc_id, articles in layer.articles.items():
+        for doc_id in layer.articles:
             if doc_id not in {d.id for d in layer.documents}:
                 self.problem(
                     f"articles file for document '{doc_id}', which this pack does not declare",
