@@ -55,12 +55,18 @@ def validator_for(name: str, definition: str | None = None) -> Draft202012Valida
 
 def _suggest(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if not close and word:
+        close = [c for c in choices if c.startswith(word) or word.startswith(c)][:1]
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _describe(error: ValidationError) -> tuple[str, tuple[str | int, ...]]:
+def _describe(error: ValidationError, root: str) -> tuple[str, tuple[str | int, ...]]:
     path = tuple(error.absolute_path)
-    where = "/".join(str(p) for p in path) or "the document"
+    where = (
+        ".".join([root, *map(str, path)])
+        if root != "the document"
+        else ("/".join(map(str, path)) or root)
+    )
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         allowed = list(error.schema.get("properties", {}))
         extra = [k for k in error.instance if k not in allowed]
@@ -91,6 +97,7 @@ def iter_problems(
     validator: Draft202012Validator,
     data: Any,
     locate: Callable[[tuple[str | int, ...]], Location],
+    root: str = "the document",
 ) -> Iterator[Problem]:
     """Yield one located problem per schema violation, in document order."""
     seen: set[tuple[str, tuple[str | int, ...]]] = set()
@@ -98,7 +105,7 @@ def iter_problems(
         validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]
     ):
         for leaf in _leaves(error):
-            message, path = _describe(leaf)
+            message, path = _describe(leaf, root)
             if (message, path) in seen:
                 continue
             seen.add((message, path))

@@ -34,17 +34,24 @@ json_values = st.recursive(
     | st.booleans()
     | st.integers(-5, 20)
     | st.floats(allow_nan=False, allow_infinity=False, width=32)
-    | st.sampled_from(["", "x", "2026-02-30", "2026-03-09", "20260309", "enrolled", "guardian", "illness", "6-3"]),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(["id", "start", "end", "body", "zz"]), children, max_size=3),
+    | st.sampled_from(
+        ["", "x", "2026-02-30", "2026-03-09", "20260309", "enrolled", "guardian", "illness", "6-3"]
+    ),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["id", "start", "end", "body", "zz"]), children, max_size=3
+        )
+    ),
     max_leaves=6,
 )
 
 
 def _mutations(base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     keys = [*base, "grade", "school", "birth_date", "unknown_field", "period_start"]
-    return st.dictionaries(st.sampled_from(keys), json_values, max_size=3).map(lambda ch: {**base, **ch}) | st.sampled_from(keys).map(
-        lambda k: {key: v for key, v in base.items() if key != k}
-    )
+    return st.dictionaries(st.sampled_from(keys), json_values, max_size=3).map(
+        lambda ch: {**base, **ch}
+    ) | st.sampled_from(keys).map(lambda k: {key: v for key, v in base.items() if key != k})
 
 
 @pytest.mark.parametrize(("kind", "base"), [("record", VALID_RECORD), ("request", VALID_REQUEST)])

@@ -177,7 +177,8 @@ class InputModel:
             iter_problems(
                 validator_for(self.schema_file),
                 plain,
-                lambda path: Location(file=source, path=".".join([self.kind, *map(str, path)])),
+                lambda path: Location(file=source),
+                root=self.kind,
             )
         )
         if not problems:

@@ -1,0 +1,110 @@
+"""Clocks for the engine: the pack's working-day and school calendars as expression functions.
+
+One :class:`TimeService` per engine binds the pack's calendars and counting conventions (its
+``settings``) and exposes them two ways: as domain functions for rule expressions, and as
+:meth:`TimeService.due` for obligation clocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xueji_rules import expr
+from xueji_rules.calendar import (
+    Conventions,
+    SchoolCalendar,
+    WorkdayCalendar,
+    age_on,
+    due_date,
+    is_entry_grade,
+    is_graduating_grade,
+    load_calendar_files,
+)
+from xueji_rules.errors import EvaluationError, LoadError
+from xueji_rules.expr import types as t
+from xueji_rules.packs.model import Pack
+
+__all__ = ["CONVENTION_SETTINGS", "TimeService"]
+
+#: pack settings that are counting conventions (the rest are engine settings)
+CONVENTION_SETTINGS = frozenset(Conventions.__dataclass_fields__)
+ENGINE_SETTINGS = frozenset({"default_school_system"})
+
+
+def _sum(values: list[Any]) -> int:
+    total = 0
+    for value in values:
+        if type(value) is not int:
+            raise EvaluationError("sum() takes a list of int")
+        total += value
+    if not -(2**63) <= total < 2**63:
+        raise EvaluationError("integer overflow in sum()")
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class TimeService:
+    """The pack's calendars and conventions, shared by rule expressions and obligation clocks."""
+
+    workdays: WorkdayCalendar
+    school: SchoolCalendar
+    conventions: Conventions
+    default_school_system: str
+
+    @classmethod
+    def for_pack(cls, pack: Pack, extra_files: Sequence[str] = ()) -> TimeService:
+        """Build from the pack's ``calendars/*.yaml``, extra holiday files and ``settings``."""
+        settings: Mapping[str, Any] = pack.settings
+        unknown = set(settings) - CONVENTION_SETTINGS - ENGINE_SETTINGS
+        if unknown:
+            raise LoadError(
+                f"pack '{pack.id}': unknown settings {sorted(unknown)} (known: {sorted(CONVENTION_SETTINGS | ENGINE_SETTINGS)})"
+            )
+        conventions = Conventions.from_mapping(
+            {k: v for k, v in settings.items() if k in CONVENTION_SETTINGS}
+        )
+        files = [Path(f) for f in (*pack.calendar_files, *extra_files)]
+        workdays, school = load_calendar_files(files)
+        return cls(workdays, school, conventions, str(settings.get("default_school_system", "6-3")))
+
+    def due(self, trigger: dt.date, amount: int, unit: str) -> dt.date:
+        """The due date ``amount`` ``unit`` after ``trigger`` under the pack's conventions."""
+        return due_date(trigger, amount, unit, self.conventions, self.workdays).date
+
+    def school_system_of(self, record: Any) -> str:
+        """The record's 学制, or the pack's default."""
+        if isinstance(record, Mapping) and isinstance(record.get("school_system"), str):
+            return str(record["school_system"])
+        return self.default_school_system
+
+    def _term(self, day: dt.date) -> Any:
+        term = self.school.term_of(day) or self.school.next_term(day)
+        if term is None:
+            raise EvaluationError(f"no school term covers or follows {day.isoformat()}")
+        return term
+
+    def functions(self) -> expr.FunctionRegistry:
+        """The domain functions rule expressions may call."""
+        O = expr.Overload  # noqa: N806
+        D, I, S, B = t.DATE, t.INT, t.STRING, t.BOOL  # noqa: N806
+        cal, conv = self.workdays, self.conventions
+        reg = expr.FunctionRegistry()
+        reg.register("add_workdays", O((D, I), D, lambda d, n: cal.add_workdays(d, n, conv)))
+        reg.register("workdays_between", O((D, D), I, cal.workdays_between))
+        reg.register("is_workday", O((D,), B, cal.is_workday))
+        reg.register("term_number", O((D,), I, lambda d: self._term(d).number))
+        reg.register("term_start", O((D,), D, lambda d: self._term(d).start))
+        reg.register("term_end", O((D,), D, lambda d: self._term(d).end))
+        reg.register("days_since_term_start", O((D,), I, lambda d: (d - self._term(d).start).days))
+        reg.register("school_year", O((D,), S, lambda d: self._term(d).school_year))
+        reg.register("school_year_start", O((D,), D, lambda d: self.school.school_year_start(d)))
+        reg.register("is_entry_grade", O((S, I, S), B, is_entry_grade))
+        reg.register("is_graduating_grade", O((S, I, S), B, is_graduating_grade))
+        reg.register("school_system", O((t.DYN,), S, self.school_system_of))
+        reg.register("age_on", O((D, D), I, age_on))
+        reg.register("sum", O((t.ListType(I),), I, _sum))
+        return expr.standard_functions().extended(reg)

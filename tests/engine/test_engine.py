@@ -1,0 +1,166 @@
+"""The engine on the bundled packs: outcomes, lifecycle, validity, bad input, sharing."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import json
+import threading
+from typing import Any
+
+import pytest
+
+from xueji_rules import Engine, InputError, OutsideValidity
+from xueji_rules._schemas import validator_for
+
+SCHOOL_A = {"id": "A", "county": "小店区", "enrollment_area": "太原市区"}
+SCHOOL_B = {"id": "B", "county": "平城区", "enrollment_area": "大同市区", "vacancies": 2}
+SENIOR: dict[str, Any] = {
+    "id": "G1",
+    "status": "enrolled",
+    "stage": "senior_secondary",
+    "grade": 11,
+    "school": SCHOOL_A,
+}
+TRANSFER: dict[str, Any] = {
+    "transition": "transfer",
+    "date": "2026-03-09",
+    "applicant": "guardian",
+    "to_school": SCHOOL_B,
+    "hukou_move_scope": "city",
+    "residence_moved": True,
+}
+
+
+@pytest.fixture(scope="module")
+def shanxi() -> Engine:
+    return Engine("shanxi")
+
+
+@pytest.fixture(scope="module")
+def national() -> Engine:
+    return Engine("national")
+
+
+def _rule(decision: Any, rule_id: str) -> Any:
+    return next(r for r in decision.rules if r.id == rule_id)
+
+
+def test_transfer_in_window_needs_approvals(shanxi: Engine) -> None:
+    d = shanxi.decide(SENIOR, TRANSFER)
+    assert d.outcome == "needs_approval"
+    assert d.next_status == "transfer_pending"
+    assert {a.body for a in d.approvals} >= {"sending_school", "superior_registry_dept"}
+    assert _rule(d, "shanxi.transfer.window").passed
+
+
+def test_transfer_after_window_is_denied_by_default(shanxi: Engine) -> None:
+    d = shanxi.decide(SENIOR, {**TRANSFER, "date": "2026-04-01"})
+    assert d.outcome == "denied_by_default"
+    assert d.next_status == "enrolled"
+    window = _rule(d, "shanxi.transfer.window")
+    assert not window.passed and window.exception_route == "superior_registry_dept"
+    assert d.obligations == ()  # a denied request starts no clock
+
+
+def test_granted_exception_lifts_a_default_rule(shanxi: Engine) -> None:
+    request = {
+        **TRANSFER,
+        "date": "2026-04-01",
+        "exceptions": [{"rule": "shanxi.transfer.window", "granted_by": "superior_registry_dept"}],
+    }
+    d = shanxi.decide(SENIOR, request)
+    window = _rule(d, "shanxi.transfer.window")
+    assert window.passed and window.exception_granted
+    assert d.outcome == "needs_approval"
+
+
+def test_mandatory_failure_beats_default_failure(shanxi: Engine) -> None:
+    d = shanxi.decide(
+        SENIOR, {**TRANSFER, "date": "2026-04-01", "to_school": {**SCHOOL_B, "vacancies": 0}}
+    )
+    assert d.outcome == "denied"
+    assert not _rule(d, "shanxi.transfer.capacity").passed
+
+
+def test_national_and_shanxi_differ_on_the_same_request(national: Engine, shanxi: Engine) -> None:
+    request = {**TRANSFER, "date": "2026-04-01"}
+    assert national.decide(SENIOR, request).outcome == "needs_approval"
+    assert shanxi.decide(SENIOR, request).outcome == "denied_by_default"
+
+
+def test_transition_not_in_lifecycle_lists_allowed(shanxi: Engine) -> None:
+    d = shanxi.decide({**SENIOR, "status": "graduated"}, TRANSFER)
+    assert d.outcome == "denied"
+    assert d.allowed_transitions is not None and "transfer" not in d.allowed_transitions
+    assert d.reason is not None and "毕业" in d.reason.zh
+
+
+def test_unknown_transition_is_denied_with_reason(shanxi: Engine) -> None:
+    d = shanxi.decide(SENIOR, {**TRANSFER, "transition": "teleport"})
+    assert d.outcome == "denied" and d.reason is not None and "teleport" in d.reason.zh
+
+
+def test_request_outside_validity_names_pack_and_dates(shanxi: Engine) -> None:
+    with pytest.raises(OutsideValidity) as info:
+        shanxi.decide(SENIOR, {**TRANSFER, "date": "2026-02-09"})
+    text = str(info.value)
+    assert (
+        "2026-02-09" in text and "shanxi" in text and "2026-02-10" in text and "2031-02-09" in text
+    )
+
+
+def test_bad_record_names_the_field(shanxi: Engine) -> None:
+    with pytest.raises(InputError) as info:
+        shanxi.decide({**SENIOR, "grade": "eleven"}, TRANSFER)
+    assert "grade" in str(info.value)
+    with pytest.raises(InputError) as info:
+        shanxi.decide({**SENIOR, "status": "enroled"}, TRANSFER)
+    assert "unknown status 'enroled'" in str(info.value)
+
+
+def test_decision_is_immutable_deterministic_and_valid_json(shanxi: Engine) -> None:
+    record, request = copy.deepcopy(SENIOR), copy.deepcopy(TRANSFER)
+    first = shanxi.decide(record, request)
+    assert record == SENIOR and request == TRANSFER  # inputs untouched
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.outcome = "allowed"  # type: ignore[misc]
+    data = first.to_json()
+    assert json.loads(first.to_json_text()) == data
+    assert list(validator_for("decision.schema.json").iter_errors(data)) == []
+    assert shanxi.decide(SENIOR, TRANSFER) == first
+
+
+def test_engine_is_safe_to_share_between_threads(shanxi: Engine) -> None:
+    dates = [(dt.date(2026, 3, 2) + dt.timedelta(days=i)).isoformat() for i in range(40)]
+    expected = {d: shanxi.decide(SENIOR, {**TRANSFER, "date": d}).to_json() for d in dates}
+    failures: list[str] = []
+
+    def work() -> None:
+        for d in dates * 5:
+            if shanxi.decide(SENIOR, {**TRANSFER, "date": d}).to_json() != expected[d]:
+                failures.append(d)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+
+
+def test_decide_many_yields_errors_in_place(shanxi: Engine) -> None:
+    results = list(
+        shanxi.decide_many([(SENIOR, TRANSFER), ({"id": "x"}, TRANSFER), (SENIOR, TRANSFER)])
+    )
+    assert [type(r).__name__ for r in results] == ["Decision", "InputError", "Decision"]
+
+
+def test_compulsory_stage_cannot_withdraw(shanxi: Engine, national: Engine) -> None:
+    junior = {**SENIOR, "stage": "junior_secondary", "grade": 8}
+    for engine in (national, shanxi):
+        d = engine.decide(
+            junior, {"transition": "withdraw", "date": "2026-03-09", "applicant": "guardian"}
+        )
+        assert d.outcome == "denied" and d.next_status != "withdrawn"
