@@ -87,6 +87,13 @@ def _suggest(name: str, candidates: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _unknown_field(operand: a.Node, name: str, ty: t.ObjectType) -> str:
+    where = describe(operand)
+    close = difflib.get_close_matches(name, list(ty.fields), n=1, cutoff=0.6)
+    hint = f" (did you mean '{where}.{close[0]}'?)" if close else ""
+    return f"unknown field '{where}.{name}'{hint}"
+
+
 def _types(args: Iterable[t.Type]) -> str:
     return ", ".join(str(x) for x in args)
 
@@ -130,11 +137,7 @@ class _Checker:
         if isinstance(operand, t.ObjectType):
             found = operand.field(node.field)
             if found is None:
-                where = describe(node.operand)
-                hint = _suggest(node.field, operand.fields)
-                if hint:
-                    hint = hint.replace("'", f"'{where}.", 1)
-                raise self.fail(f"unknown field '{where}.{node.field}'{hint}", node)
+                raise self.fail(_unknown_field(node.operand, node.field, operand), node)
             result = found
         elif isinstance(operand, t.MapType) and operand.key in (t.STRING, t.DYN):
             result = operand.value
@@ -158,12 +161,7 @@ class _Checker:
             if isinstance(node.index, a.Literal) and isinstance(node.index.value, str):
                 found = operand.field(node.index.value)
                 if found is None:
-                    where = describe(node.operand)
-                    raise self.fail(
-                        f"unknown field '{where}.{node.index.value}'"
-                        f"{_suggest(node.index.value, operand.fields)}",
-                        node,
-                    )
+                    raise self.fail(_unknown_field(node.operand, node.index.value, operand), node)
                 return found
             return t.DYN
         if operand == t.DYN:

@@ -196,7 +196,7 @@ class _Parser:
         node = self.primary()
         while True:
             if self.at("."):
-                dot = self.take()
+                self.take()
                 name_tok = self.take()
                 if name_tok.kind != "ident" or name_tok.value in _KEYWORDS:
                     raise self.fail(
@@ -207,7 +207,7 @@ class _Parser:
                     args = self.arguments()
                     node = self.method(node, name_tok, args)
                 else:
-                    node = self.mk(a.Select(dot.offset, node, name_tok.value), node)
+                    node = self.mk(a.Select(name_tok.offset, node, name_tok.value), node)
             elif self.at("["):
                 bracket = self.take()
                 self.enter(bracket.offset)

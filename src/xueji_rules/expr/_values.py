@@ -106,7 +106,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _is_date(value: Any) -> bool:
-    return type(value) is dt.date
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
 def add(a: Any, b: Any) -> Any:
@@ -234,7 +234,9 @@ def eq(a: Any, b: Any) -> bool:
             if other is _MISSING or not eq(value, other):
                 return False
         return True
-    if ta is tb and ta in (str, bytes, dt.date):
+    if ta is tb and ta in (str, bytes):
+        return bool(a == b)
+    if _is_date(a) and _is_date(b):
         return bool(a == b)
     return False
 
@@ -246,9 +248,11 @@ def ne(a: Any, b: Any) -> bool:
 
 def _orderable(op: str, a: Any, b: Any) -> None:
     ta, tb = type(a), type(b)
-    if ta is tb and ta in (int, float, str, bytes, bool, dt.date):
+    if ta is tb and ta in (int, float, str, bytes, bool):
         return
     if ta in (int, float) and tb in (int, float):
+        return
+    if _is_date(a) and _is_date(b):
         return
     raise no_overload(op, a, b)
 
