@@ -13,6 +13,7 @@ from typing import Any
 
 from xueji_rules import expr
 from xueji_rules._schemas import load_schema
+from xueji_rules.engine.decision import ApprovalNeeded, MissingDocument, Obligation, RuleResult
 from xueji_rules.errors import ExpressionError, Location, PackError, Problem
 from xueji_rules.expr import types as t
 from xueji_rules.packs.model import Citation, Edge, ObligationSpec, Pack, Rule, Text
@@ -51,22 +52,56 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class CompiledObligation:
-    """An obligation with its clock compiled."""
+    """An obligation with its clock compiled.
+
+    ``fixed`` is the obligation of a clockless duty, built once; obligations with a clock are
+    cached by (trigger, amount) in ``cache``, a bounded dict (values are immutable, so sharing them
+    between decisions and threads is safe).
+    """
 
     spec: ObligationSpec
+    rule_id: str
     when: Fn | None
     trigger: Fn | None
     amount: Fn | int | None
+    fixed: Obligation | None
+    cache: dict[tuple[Any, Any], Obligation]
 
 
 @dataclass(frozen=True, slots=True)
 class CompiledRule:
-    """A rule with its expressions compiled."""
+    """A rule with its expressions compiled and its possible results built once.
+
+    A rule's result can only be one of a few values (passed, failed on check i, passed on a granted
+    exception), so they are made at load time instead of on every decision.
+    """
 
     rule: Rule
     when: Fn | None
     checks: tuple[Check, ...]
     obligations: tuple[CompiledObligation, ...]
+    passed: RuleResult
+    failed: tuple[RuleResult, ...]
+    granted: RuleResult
+    missing: tuple[tuple[frozenset[str], MissingDocument], ...]
+    approval: ApprovalNeeded | None
+
+
+def _results(
+    rule: Rule, checks: tuple[Check, ...]
+) -> tuple[RuleResult, tuple[RuleResult, ...], RuleResult]:
+    route = rule.exception.route if rule.exception else None
+
+    def result(
+        passed: bool, message: Text, citation: Citation, source: str, granted: bool = False
+    ) -> RuleResult:
+        return RuleResult(rule.id, passed, rule.modality, citation, message, source, granted, route)
+
+    passed = result(True, rule.message, rule.citation, rule.source_pack)
+    failed = tuple(result(False, c.message, c.citation, c.source_pack) for c in checks) or (
+        result(False, rule.message, rule.citation, rule.source_pack),
+    )
+    return passed, failed, result(True, rule.message, rule.citation, rule.source_pack, granted=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +207,32 @@ class _Compiler:
             self.problems.append(
                 Problem(f"a {rule.modality} rule takes no 'require'; use 'when'", loc)
             )
+        passed, failed, granted = _results(rule, tuple(checks))
+        missing = tuple(
+            (
+                frozenset((d.id, *d.alternatives)),
+                MissingDocument(d.id, d.label, rule.id, d.alternatives),
+            )
+            for d in rule.documents
+        )
+        approval = (
+            ApprovalNeeded(rule.approval.body, rule.approval.kind, rule.id, rule.approval.label)
+            if rule.approval
+            else None
+        )
         return CompiledRule(
-            rule, when, tuple(checks), tuple(self.obligation(o) for o in rule.obligations)
+            rule,
+            when,
+            tuple(checks),
+            tuple(self.obligation(o, rule.id) for o in rule.obligations),
+            passed,
+            failed,
+            granted,
+            missing,
+            approval,
         )
 
-    def obligation(self, spec: ObligationSpec) -> CompiledObligation:
+    def obligation(self, spec: ObligationSpec, rule_id: str) -> CompiledObligation:
         loc = spec.location
         when = (
             self.compile(spec.when, t.BOOL, loc, f"obligation '{spec.id}' when")
@@ -195,7 +251,12 @@ class _Compiler:
                 amount = self.compile(
                     spec.clock.amount, t.INT, loc, f"obligation '{spec.id}' amount"
                 )
-        return CompiledObligation(spec, when, trigger, amount)
+        fixed = (
+            None
+            if spec.clock
+            else Obligation(spec.id, spec.party, spec.action, spec.citation, rule_id)
+        )
+        return CompiledObligation(spec, rule_id, when, trigger, amount, fixed, {})
 
     def edges(self) -> dict[str, tuple[CompiledEdge, ...]]:
         out: dict[str, tuple[CompiledEdge, ...]] = {}

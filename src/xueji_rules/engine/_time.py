@@ -89,22 +89,28 @@ class TimeService:
 
     def functions(self) -> expr.FunctionRegistry:
         """The domain functions rule expressions may call."""
-        O = expr.Overload  # noqa: N806
-        D, I, S, B = t.DATE, t.INT, t.STRING, t.BOOL  # noqa: N806
+        sig = expr.Overload
+        date, num, text, flag = t.DATE, t.INT, t.STRING, t.BOOL
         cal, conv = self.workdays, self.conventions
         reg = expr.FunctionRegistry()
-        reg.register("add_workdays", O((D, I), D, lambda d, n: cal.add_workdays(d, n, conv)))
-        reg.register("workdays_between", O((D, D), I, cal.workdays_between))
-        reg.register("is_workday", O((D,), B, cal.is_workday))
-        reg.register("term_number", O((D,), I, lambda d: self._term(d).number))
-        reg.register("term_start", O((D,), D, lambda d: self._term(d).start))
-        reg.register("term_end", O((D,), D, lambda d: self._term(d).end))
-        reg.register("days_since_term_start", O((D,), I, lambda d: (d - self._term(d).start).days))
-        reg.register("school_year", O((D,), S, lambda d: self._term(d).school_year))
-        reg.register("school_year_start", O((D,), D, lambda d: self.school.school_year_start(d)))
-        reg.register("is_entry_grade", O((S, I, S), B, is_entry_grade))
-        reg.register("is_graduating_grade", O((S, I, S), B, is_graduating_grade))
-        reg.register("school_system", O((t.DYN,), S, self.school_system_of))
-        reg.register("age_on", O((D, D), I, age_on))
-        reg.register("sum", O((t.ListType(I),), I, _sum))
+        reg.register(
+            "add_workdays", sig((date, num), date, lambda d, n: cal.add_workdays(d, n, conv))
+        )
+        reg.register("workdays_between", sig((date, date), num, cal.workdays_between))
+        reg.register("is_workday", sig((date,), flag, cal.is_workday))
+        reg.register("term_number", sig((date,), num, lambda d: self._term(d).number))
+        reg.register("term_start", sig((date,), date, lambda d: self._term(d).start))
+        reg.register("term_end", sig((date,), date, lambda d: self._term(d).end))
+        reg.register(
+            "days_since_term_start", sig((date,), num, lambda d: (d - self._term(d).start).days)
+        )
+        reg.register("school_year", sig((date,), text, lambda d: self._term(d).school_year))
+        reg.register(
+            "school_year_start", sig((date,), date, lambda d: self.school.school_year_start(d))
+        )
+        reg.register("is_entry_grade", sig((text, num, text), flag, is_entry_grade))
+        reg.register("is_graduating_grade", sig((text, num, text), flag, is_graduating_grade))
+        reg.register("school_system", sig((t.DYN,), text, self.school_system_of))
+        reg.register("age_on", sig((date, date), num, age_on))
+        reg.register("sum", sig((t.ListType(num),), num, _sum))
         return expr.standard_functions().extended(reg)

@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from xueji_rules.engine._compile import CompiledPack, CompiledRule, compile_pack
+from xueji_rules.engine._compile import CompiledObligation, CompiledPack, CompiledRule, compile_pack
 from xueji_rules.engine._inputs import input_model
 from xueji_rules.engine._time import TimeService
 from xueji_rules.engine.decision import (
@@ -193,63 +193,46 @@ class Engine:
         documents = set(req.get("documents", ()))
         granted_bodies = {a["body"] for a in req.get("approvals", ()) if a.get("granted", True)}
         exceptions = {x["rule"] for x in req.get("exceptions", ())}
-        for item in self._compiled.rules_by_key.get((transition_id, stage), ()):
-            rule = item.rule
-            if not rule.in_force(day):
-                continue
-            if item.when is not None and not self._eval(item.when, rec, req, params, rule.id):
-                continue
-            applied.append(item)
-            passed, message, citation, source = True, rule.message, rule.citation, rule.source_pack
-            granted = False
-            modality = rule.modality
-            if modality in ("mandatory", "default"):
-                for check in item.checks:
-                    if not self._eval(check.fn, rec, req, params, rule.id):
-                        passed, message, citation, source = (
-                            False,
-                            check.message,
-                            check.citation,
-                            check.source_pack,
-                        )
-                        break
-                if not passed and modality == "default" and rule.id in exceptions:
-                    passed, granted = True, True
-                if not passed:
-                    worst = max(worst, 4 if modality == "mandatory" else 3)
-            elif modality == "documents":
-                for doc in rule.documents:
-                    if doc.id not in documents and not documents.intersection(doc.alternatives):
-                        missing.append(
-                            MissingDocument(doc.id, doc.label, rule.id, doc.alternatives)
-                        )
-                        passed = False
-                if not passed:
-                    worst = max(worst, 2)
-            elif (
-                modality == "approval"
-                and rule.approval is not None
-                and rule.approval.body not in granted_bodies
-            ):
-                approvals.append(
-                    ApprovalNeeded(
-                        rule.approval.body, rule.approval.kind, rule.id, rule.approval.label
-                    )
-                )
-                passed = False
-                worst = max(worst, 1)
-            results.append(
-                RuleResult(
-                    id=rule.id,
-                    passed=passed,
-                    modality=modality,
-                    citation=citation,
-                    message=message,
-                    source_pack=source,
-                    exception_granted=granted,
-                    exception_route=rule.exception.route if rule.exception else None,
-                )
-            )
+        item: CompiledRule | None = None
+        try:
+            for item in self._compiled.rules_by_key.get((transition_id, stage), ()):
+                rule = item.rule
+                if (rule.effective_from is not None and day < rule.effective_from) or (
+                    rule.effective_until is not None and day > rule.effective_until
+                ):
+                    continue
+                if item.when is not None and not item.when(rec, req, params):
+                    continue
+                applied.append(item)
+                modality = rule.modality
+                result = item.passed
+                if modality == "mandatory" or modality == "default":
+                    for index, check in enumerate(item.checks):
+                        if not check.fn(rec, req, params):
+                            if modality == "default" and rule.id in exceptions:
+                                result = item.granted
+                            else:
+                                result = item.failed[index]
+                                worst = max(worst, 4 if modality == "mandatory" else 3)
+                            break
+                elif modality == "documents":
+                    for accepted, doc in item.missing:
+                        if documents.isdisjoint(accepted):
+                            missing.append(doc)
+                            result = item.failed[0]
+                    if result is not item.passed:
+                        worst = max(worst, 2)
+                elif item.approval is not None and item.approval.body not in granted_bodies:
+                    approvals.append(item.approval)
+                    result = item.failed[0]
+                    worst = max(worst, 1)
+                results.append(result)
+        except EvaluationError as exc:
+            if isinstance(exc, CalendarUnavailable) or item is None:
+                raise
+            raise EvaluationError(
+                f"while evaluating rule '{item.rule.id}': {exc.message}", item.rule.location
+            ) from None
         outcome: Outcome = _SEVERITY[worst]
         if outcome == "allowed":
             next_status = edge.to
@@ -260,12 +243,16 @@ class Engine:
         obligations: tuple[Obligation, ...] = ()
         if outcome not in _DENIED:
             obligations = tuple(self._obligations(applied, rec, req, params))
+        if len(approvals) > 1:
+            approvals.sort(key=lambda a: (a.body, a.rule))
+        if len(missing) > 1:
+            missing.sort(key=lambda d: (d.id, d.rule))
         return Decision(
             outcome=outcome,
             next_status=next_status,
             rules=tuple(results),
-            approvals=tuple(sorted(approvals, key=lambda a: (a.body, a.rule))),
-            missing_documents=tuple(sorted(missing, key=lambda d: (d.id, d.rule))),
+            approvals=tuple(approvals),
+            missing_documents=tuple(missing),
             obligations=obligations,
             **base,
         )
@@ -283,30 +270,41 @@ class Engine:
                 where = f"{item.rule.id} obligation '{spec.id}'"
                 if ob.when is not None and not self._eval(ob.when, rec, req, params, where):
                     continue
-                if ob.trigger is None:
-                    yield Obligation(spec.id, spec.party, spec.action, spec.citation, item.rule.id)
+                if ob.fixed is not None:
+                    yield ob.fixed
                     continue
+                assert ob.trigger is not None and spec.clock is not None
                 trigger: dt.date = self._eval(ob.trigger, rec, req, params, where)
                 amount: int = (
                     ob.amount
                     if isinstance(ob.amount, int)
                     else self._eval(ob.amount, rec, req, params, where)
                 )
-                unit = spec.clock.unit if spec.clock else "days"
-                try:
-                    due = self.time.due(trigger, amount, unit)
-                except CalendarUnavailable as exc:
-                    if self._strict_calendar:
-                        raise
-                    yield Obligation(
-                        spec.id, spec.party, spec.action, spec.citation, item.rule.id,
-                        None, "calendar_unavailable", trigger, amount, unit, str(exc),
-                    )  # fmt: skip
-                    continue
-                yield Obligation(
-                    spec.id, spec.party, spec.action, spec.citation, item.rule.id,
-                    due, "computed", trigger, amount, unit,
-                )  # fmt: skip
+                key = (trigger, amount)
+                cached = ob.cache.get(key)
+                if cached is None:
+                    cached = self._clock(ob, trigger, amount)
+                    if len(ob.cache) >= _OBLIGATION_CACHE:
+                        ob.cache.clear()
+                    ob.cache[key] = cached
+                if self._strict_calendar and cached.due_status == "calendar_unavailable":
+                    raise CalendarUnavailable(trigger.year, cached.detail)
+                yield cached
+
+    def _clock(self, ob: CompiledObligation, trigger: dt.date, amount: int) -> Obligation:
+        spec = ob.spec
+        unit = spec.clock.unit if spec.clock else "days"
+        try:
+            due = self.time.due(trigger, amount, unit)
+        except CalendarUnavailable as exc:
+            return Obligation(
+                spec.id, spec.party, spec.action, spec.citation, ob.rule_id,
+                None, "calendar_unavailable", trigger, amount, unit, str(exc),
+            )  # fmt: skip
+        return Obligation(
+            spec.id, spec.party, spec.action, spec.citation, ob.rule_id,
+            due, "computed", trigger, amount, unit,
+        )  # fmt: skip
 
     def _eval(self, fn: Any, rec: Any, req: Any, params: Any, where: str) -> Any:
         try:
@@ -325,6 +323,7 @@ class Engine:
         return Location(rule_id=rule_id)
 
 
+_OBLIGATION_CACHE = 4096
 _SEVERITY: tuple[Outcome, ...] = (
     "allowed",
     "needs_approval",
