@@ -84,9 +84,45 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 
 def _cmd_test(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    if args.boundaries:
+        from xueji_rules.testing.boundaries import run_boundaries
+
+        return run_boundaries(args.boundaries, out=out, verbose=args.verbose)
     from xueji_rules.testing.runner import run_paths
 
-    return run_paths(args.paths, pack=args.pack, out=out, verbose=args.verbose)
+    return run_paths(
+        args.paths,
+        pack=args.pack,
+        out=out,
+        verbose=args.verbose,
+        coverage=args.coverage,
+        fail_under=args.fail_under,
+    )
+
+
+def _cmd_coverage(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    from xueji_rules.testing.coverage import pack_coverage, render_markdown
+
+    report = pack_coverage(args.packs)
+    command = " ".join(["xueji-rules coverage", *args.packs])
+    if args.write:
+        command += f" --write {args.write}"
+    text = render_markdown(report, command)
+    if args.write:
+        try:
+            Path(args.write).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", Location(file=args.write)) from None
+        out.write(
+            f"wrote {args.write}: {report.covered}/{len(report.rules)} rules covered on both "
+            f"sides ({report.percent:.1f}%)\n"
+        )
+    else:
+        out.write(text)
+    if args.fail_under is not None and report.percent < args.fail_under:
+        out.write(f"FAIL: rule coverage {report.percent:.1f}% is below {args.fail_under:g}%\n")
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def _cmd_lint(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -147,7 +183,36 @@ def _build_parser() -> _Parser:
     test.add_argument("paths", nargs="*", help="scenario files or directories")
     test.add_argument("--pack", help="pack for files outside a pack directory")
     test.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
+    test.add_argument(
+        "--coverage",
+        action="store_true",
+        help="report which rules the scenarios exercised on their pass and fail sides",
+    )
+    test.add_argument(
+        "--fail-under",
+        type=float,
+        metavar="N",
+        help="exit 1 when fewer than N%% of the rules are covered on both sides",
+    )
+    test.add_argument(
+        "--boundaries",
+        metavar="PACK",
+        help="run generated N-1/N/N+1 cases for every time window, cap and deadline of PACK",
+    )
     test.set_defaults(handler=_cmd_test)
+
+    coverage = sub.add_parser(
+        "coverage", help="article coverage: every article, the rules encoding it, their coverage"
+    )
+    coverage.add_argument("packs", nargs="*", help="pack names or directories (default: bundled)")
+    coverage.add_argument("--write", metavar="FILE", help="write the Markdown report to FILE")
+    coverage.add_argument(
+        "--fail-under",
+        type=float,
+        metavar="N",
+        help="exit 1 when fewer than N%% of the rules are covered on both sides",
+    )
+    coverage.set_defaults(handler=_cmd_coverage)
 
     lint = sub.add_parser(
         "lint", help="check packs: schema, references, expression types, shadowing, citations"

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from xueji_rules.errors import InputError, Location
-from xueji_rules.testing.scenarios import ScenarioResult, load_scenarios, pack_of_file, run_scenario
+from xueji_rules.testing.scenarios import (
+    Scenario,
+    ScenarioResult,
+    load_scenarios,
+    pack_of_file,
+    run_scenario,
+)
 
-__all__ = ["collect_files", "run_files", "run_paths"]
+if TYPE_CHECKING:
+    from xueji_rules.engine import Engine
+
+__all__ = ["Suite", "collect_files", "run_files", "run_paths", "run_suite"]
 
 
 def collect_files(paths: Sequence[str]) -> list[Path]:
@@ -37,30 +47,67 @@ def collect_files(paths: Sequence[str]) -> list[Path]:
     return files
 
 
-def run_files(files: Iterable[Path], pack: str | None = None) -> list[ScenarioResult]:
+@dataclass
+class Suite:
+    """The results of a run, with the engine each scenario was decided by.
+
+    ``runs`` pairs each result with the key of its engine in ``engines`` (the pack reference).
+    """
+
+    runs: list[tuple[str, ScenarioResult]] = field(default_factory=list)
+    engines: dict[str, Engine] = field(default_factory=dict)
+
+    @property
+    def results(self) -> list[ScenarioResult]:
+        """Every result, in file and scenario order."""
+        return [result for _, result in self.runs]
+
+
+def _pack_ref(file: Path, scenario: Scenario, pack: str | None) -> str:
+    ref = pack_of_file(file) or scenario.pack or pack
+    if ref is None:
+        raise InputError(
+            "cannot tell which pack to run this file against: use --pack or a 'pack:' key",
+            Location(file=str(file)),
+        )
+    return ref
+
+
+def run_suite(files: Iterable[Path], pack: str | None = None) -> Suite:
     """Load and run every scenario of ``files``; engines are built once per pack."""
     from xueji_rules.engine import Engine
 
-    engines: dict[str, Engine] = {}
-    results: list[ScenarioResult] = []
+    suite = Suite()
     for file in files:
-        scenarios = load_scenarios(file)
-        for scenario in scenarios:
-            ref = pack_of_file(file) or scenario.pack or pack
-            if ref is None:
-                raise InputError(
-                    "cannot tell which pack to run this file against: use --pack or a 'pack:' key",
-                    Location(file=str(file)),
-                )
-            if ref not in engines:
-                engines[ref] = Engine(ref)
-            results.append(run_scenario(engines[ref], scenario))
-    return results
+        for scenario in load_scenarios(file):
+            ref = _pack_ref(file, scenario, pack)
+            if ref not in suite.engines:
+                suite.engines[ref] = Engine(ref)
+            suite.runs.append((ref, run_scenario(suite.engines[ref], scenario)))
+    return suite
 
 
-def run_paths(paths: Sequence[str], pack: str | None, out: TextIO, verbose: bool = False) -> int:
-    """The ``xueji-rules test`` command: 0 when every scenario passes, 1 otherwise."""
-    results = run_files(collect_files(paths), pack)
+def run_files(files: Iterable[Path], pack: str | None = None) -> list[ScenarioResult]:
+    """Load and run every scenario of ``files``; engines are built once per pack."""
+    return run_suite(files, pack).results
+
+
+def run_paths(
+    paths: Sequence[str],
+    pack: str | None,
+    out: TextIO,
+    verbose: bool = False,
+    *,
+    coverage: bool = False,
+    fail_under: float | None = None,
+) -> int:
+    """The ``xueji-rules test`` command: 0 when every scenario passes, 1 otherwise.
+
+    With ``coverage``, the rule-coverage report follows; ``fail_under`` (a percentage) makes a
+    lower share of rules covered on both sides a failure too.
+    """
+    suite = run_suite(collect_files(paths), pack)
+    results = suite.results
     failed = [r for r in results if not r.passed]
     for result in results:
         s = result.scenario
@@ -70,4 +117,15 @@ def run_paths(paths: Sequence[str], pack: str | None, out: TextIO, verbose: bool
         for line in result.differences:
             out.write(f"    {line}\n")
     out.write(f"{len(results) - len(failed)} passed, {len(failed)} failed\n")
-    return 1 if failed else 0
+    status = 1 if failed else 0
+    if coverage or fail_under is not None:
+        from xueji_rules.testing.coverage import rule_coverage
+
+        report = rule_coverage(suite)
+        out.write("\n" + report.render_text())
+        if fail_under is not None and report.percent < fail_under:
+            out.write(
+                f"FAIL: rule coverage {report.percent:.1f}% is below --fail-under {fail_under:g}%\n"
+            )
+            status = 1
+    return status

@@ -1,0 +1,309 @@
+"""Rule coverage and article coverage.
+
+*Rule coverage* says, for every rule of the packs a suite ran against, whether some scenario made
+it pass and some scenario made it fail (read from each decision's rule results). A rule is
+*covered* when both sides were seen; an ``obligation`` rule never fails, so its one side is enough.
+
+A rule a province inherits unchanged is one definition shared by both packs: the scenarios of
+either pack count for it, and it is counted once in the percentage.
+
+*Article coverage* lists every article of every document of the packs (``articles/<doc>.yaml``),
+the rules that encode it (by ``citation`` and ``also_cites``) with their rule coverage, and for an
+article without rules the reason it is not encoded, or ``MISSING``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from xueji_rules.packs.model import Citation, Pack, Rule, chinese_numeral
+
+if TYPE_CHECKING:
+    from xueji_rules.testing.runner import Suite
+
+__all__ = [
+    "ArticleRow",
+    "CoverageReport",
+    "RuleCoverage",
+    "article_rows",
+    "definition_key",
+    "pack_coverage",
+    "render_markdown",
+    "rule_coverage",
+]
+
+DefinitionKey = tuple[str, str, tuple[str, ...], tuple[str, ...]]
+
+
+def definition_key(rule: Rule) -> DefinitionKey:
+    """Identifies a rule's definition: the same in a base pack and a layer that left it alone."""
+    return (
+        rule.id,
+        rule.source_pack,
+        tuple(n.source_pack for n in rule.narrowings),
+        tuple(f"{h.action}:{h.source_pack}" for h in rule.history),
+    )
+
+
+@dataclass
+class RuleCoverage:
+    """How often one rule definition passed and failed across the suite."""
+
+    rule: Rule
+    pack: str  # the first pack (in run order) whose effective rules hold this definition
+    passed: int = 0
+    failed: int = 0
+    packs: list[str] = field(default_factory=list)
+
+    @property
+    def two_sided(self) -> bool:
+        """Whether the rule can fail at all (obligation rules cannot)."""
+        return self.rule.modality != "obligation"
+
+    @property
+    def covered(self) -> bool:
+        """Pass side seen, and fail side seen when the rule has one."""
+        return self.passed > 0 and (self.failed > 0 or not self.two_sided)
+
+    def marks(self) -> tuple[str, str]:
+        """``('✓'|'✗', '✓'|'✗'|'–')`` for the pass and the fail side."""
+        fail = ("✓" if self.failed else "✗") if self.two_sided else "–"
+        return ("✓" if self.passed else "✗", fail)
+
+
+def _article_key(c: Citation) -> tuple[str, int]:
+    return (c.number or c.document, c.article)
+
+
+def _article_text(c: Citation) -> str:
+    return f"{c.number or c.document} 第{chinese_numeral(c.article)}条"
+
+
+@dataclass
+class CoverageReport:
+    """Rule coverage of a suite: one :class:`RuleCoverage` per distinct rule definition."""
+
+    packs: list[Pack]
+    rules: list[RuleCoverage]
+
+    @property
+    def covered(self) -> int:
+        """Rule definitions covered on both sides."""
+        return sum(1 for r in self.rules if r.covered)
+
+    @property
+    def percent(self) -> float:
+        """Share of rule definitions covered on both sides, in percent (100 with no rules)."""
+        return 100.0 * self.covered / len(self.rules) if self.rules else 100.0
+
+    def by_article(self) -> list[tuple[str, list[RuleCoverage]]]:
+        """Rules grouped by the article of their citation, in document and article order."""
+        groups: dict[tuple[str, int], tuple[str, list[RuleCoverage]]] = {}
+        for item in self.rules:
+            key = _article_key(item.rule.citation)
+            groups.setdefault(key, (_article_text(item.rule.citation), []))[1].append(item)
+        return [groups[k] for k in sorted(groups)]
+
+    def render_text(self) -> str:
+        """The report as plain text: per pack, per rule, per article, then the total."""
+        lines = ["rule coverage (✓ exercised, ✗ not, – no fail side): pass | fail"]
+        for pack in self.packs:
+            own = [r for r in self.rules if r.pack == pack.id]
+            inherited = sum(1 for r in self.rules if r.pack != pack.id and pack.id in r.packs)
+            lines.append(f"pack {pack.id}: {len(own)} rules of its own")
+            width = max((len(r.rule.id) for r in own), default=0)
+            for r in own:
+                p, f = r.marks()
+                lines.append(
+                    f"  {p} | {f}  {r.rule.id:<{width}}  {r.rule.citation.render()}"
+                    f"  (passed {r.passed}, failed {r.failed})"
+                )
+            if inherited:
+                lines.append(f"  + {inherited} rules inherited unchanged (listed under their pack)")
+        lines.append("by article:")
+        for text, items in self.by_article():
+            both = sum(1 for r in items if r.covered)
+            lines.append(f"  {text}: {both}/{len(items)} rules covered ({_pct(both, len(items))})")
+        lines.append(
+            f"total: {self.covered}/{len(self.rules)} rules covered on both sides "
+            f"({self.percent:.1f}%)"
+        )
+        return "\n".join(lines) + "\n"
+
+
+def _pct(n: int, d: int) -> str:
+    return f"{100.0 * n / d:.0f}%" if d else "–"
+
+
+def rule_coverage(suite: Suite) -> CoverageReport:
+    """The rule coverage of a suite run (see :func:`xueji_rules.testing.runner.run_suite`)."""
+    packs = [engine.pack for engine in suite.engines.values()]
+    return coverage_of(packs, ((suite.engines[ref].pack, r) for ref, r in suite.runs))
+
+
+def coverage_of(packs: Sequence[Pack], runs: Iterable[tuple[Pack, object]]) -> CoverageReport:
+    """Rule coverage from ``(pack, ScenarioResult)`` pairs over the effective rules of ``packs``.
+
+    Packs are listed base first, so an inherited rule is reported under the pack defining it.
+    """
+    ordered = sorted(packs, key=lambda p: (len(p.chain), p.id))
+    table: dict[DefinitionKey, RuleCoverage] = {}
+    by_pack: dict[str, dict[str, DefinitionKey]] = {}
+    for pack in ordered:
+        ids: dict[str, DefinitionKey] = {}
+        for rule in pack.rules:
+            key = definition_key(rule)
+            ids[rule.id] = key
+            item = table.get(key)
+            if item is None:
+                item = table[key] = RuleCoverage(rule=rule, pack=pack.id)
+            if pack.id not in item.packs:
+                item.packs.append(pack.id)
+        by_pack[pack.id] = ids
+    for pack, result in runs:
+        decision = getattr(result, "decision", None)
+        if decision is None:
+            continue
+        ids = by_pack.get(pack.id, {})
+        for rr in decision.rules:
+            found = ids.get(rr.id)
+            if found is None:
+                continue
+            if rr.passed:
+                table[found].passed += 1
+            else:
+                table[found].failed += 1
+    rules = sorted(table.values(), key=lambda r: ([p.id for p in ordered].index(r.pack), r.rule.id))
+    return CoverageReport(packs=list(ordered), rules=rules)
+
+
+def pack_coverage(refs: Sequence[str]) -> CoverageReport:
+    """Run the bundled scenarios of the packs ``refs`` (and of the packs they extend).
+
+    With no ``refs``, every bundled pack. One engine per pack.
+    """
+    from xueji_rules.engine import Engine
+    from xueji_rules.packs.loader import bundled_packs, load_pack
+    from xueji_rules.testing.scenarios import load_scenarios, run_scenario
+
+    packs: dict[str, Pack] = {}
+    for ref in refs or bundled_packs():
+        pack = load_pack(ref)
+        for base in reversed(pack.base_roots):
+            base_pack = load_pack(base)
+            packs.setdefault(base_pack.root, base_pack)
+        packs.setdefault(pack.root, pack)
+    runs: list[tuple[Pack, object]] = []
+    for pack in packs.values():
+        engine = Engine(pack)
+        for file in pack.scenario_files:
+            runs.extend((pack, run_scenario(engine, s)) for s in load_scenarios(file))
+    return coverage_of(list(packs.values()), runs)
+
+
+# -- article coverage ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """One article of a document: the rules that encode it, or why it has none."""
+
+    document: str  # document id
+    number: str  # document number, e.g. 晋教〔2026〕1号
+    article: int
+    topic: str
+    rules: tuple[RuleCoverage, ...]
+    not_encoded: str | None
+
+    @property
+    def missing(self) -> bool:
+        """No rule encodes the article and no reason says why."""
+        return not self.rules and self.not_encoded is None
+
+
+def _cites(rule: Rule, document: str, article: int) -> bool:
+    return any(
+        c.document == document and c.article == article for c in (rule.citation, *rule.also_cites)
+    )
+
+
+def article_rows(report: CoverageReport) -> list[tuple[Pack, str, list[ArticleRow]]]:
+    """Per document of the packs (each document once): its articles with their rules."""
+    out: list[tuple[Pack, str, list[ArticleRow]]] = []
+    seen: set[str] = set()
+    for pack in report.packs:
+        for doc in pack.documents.values():
+            if doc.id in seen:
+                continue
+            seen.add(doc.id)
+            rows = []
+            for article, topic, reason in doc.articles:
+                rules = tuple(r for r in report.rules if _cites(r.rule, doc.id, article))
+                rows.append(ArticleRow(doc.id, doc.number, article, topic, rules, reason))
+            out.append((pack, doc.id, rows))
+    return out
+
+
+def render_markdown(report: CoverageReport, command: str) -> str:
+    """The article coverage report as Markdown (deterministic: no dates, sorted everywhere)."""
+    docs = article_rows(report)
+    lines = [
+        "# Article coverage",
+        "",
+        f"Generated by `{command}`; do not edit by hand (a test checks it is up to date).",
+        "",
+        "For every article of every document the packs encode: the rules that cite it (by",
+        "`citation` or `also_cites`) and whether the scenarios exercised each rule's pass side and",
+        "fail side (✓ seen, ✗ not seen, – an obligation rule, which has no fail side), or why the",
+        "article is not encoded. **MISSING** marks an article with neither a rule nor a reason.",
+        "See [testing.md](testing.md#rule-coverage) for how coverage is measured.",
+        "",
+        "## Summary",
+        "",
+        "| document | pack | articles | encoded | not encoded | missing |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for pack, doc_id, rows in docs:
+        doc = pack.documents[doc_id]
+        encoded = sum(1 for r in rows if r.rules)
+        reasoned = sum(1 for r in rows if not r.rules and r.not_encoded is not None)
+        missing = sum(1 for r in rows if r.missing)
+        count = str(len(rows)) if rows else "not listed"
+        lines.append(
+            f"| {doc.number} {doc.title} | {doc.source_pack or pack.id} | {count} | {encoded} "
+            f"| {reasoned} | {missing} |"
+        )
+    lines += [
+        "",
+        f"Rules covered on both sides: {report.covered} of {len(report.rules)} "
+        f"({report.percent:.1f}%).",
+    ]
+    for pack, doc_id, rows in docs:
+        doc = pack.documents[doc_id]
+        lines += ["", f"## {doc.number} {doc.title}", ""]
+        if not rows:
+            lines.append(
+                f"No article list yet: add `articles/{doc.id}.yaml` to pack "
+                f"`{doc.source_pack or pack.id}`."
+            )
+            continue
+        lines += ["| article | topic | rules (pass, fail) | note |", "|---|---|---|---|"]
+        for row in rows:
+            article = f"第{chinese_numeral(row.article)}条"
+            if row.rules:
+                cells = "<br>".join(
+                    f"`{r.rule.id}` {r.marks()[0]} {r.marks()[1]}" for r in row.rules
+                )
+                note = ""
+            elif row.not_encoded is not None:
+                cells, note = "", f"not encoded: {_md(row.not_encoded)}"
+            else:
+                cells, note = "", "**MISSING**"
+            lines.append(f"| {article} | {_md(row.topic)} | {cells} | {note} |")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,357 @@
+"""pytest plugin: collect scenario files and run each scenario as a test.
+
+Registered through the ``pytest11`` entry point, so installing xueji-rules is enough. It is
+import-light: importing it loads neither the engine nor PyYAML nor jsonschema; they are imported
+inside the hooks, and only when a scenario file is actually collected.
+
+Configuration (``pytest.ini``, ``pyproject.toml`` ``[tool.pytest.ini_options]``, ...):
+
+``xueji_scenarios``
+    glob patterns, relative to the ini file's directory (or the rootdir), of the scenario files
+    to collect, e.g. ``scenarios/*.yaml``. Default: none, so unrelated YAML is never grabbed.
+``xueji_pack``
+    the pack (bundled name or directory, relative to the ini file) to run scenario files against
+    when they are neither inside a pack's ``tests/`` directory nor name a ``pack:`` themselves.
+``xueji_bundled``
+    ``true`` to also collect the scenarios shipped with the bundled packs.
+
+Each scenario becomes a test item named after the scenario and the articles it covers, e.g.
+``学期初第10天申请转学 [晋教〔2026〕1号 第十六条]``. A failure shows every difference between the
+expected and the actual decision, then both side by side in compact form.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from xueji_rules.engine import Decision, Engine
+    from xueji_rules.packs.model import Pack
+    from xueji_rules.testing.scenarios import Scenario, ScenarioResult
+
+__all__ = ["ScenarioFailure", "ScenarioFile", "ScenarioItem"]
+
+_INI_GLOBS = "xueji_scenarios"
+_INI_PACK = "xueji_pack"
+_INI_BUNDLED = "xueji_bundled"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Declare the ini options of the plugin."""
+    parser.addini(
+        _INI_GLOBS,
+        type="args",
+        default=[],
+        help="xueji-rules: glob patterns (relative to the ini file) of scenario YAML files",
+    )
+    parser.addini(
+        _INI_PACK,
+        type="string",
+        default="",
+        help="xueji-rules: pack for scenario files outside a pack directory",
+    )
+    parser.addini(
+        _INI_BUNDLED,
+        type="bool",
+        default=False,
+        help="xueji-rules: also collect the scenarios of the bundled packs",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``xueji`` marker that every scenario item carries."""
+    config.addinivalue_line("markers", "xueji: a xueji-rules scenario (from a scenario file)")
+
+
+def _base_dir(config: pytest.Config) -> Path:
+    return config.inipath.parent if config.inipath is not None else config.rootpath
+
+
+def _matches(config: pytest.Config, file_path: Path) -> bool:
+    patterns: list[str] = config.getini(_INI_GLOBS)
+    if not patterns or file_path.suffix not in (".yaml", ".yml"):
+        return False
+    base = _base_dir(config)
+    try:
+        rel = file_path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        rel = file_path.as_posix()
+    return any(
+        fnmatch.fnmatchcase(rel, p) or Path(rel).match(p) or file_path.match(p) for p in patterns
+    )
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
+    """Collect a YAML file that matches one of the ``xueji_scenarios`` globs."""
+    if _matches(parent.config, file_path):
+        collector: ScenarioFile = ScenarioFile.from_parent(parent, path=file_path)
+        return collector
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """With ``xueji_bundled = true``, add the bundled packs' scenarios (before ``-k`` selects)."""
+    if not config.getini(_INI_BUNDLED):
+        return
+    from xueji_rules.packs.loader import bundled_packs, resolve_pack_dir
+
+    seen = {item.path.resolve() for item in items if isinstance(item, ScenarioItem)}
+    for name in bundled_packs():
+        for path in sorted((resolve_pack_dir(name) / "tests").glob("*.yaml")):
+            if path.resolve() in seen:
+                continue
+            collector = ScenarioFile.from_parent(
+                session, path=path, nodeid=f"xueji:{name}/tests/{path.name}"
+            )
+            report = collector.ihook.pytest_make_collect_report(collector=collector)
+            if report.failed:
+                collector.ihook.pytest_collectreport(report=report)
+                session.testsfailed += 1
+                continue
+            items.extend(x for x in report.result if isinstance(x, pytest.Item))
+
+
+# -- the per-session cache of packs and engines -----------------------------------------------
+
+
+class _Packs:
+    """Packs and engines built once per session, keyed by the pack directory."""
+
+    def __init__(self) -> None:
+        self._packs: dict[str, Pack | BaseException] = {}
+        self._engines: dict[str, Engine | BaseException] = {}
+
+    def pack(self, pack_dir: str) -> Pack:
+        if pack_dir not in self._packs:
+            from xueji_rules.packs.loader import load_pack
+
+            try:
+                self._packs[pack_dir] = load_pack(pack_dir)
+            except Exception as exc:  # remembered, re-raised for every scenario of the pack
+                self._packs[pack_dir] = exc
+        value = self._packs[pack_dir]
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+    def engine(self, pack_dir: str) -> Engine:
+        if pack_dir not in self._engines:
+            from xueji_rules.engine import Engine
+
+            try:
+                self._engines[pack_dir] = Engine(self.pack(pack_dir))
+            except Exception as exc:
+                self._engines[pack_dir] = exc
+        value = self._engines[pack_dir]
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+
+_CACHE = pytest.StashKey[_Packs]()
+
+
+def _cache(config: pytest.Config) -> _Packs:
+    cache = config.stash.get(_CACHE, None)
+    if cache is None:
+        cache = config.stash[_CACHE] = _Packs()
+    return cache
+
+
+def _resolve_pack(config: pytest.Config, file: Path, declared: str | None) -> str | None:
+    """The pack directory for a scenario file: its pack, its ``pack:`` key, or ``xueji_pack``."""
+    from xueji_rules.packs.loader import resolve_pack_dir
+    from xueji_rules.testing.scenarios import pack_of_file
+
+    own = pack_of_file(file)
+    if own is not None:
+        return own
+    if declared:
+        return str(resolve_pack_dir(declared, relative_to=file.parent))
+    configured: str = config.getini(_INI_PACK)
+    if configured:
+        return str(resolve_pack_dir(configured, relative_to=_base_dir(config)))
+    return None
+
+
+# -- collection --------------------------------------------------------------------------------
+
+
+class ScenarioFile(pytest.File):
+    """A scenario YAML file; each of its scenarios is a :class:`ScenarioItem`."""
+
+    def collect(self) -> Iterator[ScenarioItem]:
+        """Read the file (schema-checked) and yield one item per scenario."""
+        from xueji_rules.testing.scenarios import load_scenarios
+
+        scenarios = load_scenarios(self.path)
+        names: dict[str, int] = {}
+        for s in scenarios:
+            names[s.name] = names.get(s.name, 0) + 1
+        for scenario in scenarios:
+            pack_dir = _resolve_pack(self.config, self.path, scenario.pack)
+            label = _item_name(self.config, scenario, pack_dir, names[scenario.name] > 1)
+            yield ScenarioItem.from_parent(self, name=label, scenario=scenario, pack_dir=pack_dir)
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> str:
+        """A pack or scenario error is shown as its located message, without a traceback."""
+        from xueji_rules.errors import XuejiRulesError
+
+        if isinstance(excinfo.value, XuejiRulesError):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+
+def _item_name(
+    config: pytest.Config, scenario: Scenario, pack_dir: str | None, duplicate: bool
+) -> str:
+    citations: list[str] = []
+    if scenario.covers and pack_dir is not None:
+        try:
+            pack = _cache(config).pack(pack_dir)
+        except Exception:
+            pack = None
+        for rule_id in scenario.covers:
+            text = rule_id
+            if pack is not None:
+                with contextlib.suppress(KeyError):
+                    text = pack.rule(rule_id).citation.render()
+            if text not in citations:
+                citations.append(text)
+    name = scenario.name.replace("::", ":")
+    if duplicate:
+        name += f" @L{scenario.line}"
+    return f"{name} [{'; '.join(citations)}]" if citations else name
+
+
+class ScenarioFailure(Exception):
+    """A scenario's decision differs from its expectation (carries the readable report)."""
+
+    def __init__(self, report: str) -> None:
+        super().__init__(report)
+        self.report = report
+
+
+class ScenarioItem(pytest.Item):
+    """One scenario, decided by the engine of its pack (one engine per pack per session)."""
+
+    def __init__(self, *, scenario: Scenario, pack_dir: str | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.pack_dir = pack_dir
+        self.add_marker("xueji")
+
+    def runtest(self) -> None:
+        """Decide the scenario and raise :class:`ScenarioFailure` on any difference."""
+        from xueji_rules.testing.scenarios import run_scenario
+
+        if self.pack_dir is None:
+            raise ScenarioFailure(
+                f"{self.scenario.file}: cannot tell which pack to run this file against: set "
+                f"'xueji_pack' in the pytest configuration or add a 'pack:' key to the file"
+            )
+        cache = _cache(self.config)
+        pack = cache.pack(self.pack_dir)
+        unknown = [r for r in self.scenario.covers if r not in {x.id for x in pack.rules}]
+        engine = cache.engine(self.pack_dir)
+        result = run_scenario(engine, self.scenario)
+        if unknown:
+            extra = (
+                f"covers names rule(s) that pack '{pack.id}' does not have: {', '.join(unknown)}"
+            )
+            result = _with_difference(result, extra)
+        if not result.passed:
+            raise ScenarioFailure(failure_report(result, pack.id))
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: pytest.ExceptionInfo[BaseException]
+    ) -> str:
+        """The readable diff for a failing scenario; a located message for a pack error."""
+        from xueji_rules.errors import XuejiRulesError
+
+        if isinstance(excinfo.value, ScenarioFailure):
+            return excinfo.value.report
+        if isinstance(excinfo.value, XuejiRulesError):
+            return (
+                f"{self.scenario.file}:{self.scenario.line}: {self.scenario.name}\n{excinfo.value}"
+            )
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        """File, 0-based line and a label for test reports."""
+        return self.path, max(self.scenario.line - 1, 0), f"scenario: {self.scenario.name}"
+
+
+def _with_difference(result: ScenarioResult, line: str) -> ScenarioResult:
+    import dataclasses
+
+    return dataclasses.replace(result, passed=False, differences=(*result.differences, line))
+
+
+def failure_report(result: ScenarioResult, pack_id: str) -> str:
+    """The text shown for a failing scenario: the differences, then expected vs actual."""
+    s = result.scenario
+    lines = [f"scenario {s.name!r} ({s.file}:{s.line}) against pack '{pack_id}'"]
+    if s.covers:
+        lines.append(f"covers: {', '.join(s.covers)}")
+    lines.append("differences:")
+    lines.extend(f"  - {d}" for d in result.differences)
+    lines.append("expected:")
+    lines.extend(f"  {x}" for x in expected_block(s.expect))
+    lines.append("actual:")
+    if result.decision is not None:
+        lines.extend(f"  {x}" for x in actual_block(result.decision, s.expect))
+    else:
+        lines.append(f"  error: {result.error}")
+    return "\n".join(lines)
+
+
+def _yamlish(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def expected_block(expect: dict[str, Any]) -> list[str]:
+    """The expectation of a scenario, one ``key: value`` line per expected field."""
+    return [f"{key}: {_yamlish(expect[key])}" for key in sorted(expect)]
+
+
+def actual_block(decision: Decision, expect: dict[str, Any]) -> list[str]:
+    """The decision in the same compact form: outcome, status, the rules that matter, and so on.
+
+    Rules shown are the ones the scenario names plus every rule that failed.
+    """
+    named = set(expect.get("rules", {}))
+    rules = {
+        r.id: ("passed" if r.passed else f"failed ({r.message.zh})")
+        for r in decision.rules
+        if r.id in named or not r.passed
+    }
+    for rule_id in sorted(named - set(rules)):
+        rules[rule_id] = "not_applied"
+    lines = [
+        f"outcome: {decision.outcome}",
+        f"next_status: {decision.next_status}",
+        f"rules: {_yamlish(dict(sorted(rules.items())))}",
+        f"approvals: {_yamlish(sorted({a.body for a in decision.approvals}))}",
+        f"missing_documents: {_yamlish(sorted({d.id for d in decision.missing_documents}))}",
+        "obligations: "
+        + _yamlish(
+            {o.id: (o.due.isoformat() if o.due else o.due_status) for o in decision.obligations}
+        ),
+    ]
+    if decision.allowed_transitions is not None:
+        lines.append(f"allowed_transitions: {_yamlish(list(decision.allowed_transitions))}")
+    return lines
