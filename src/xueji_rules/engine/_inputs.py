@@ -90,13 +90,15 @@ def _build(schema: Mapping[str, Any], root: Mapping[str, Any], name: str) -> Con
 
             return convert_date
 
+        enum = frozenset(schema["enum"]) if "enum" in schema else None
+
         def convert_string(v: Any) -> Any:
             if not isinstance(v, str) or len(v) < lo or (hi is not None and len(v) > hi):
                 raise _Invalid
+            if enum is not None and v not in enum:
+                raise _Invalid
             if pattern is not None and not pattern.search(v):
                 raise _Invalid
-            for check in checks:
-                check(v)
             return v
 
         return convert_string
@@ -131,7 +133,7 @@ def _object(schema: Mapping[str, Any], root: Mapping[str, Any], name: str) -> Co
     closed = schema.get("additionalProperties", True) is False
 
     def convert_object(v: Any) -> Any:
-        if not isinstance(v, Mapping):
+        if type(v) is not dict and not isinstance(v, Mapping):
             raise _Invalid
         for key in required:
             if key not in v:

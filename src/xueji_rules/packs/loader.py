@@ -66,6 +66,35 @@ def _display_root(path: Path) -> str:
         return str(path)
 
 
+_LAYER_CACHE: dict[tuple[str, tuple[tuple[str, int, int], ...]], PackLayer] = {}
+_LAYER_CACHE_SIZE = 32
+
+
+def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
+    stats = []
+    for path in sorted(root.rglob("*.yaml")):
+        st = path.stat()
+        stats.append((str(path), st.st_mtime_ns, st.st_size))
+    return tuple(stats)
+
+
+def _read_layer_cached(root: Path) -> PackLayer:
+    """Read a layer, reusing an earlier read of the same unchanged files in this process.
+
+    A base pack is read once however many layers and engines build on it. Only clean layers are
+    kept; a layer is never modified after it is read.
+    """
+    key = (str(root), _fingerprint(root))
+    layer = _LAYER_CACHE.get(key)
+    if layer is None:
+        layer = read_layer(root, _display_root(root))
+        if not layer.problems:
+            if len(_LAYER_CACHE) >= _LAYER_CACHE_SIZE:
+                _LAYER_CACHE.clear()
+            _LAYER_CACHE[key] = layer
+    return layer
+
+
 def _read_chain(root: Path) -> list[PackLayer]:
     layers: list[PackLayer] = []
     seen: set[Path] = set()
@@ -85,15 +114,14 @@ def _read_chain(root: Path) -> list[PackLayer]:
                 ]
             )
         seen.add(current)
-        layer = read_layer(current, _display_root(current))
+        layer = _read_layer_cached(current)
         layers.append(layer)
         if layer.problems or layer.extends is None:
             break
         try:
             current = resolve_pack_dir(layer.extends, relative_to=current)
         except PackError as exc:
-            layer.problems.append(Problem(exc.problems[0].message, layer.pack_location))
-            break
+            raise PackError([Problem(exc.problems[0].message, layer.pack_location)]) from None
     return layers
 
 
