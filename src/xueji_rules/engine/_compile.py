@@ -187,10 +187,10 @@ class _Compiler:
 
     def rule(self, rule: Rule) -> CompiledRule:
         loc = rule.location
-        when = self.compile(rule.when, t.BOOL, loc, "when") if rule.when else None
+        when = self.compile(rule.when, t.BOOL, rule.where("when"), "when") if rule.when else None
         checks: list[Check] = []
         if rule.require:
-            fn = self.compile(rule.require, t.BOOL, loc, "require")
+            fn = self.compile(rule.require, t.BOOL, rule.where("require"), "require")
             if fn is not None:
                 checks.append(Check(fn, rule.message, rule.citation, rule.source_pack))
         for narrowing in rule.narrowings:

@@ -257,7 +257,14 @@ class _LayerReader:
             )
             self.layer.transitions[tid] = Transition(tid, item["label"], edges, self.layer.id)
 
-    def rule(self, data: dict[str, Any], rule_id: str, location: Location) -> Rule:
+    def rule(
+        self,
+        data: dict[str, Any],
+        rule_id: str,
+        location: Location,
+        doc: YamlDocument | None = None,
+        path: tuple[str | int, ...] = (),
+    ) -> Rule:
         effective = data.get("effective") or {}
         citation = _citation(data["citation"])
         exception = data.get("exception")
@@ -309,12 +316,19 @@ class _LayerReader:
             effective_from=_date(effective["from"]) if "from" in effective else None,
             effective_until=_date(effective["until"]) if "until" in effective else None,
             location=location,
+            field_locations=tuple(
+                (key, doc.locate((*path, key), rule_id=rule_id))
+                for key in ("when", "require")
+                if key in data
+            )
+            if doc is not None
+            else (),
         )
 
     def rules_file(self, doc: YamlDocument) -> None:
         for i, item in enumerate(doc.data.get("rules") or []):
             loc = doc.locate(("rules", i), rule_id=item["id"])
-            self.layer.rules.append(self.rule(item, item["id"], loc))
+            self.layer.rules.append(self.rule(item, item["id"], loc, doc, ("rules", i)))
         for i, item in enumerate(doc.data.get("overrides") or []):
             loc = doc.locate(("overrides", i), rule_id=item["target"])
             body = item.get("rule")
@@ -323,7 +337,9 @@ class _LayerReader:
                     target=item["target"],
                     action=item["action"],
                     citation=_citation(item["citation"]),
-                    rule=self.rule(body, item["target"], loc) if body is not None else None,
+                    rule=self.rule(body, item["target"], loc, doc, ("overrides", i, "rule"))
+                    if body is not None
+                    else None,
                     require=item.get("require"),
                     message=_text(item["message"]) if "message" in item else None,
                     location=loc,

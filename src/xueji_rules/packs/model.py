@@ -299,6 +299,14 @@ class Rule:
     narrowings: tuple[Narrowing, ...] = ()
     history: tuple[Override, ...] = ()
     location: Location = field(default_factory=Location)
+    field_locations: tuple[tuple[str, Location], ...] = ()
+
+    def where(self, key: str) -> Location:
+        """The location of one of the rule's fields (``when``, ``require``), else of the rule."""
+        for name, location in self.field_locations:
+            if name == key:
+                return location
+        return self.location
 
     def in_force(self, day: dt.date) -> bool:
         """Whether the rule is in force on ``day``."""
