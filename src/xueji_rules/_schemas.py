@@ -92,7 +92,8 @@ def _describe(error: ValidationError, root: str) -> tuple[str, tuple[str | int, 
         else ("/".join(map(str, path)) or root)
     )
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
-        allowed = list(error.schema.get("properties", {}))
+        schema: Any = error.schema
+        allowed = list(schema.get("properties", {}))
         extra = [k for k in error.instance if k not in allowed]
         if extra:
             key = str(extra[0])
@@ -100,8 +101,9 @@ def _describe(error: ValidationError, root: str) -> tuple[str, tuple[str | int, 
     if error.validator == "required":
         return f"{where}: {error.message}", path
     if error.validator == "enum":
-        options = ", ".join(repr(v) for v in error.validator_value)
-        hint = _suggest(str(error.instance), [str(v) for v in error.validator_value])
+        values: Any = error.validator_value
+        options = ", ".join(repr(v) for v in values)
+        hint = _suggest(str(error.instance), [str(v) for v in values])
         return f"{where}: {error.instance!r} is not one of {options}{hint}", path
     if error.validator == "format":
         return f"{where}: {error.instance!r} is not a valid {error.validator_value}", path

@@ -68,7 +68,9 @@ class TimeService:
             {k: v for k, v in settings.items() if k in CONVENTION_SETTINGS}
         )
         files = [Path(f) for f in (*pack.calendar_files, *extra_files)]
-        workdays, school = load_calendar_files(files)
+        data = load_calendar_files(files)
+        workdays = WorkdayCalendar(data.holiday_years)
+        school = SchoolCalendar(data.school_years, region=pack.id)
         return cls(workdays, school, conventions, str(settings.get("default_school_system", "6-3")))
 
     def due(self, trigger: dt.date, amount: int, unit: str) -> dt.date:
@@ -81,12 +83,6 @@ class TimeService:
             return str(record["school_system"])
         return self.default_school_system
 
-    def _term(self, day: dt.date) -> Any:
-        term = self.school.term_of(day) or self.school.next_term(day)
-        if term is None:
-            raise EvaluationError(f"no school term covers or follows {day.isoformat()}")
-        return term
-
     def functions(self) -> expr.FunctionRegistry:
         """The domain functions rule expressions may call."""
         sig = expr.Overload
@@ -98,16 +94,13 @@ class TimeService:
         )
         reg.register("workdays_between", sig((date, date), num, cal.workdays_between))
         reg.register("is_workday", sig((date,), flag, cal.is_workday))
-        reg.register("term_number", sig((date,), num, lambda d: self._term(d).number))
-        reg.register("term_start", sig((date,), date, lambda d: self._term(d).start))
-        reg.register("term_end", sig((date,), date, lambda d: self._term(d).end))
-        reg.register(
-            "days_since_term_start", sig((date,), num, lambda d: (d - self._term(d).start).days)
-        )
-        reg.register("school_year", sig((date,), text, lambda d: self._term(d).school_year))
-        reg.register(
-            "school_year_start", sig((date,), date, lambda d: self.school.school_year_start(d))
-        )
+        school = self.school
+        reg.register("term_number", sig((date,), num, school.term_number))
+        reg.register("term_start", sig((date,), date, school.term_start))
+        reg.register("term_end", sig((date,), date, school.term_end))
+        reg.register("days_since_term_start", sig((date,), num, school.days_since_term_start))
+        reg.register("school_year", sig((date,), text, school.school_year_of))
+        reg.register("school_year_start", sig((date,), date, school.school_year_start))
         reg.register("is_entry_grade", sig((text, num, text), flag, is_entry_grade))
         reg.register("is_graduating_grade", sig((text, num, text), flag, is_graduating_grade))
         reg.register("school_system", sig((t.DYN,), text, self.school_system_of))

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from xueji_rules._resources import packs_root
 from xueji_rules.errors import Location, PackError, Problem
@@ -24,6 +26,9 @@ from xueji_rules.packs.model import (
     Pack,
     Parameter,
     Rule,
+    Stage,
+    Status,
+    Transition,
 )
 
 __all__ = ["bundled_packs", "load_pack", "resolve_pack_dir"]
@@ -135,10 +140,10 @@ class _Merger:
         self.parameters: dict[str, Parameter] = {}
         self.rules: dict[str, Rule] = {}
         self.disabled: list[tuple[str, Override]] = []
-        self.stages: dict = {}
-        self.statuses: dict = {}
-        self.transitions: dict = {}
-        self.settings: dict = {}
+        self.stages: dict[str, Stage] = {}
+        self.statuses: dict[str, Status] = {}
+        self.transitions: dict[str, Transition] = {}
+        self.settings: dict[str, Any] = {}
 
     def problem(self, message: str, location: Location) -> None:
         self.problems.append(Problem(message, location))
@@ -164,18 +169,21 @@ class _Merger:
                 )
             self.documents[doc.id] = doc
         self.settings.update(layer.settings)
-        for kind, target, new in (
+        sections: tuple[tuple[str, Mapping[str, object], Mapping[str, object]], ...] = (
             ("stage", self.stages, layer.stages),
             ("status", self.statuses, layer.statuses),
             ("transition", self.transitions, layer.transitions),
-        ):
-            for key, value in new.items():
-                if key in target:
+        )
+        for kind, known, new in sections:
+            for key in new:
+                if key in known:
                     self.problem(
                         f"{kind} '{key}' is already defined by the base lifecycle",
                         layer.pack_location,
                     )
-                target[key] = value
+        self.stages.update(layer.stages)
+        self.statuses.update(layer.statuses)
+        self.transitions.update(layer.transitions)
         for decl in layer.parameters:
             if decl.id in self.parameters:
                 self.problem(
@@ -310,7 +318,7 @@ class _Merger:
             self.parameters[pid] = dataclasses.replace(param, values=values)
 
 
-def _hint(word: str, choices: dict[str, object]) -> str:
+def _hint(word: str, choices: Mapping[str, object]) -> str:
     import difflib
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
