@@ -45,6 +45,7 @@ def _school_year(
     entry: Any, at: tuple[str | int, ...], file_source: str, check: _Checker
 ) -> SchoolYear | None:
     required = {"year", "start", "terms"}
+    before = len(check.problems)
     if not check.mapping(entry, at, required, {"estimated", "source", "note"}):
         return None
     label = entry["year"]
@@ -75,7 +76,7 @@ def _school_year(
         check.fail((*at, "terms", 0, "start"), "term 1 opens before the school year starts")
     if two.start <= one.end:
         check.fail((*at, "terms", 1, "start"), "term 2 opens before term 1 ends")
-    if start is None:
+    if start is None or len(check.problems) > before:
         return None
     try:
         return SchoolYear(label, start, (one, two), estimated, source or "")
