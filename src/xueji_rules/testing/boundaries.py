@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import functools
 import operator
 import re
 from collections.abc import Callable
@@ -289,10 +290,11 @@ class BoundaryReport:
         for param, rule, why in self.skipped:
             lines.append(f"skipped {param} / {rule}: {why}")
         ok = sum(1 for c in self.cases if c.verdict == "ok")
+        masked = sum(1 for c in self.cases if c.verdict.startswith("masked"))
         lines.append(
             f"{len(self.cases)} cases: {ok} ok, {len(self.contradictions)} contradictions, "
-            f"{len(self.cases) - ok - len(self.contradictions)} not applicable; "
-            f"{len(self.skipped)} probes skipped"
+            f"{masked} masked, {len(self.cases) - ok - masked - len(self.contradictions)} "
+            f"not applicable; {len(self.skipped)} probes skipped"
         )
         return "\n".join(lines) + "\n"
 
@@ -395,50 +397,85 @@ def _step(value: Any, d: int) -> Any:
 
 
 class _Field:
-    """One input field to move, with the measured expression ``X`` as a function of it."""
+    """One input field to move; the measured side ``X`` and the bound ``f(k)`` as functions of it."""
 
     def __init__(
-        self, ctx: _Context, scenario: Scenario, kind: str, name: str, vtype: str, other: str
+        self,
+        ctx: _Context,
+        scenario: Scenario,
+        field_ref: tuple[str, str, str],
+        comp: Comparison,
+        param: str,
     ) -> None:
-        self.ctx, self.kind, self.name, self.vtype, self.other = ctx, kind, name, vtype, other
+        self.ctx, self.comp, self.param = ctx, comp, param
+        self.kind, self.name, self.vtype = field_ref
         self.record, self.request = scenario.record, scenario.request
-        data = self.record if kind == "record" else self.request
-        raw = data.get(name)
-        if vtype == "date":
+        data = self.record if self.kind == "record" else self.request
+        raw = data.get(self.name)
+        if self.vtype == "date":
             self.base: Any = dt.date.fromisoformat(
                 str(raw if raw is not None else self.request["date"])
             )
         else:
             self.base = int(raw) if raw is not None else 0
-        self._cache: dict[Any, Any] = {}
+        self._cache: dict[tuple[Any, int | None], Any] = {}
 
     def inputs(self, value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         if self.kind == "record":
             return _set(self.record, self.name, value), self.request
         return self.record, _set(self.request, self.name, value)
 
-    def measure(self, value: Any) -> Any:
-        if value not in self._cache:
+    def _eval(self, value: Any, k: int | None) -> Any:
+        key = (value, k)
+        if key not in self._cache:
             from xueji_rules.errors import XuejiRulesError
 
-            if self.vtype == "int" and value < 0:
-                self._cache[value] = None
-            else:
+            self._cache[key] = None
+            if self._valid(value):
                 try:
-                    self._cache[value] = self.ctx.evaluate(self.other, *self.inputs(value))
+                    if k is None:
+                        result = self.ctx.evaluate(self.comp.other, *self.inputs(value))
+                    else:
+                        result = self.ctx.evaluate(
+                            self.comp.param_side, *self.inputs(value), {self.param: k}
+                        )
+                    self._cache[key] = result
                 except XuejiRulesError:
-                    self._cache[value] = None
-        return self._cache[value]
+                    pass
+        return self._cache[key]
 
-    def find(self, target: Any, limit: int) -> Any | None:
-        """The value closest to the base where the measure equals ``target``."""
+    def _valid(self, value: Any) -> bool:
+        if self.vtype == "int":
+            return bool(value >= 0)
+        if (self.kind, self.name) != ("request", "date"):
+            return True
+        pack = self.ctx.pack  # a request dated outside the pack is refused, not a case
+        return bool(pack.valid_from <= value <= (pack.valid_until or value))
+
+    def measure(self, value: Any) -> Any:
+        """``X`` with the field at ``value`` (``None`` where it cannot be evaluated)."""
+        return self._eval(value, None)
+
+    def bound(self, value: Any, k: int) -> Any:
+        """``f(k)`` with the field at ``value`` (the bound may read the field too)."""
+        return self._eval(value, k)
+
+    def shifted_bound(self, value: Any, k: int, shift: dt.timedelta) -> Any:
+        """``f(k)`` moved by ``shift`` (a date bound only)."""
+        b = self.bound(value, k)
+        return b + shift if isinstance(b, dt.date) else b
+
+    def find(self, target: Callable[[Any], Any], limit: int) -> Any | None:
+        """The value closest to the base where the measure equals ``target(value)``."""
         for d in range(limit + 1):
             for v in (self.base,) if d == 0 else (_step(self.base, d), _step(self.base, -d)):
-                if self.measure(v) == target:
+                x = self.measure(v)
+                if x is not None and x == target(v):
                     return v
         return None
 
     def run_end(self, value: Any, d: int, limit: int) -> Any:
+        """The last value, walking by ``d``, with the same measure as ``value``."""
         x = self.measure(value)
         for _ in range(limit):
             nxt = _step(value, d)
@@ -484,82 +521,99 @@ def _probe_comparison(
     bases = ctx.bases_for(rule.id)
     if not bases:
         return [], "no scenario exercises the rule (add one whose covers lists it)"
-    pside_fields = {m.group(0) for m in _FIELD.finditer(comp.param_side)}
+    try:
+        ctx.compiled(comp.other)
+        ctx.compiled(comp.param_side)
+    except XuejiRulesError as exc:
+        return [], f"cannot evaluate one side on its own: {str(exc).splitlines()[0]}"
     candidates: list[tuple[str, str, str]] = []
     for m in _FIELD.finditer(comp.other):
         kind, name = m.group(1), m.group(2)
         vtype = ctx.field_kind(kind, name)
-        if vtype and m.group(0) not in pside_fields and (kind, name, vtype) not in candidates:
+        if vtype and (kind, name, vtype) not in candidates:
             candidates.append((kind, name, vtype))
     if not candidates:
-        return [], f"the measured side {comp.other!r} reads no date or integer input field"
-    reason = "no input placed the measured value at the boundary"
-    for scenario, _decision in bases[:3]:
-        for kind, name, vtype in candidates:
-            fld = _Field(ctx, scenario, kind, name, vtype, comp.other)
-            try:
-                bounds = {
-                    k: ctx.evaluate(comp.param_side, fld.record, fld.request, {param.id: k})
-                    for k in (n - 1, n, n + 1)
-                }
-            except XuejiRulesError as exc:
-                return [], f"cannot evaluate {comp.param_side!r}: {exc}"
-            placed = _place(fld, bounds, n, unit, _limit(param, n))
-            if placed is None:
+        return [], f"the measured side {comp.other!r} reads no top-level date or integer field"
+    fallback: list[BoundaryCase] = []
+    for scenario, _decision in bases[:5]:
+        for ref in candidates:
+            fld = _Field(ctx, scenario, ref, comp, param.id)
+            placed = _place(fld, n, unit, _limit(param, n))
+            if placed is None or len(placed[0]) < 3:
                 continue
             points, unit_ok = placed
             head = (param.id, unit, n, rule.id)
-            if len(points) < 3:
-                continue
             cases = [
-                _decide_case(ctx, head, rule, check, comp, fld, label, value, bounds[n])
+                _decide_case(ctx, head, rule, check, comp, fld, label, value, fld.bound(value, n))
                 for label, value in points
             ]
             if not unit_ok:
-                why = f"CONTRADICTION: the measure does not advance by one {unit.rstrip('s')}"
+                why = f"CONTRADICTION: one {unit.rstrip('s')} of the parameter is not one {unit.rstrip('s')} of the input"
                 cases = [
                     dataclasses.replace(c, verdict=why) if c.label == "N" else c for c in cases
                 ]
+            if all(c.verdict.startswith("masked") for c in cases):
+                fallback = fallback or cases  # try another base scenario
+                continue
             return cases, None
-    return [], reason
+    if fallback:
+        return fallback, None
+    return [], "no move of an input field placed the measured side at the bound"
 
 
-def _place(
-    fld: _Field, bounds: dict[int, Any], n: int, unit: str, limit: int
-) -> tuple[list[tuple[str, Any]], bool] | None:
+def _place(fld: _Field, n: int, unit: str, limit: int) -> tuple[list[tuple[str, Any]], bool] | None:
     """Field values for the cases, and whether the unit check passed."""
-    b = bounds[n]
-    if isinstance(b, dt.date):
-        # the measured side is a date compared with a date bound f(N): cases at f(N-1),
-        # f(N) -1 day, f(N), f(N) +1 day, f(N+1); the bounds must be one unit apart
-        targets: list[tuple[str, dt.date]] = []
-        for label, target in (
-            ("N-1", bounds[n - 1]),
-            ("N -1d", b - dt.timedelta(days=1)),
-            ("N", b),
-            ("N +1d", b + dt.timedelta(days=1)),
-            ("N+1", bounds[n + 1]),
-        ):
-            if all(target != t for _, t in targets):
-                targets.append((label, target))
-        points = [(label, v) for label, t in targets if (v := fld.find(t, limit)) is not None]
-        unit_ok = _unit_ok(fld.ctx, unit, bounds[n - 1], b) and _unit_ok(
-            fld.ctx, unit, b, bounds[n + 1]
-        )
+    base_bound = fld.bound(fld.base, n)
+    if base_bound is None:
+        return None
+    if isinstance(base_bound, dt.date):
+        # a date compared with a date bound f(N): cases at f(N-1), f(N) -1 day, f(N),
+        # f(N) +1 day, f(N+1); consecutive bounds must be one unit apart
+        day = dt.timedelta(days=1)
+        wanted: list[tuple[str, int, dt.timedelta]] = [
+            ("N-1", n - 1, 0 * day), ("N -1d", n, -day), ("N", n, 0 * day),
+            ("N +1d", n, day), ("N+1", n + 1, 0 * day),
+        ]  # fmt: skip
+        points: list[tuple[str, Any]] = []
+        seen: set[Any] = set()
+        for label, k, shift in wanted:
+            v = fld.find(functools.partial(fld.shifted_bound, k=k, shift=shift), limit)
+            if v is not None and v not in seen:
+                seen.add(v)
+                points.append((label, v))
+        at = dict(points).get("N", fld.base)
+        b = [fld.bound(at, k) for k in (n - 1, n, n + 1)]
+        unit_ok = None not in b and _unit_ok(fld.ctx, unit, b[0], b[1])
+        unit_ok = unit_ok and _unit_ok(fld.ctx, unit, b[1], b[2])
         return points, unit_ok
-    at_n = fld.find(b, limit)
+    at_n = fld.find(lambda v: fld.bound(v, n), limit)
     if at_n is None:
         return None
     for d in (-1, 1):
-        edge = fld.run_end(at_n, d, limit)  # the first value at N, coming from below
+        edge = fld.run_end(at_n, d, limit)  # the first value at f(N), coming from below
         below = _step(edge, d)
         x = fld.measure(below)
-        if x is not None and x < b:
-            above = _step(fld.run_end(edge, -d, limit), -d)  # the first value past N
-            unit_ok = fld.measure(below) == bounds[n - 1] and fld.measure(above) == bounds[n + 1]
-            if isinstance(edge, dt.date):
-                unit_ok = unit_ok and _unit_ok(fld.ctx, unit, edge, above)
-            return [("N-1", below), ("N", edge), ("N+1", above)], unit_ok
+        if x is None or not x < fld.bound(below, n):
+            continue
+        above = _step(fld.run_end(edge, -d, limit), -d)  # the first value past f(N)
+        lo, b, hi = (fld.bound(edge, k) for k in (n - 1, n, n + 1))
+        step = fld.measure(above) - fld.measure(edge) if fld.measure(above) is not None else 0
+        if lo == b - 1 and hi == b + 1:
+            points = [("N-1", below), ("N", edge), ("N+1", above)]
+        else:  # f scales the parameter (weeks * 7): just below/above f(N), and f(N-1), f(N+1)
+            points = [("N -1", below), ("N", edge), ("N +1", above)]
+            for label, k in (("N-1", n - 1), ("N+1", n + 1)):
+                v = fld.find(functools.partial(fld.bound, k=k), limit)
+                if v is not None:
+                    points.append((label, v))
+        unit_ok = fld.measure(below) == b - 1 or step == 1
+        if isinstance(edge, dt.date) and step == 1 and hi is not None:
+            # one step of the measure took |above - edge| days; one unit of the parameter
+            # moves the bound by (hi - b) steps
+            per_step = abs((above - edge).days)
+            days = per_step * (hi - b)
+            unit_ok = _unit_ok(fld.ctx, unit, edge, edge + dt.timedelta(days=days))
+        return points, unit_ok
     return None
 
 
@@ -591,6 +645,9 @@ def _decide_case(
         # the rest of the rule (other conjuncts, other checks) evaluated as written
         holds = comp.holds(measured, bound)
         expected = bool(ctx.evaluate(comp.replaced(holds), record, request))
+        masked = ctx.evaluate(comp.replaced(True), record, request) == ctx.evaluate(
+            comp.replaced(False), record, request
+        )
         others = [x.require for x in rule.narrowings] + ([rule.require] if rule.require else [])
         for other in others:
             if other != check:
@@ -602,7 +659,7 @@ def _decide_case(
     if result is None:
         return case(want, "not_applied", decision.outcome, "n/a: rule not applied")
     check_passed = result.passed and not result.exception_granted
-    verdict = "ok"
+    verdict = "masked: another condition decides" if masked else "ok"
     if check_passed != expected:
         verdict = (
             f"CONTRADICTION: {comp.other} {comp.op} {comp.param_side} is "

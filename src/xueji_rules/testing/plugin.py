@@ -272,7 +272,13 @@ class ScenarioItem(pytest.Item):
             )
             result = _with_difference(result, extra)
         if not result.passed:
-            raise ScenarioFailure(failure_report(result, pack.id))
+            raise ScenarioFailure(failure_report(result, pack.id, self._display_path()))
+
+    def _display_path(self) -> str:
+        try:
+            return self.path.relative_to(self.config.rootpath).as_posix()
+        except ValueError:
+            return str(self.path)
 
     def repr_failure(  # type: ignore[override]
         self, excinfo: pytest.ExceptionInfo[BaseException]
@@ -299,10 +305,10 @@ def _with_difference(result: ScenarioResult, line: str) -> ScenarioResult:
     return dataclasses.replace(result, passed=False, differences=(*result.differences, line))
 
 
-def failure_report(result: ScenarioResult, pack_id: str) -> str:
+def failure_report(result: ScenarioResult, pack_id: str, file: str | None = None) -> str:
     """The text shown for a failing scenario: the differences, then expected vs actual."""
     s = result.scenario
-    lines = [f"scenario {s.name!r} ({s.file}:{s.line}) against pack '{pack_id}'"]
+    lines = [f"scenario {s.name!r} ({file or s.file}:{s.line}) against pack '{pack_id}'"]
     if s.covers:
         lines.append(f"covers: {', '.join(s.covers)}")
     lines.append("differences:")
@@ -320,6 +326,8 @@ def failure_report(result: ScenarioResult, pack_id: str) -> str:
 def _yamlish(value: Any) -> str:
     import json
 
+    if isinstance(value, str):
+        return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 

@@ -253,7 +253,8 @@ def _record(
     grade = draw(st.integers(*grades)) if grades else None
     if grade is not None:
         record["grade"] = grade
-        if stage in ("primary", "junior_secondary") and draw(st.booleans()):
+        # a 5-4 school says so on the record; 6-3 is the default (pack setting)
+        if stage in ("primary", "junior_secondary") and (system == "5-4" or draw(st.booleans())):
             record["school_system"] = system
     age = (grade + 5) if grade is not None else (4 if stage == "preschool" else 2)
     if draw(st.integers(0, 9)) > 0:

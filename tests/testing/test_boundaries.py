@@ -1,0 +1,99 @@
+"""Boundary cases: finding the comparisons around a parameter, and the generated table."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.testing.conftest import needs_engine
+from xueji_rules.testing.boundaries import BoundaryCase, BoundaryReport, find_comparisons
+
+
+@pytest.mark.parametrize(
+    ("source", "param", "other", "op", "param_side", "on_right"),
+    [
+        (
+            "days_since_term_start(request.date) >= 0 &&\n"
+            "  days_since_term_start(request.date) < params.window",
+            "window", "days_since_term_start(request.date)", "<", "params.window", True,
+        ),
+        (
+            "request.period_end < add_months(request.period_start, params.max_months)",
+            "max_months", "request.period_end", "<",
+            "add_months(request.period_start, params.max_months)", True,
+        ),
+        (
+            "sum(record.suspensions.map(s, s.end - s.start + 1)) +\n"
+            "(request.period_end - request.period_start + 1) <= params.cap",
+            "cap",
+            "sum(record.suspensions.map(s, s.end - s.start + 1)) +\n"
+            "(request.period_end - request.period_start + 1)",
+            "<=", "params.cap", True,
+        ),
+        ("!(params.age > record.age + 1)", "age", "record.age + 1", ">", "params.age", False),
+        (
+            "has(x) && (params.n * 2 >= request.count || y)",
+            "n", "request.count", ">=", "params.n * 2", False,
+        ),
+    ],
+)  # fmt: skip
+def test_find_comparisons(
+    source: str, param: str, other: str, op: str, param_side: str, on_right: bool
+) -> None:
+    (found,) = find_comparisons(source, param)
+    assert (found.other, found.op, found.param_side, found.param_on_right) == (
+        other, op, param_side, on_right,
+    )  # fmt: skip
+
+
+def test_replacing_a_comparison_keeps_the_rest_of_the_expression() -> None:
+    (found,) = find_comparisons("a >= 0 && d(request.date) < params.w", "w")
+    assert found.replaced(True) == "a >= 0 && (true)"
+    assert found.holds(14, 15) and not found.holds(15, 15)
+
+
+def test_parameters_used_only_as_values_are_not_comparisons() -> None:
+    assert find_comparisons("add_days(request.date, params.w) == request.period_end", "x") == []
+    assert find_comparisons("f(params.w)", "w") == []
+    assert find_comparisons("'params.w < 3'", "w") == []
+
+
+def test_report_table_and_contradictions() -> None:
+    ok = BoundaryCase("w", "days", 15, "r", "N-1", "request.date=2026-03-16", "14",
+                      "passed", "passed", "needs_approval", "ok")  # fmt: skip
+    bad = BoundaryCase("w", "days", 15, "r", "N", "request.date=2026-03-17", "15",
+                       "failed", "passed", "needs_approval",
+                       "CONTRADICTION: x < params.w is false here")  # fmt: skip
+    report = BoundaryReport("p", [ok, bad], [("v", "-", "no rule compares or counts with it")])
+    text = report.render_text()
+    assert report.contradictions == [bad]
+    assert "request.date=2026-03-17" in text
+    assert "skipped v / -: no rule compares or counts with it" in text
+    assert text.rstrip().endswith(
+        "2 cases: 1 ok, 1 contradictions, 0 masked, 0 not applicable; 1 probes skipped"
+    )
+
+
+@needs_engine
+def test_shanxi_boundaries_have_no_contradiction() -> None:
+    from xueji_rules.testing.boundaries import generate_boundaries
+
+    report = generate_boundaries("shanxi")
+    assert report.cases, report.render_text()
+    assert not report.contradictions, report.render_text()
+    window = [c for c in report.cases if c.parameter == "transfer_window_days"]
+    if window:  # the window is days 0..14 after the term start: day 15 is outside
+        by_label = {c.label: c for c in window if c.rule == "shanxi.transfer.window"}
+        assert by_label["N-1"].actual == "passed"
+        assert by_label["N"].actual == "failed"
+
+
+@needs_engine
+def test_cli_boundaries_exit_status() -> None:
+    from xueji_rules.cli import main
+
+    out = io.StringIO()
+    status = main(["test", "--boundaries", "shanxi"], out=out)
+    assert status == 0, out.getvalue()
+    assert out.getvalue().startswith("boundary cases for pack shanxi")

@@ -1,0 +1,136 @@
+"""Rule coverage (pass side / fail side) and the article coverage report."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.testing.conftest import needs_engine
+from xueji_rules.packs.loader import load_pack
+from xueji_rules.testing.coverage import article_rows, coverage_of, render_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+NATIONAL = load_pack("national")
+SHANXI = load_pack("shanxi")
+
+
+def _run(*results: tuple[str, bool]) -> Any:
+    rules = [SimpleNamespace(id=rule_id, passed=passed) for rule_id, passed in results]
+    return SimpleNamespace(decision=SimpleNamespace(rules=rules))
+
+
+def _first(pack: Any, modality: str, source: str | None = None) -> str:
+    return next(
+        r.id
+        for r in pack.rules
+        if r.modality == modality and (source is None or r.source_pack == source)
+    )
+
+
+def test_a_rule_is_covered_when_both_sides_were_seen() -> None:
+    rule = _first(NATIONAL, "mandatory")
+    report = coverage_of([NATIONAL], [(NATIONAL, _run((rule, True)))])
+    item = next(r for r in report.rules if r.rule.id == rule)
+    assert (item.passed, item.failed, item.covered) == (1, 0, False)
+    report = coverage_of(
+        [NATIONAL], [(NATIONAL, _run((rule, True))), (NATIONAL, _run((rule, False)))]
+    )
+    item = next(r for r in report.rules if r.rule.id == rule)
+    assert item.covered and item.marks() == ("✓", "✓")
+    assert report.covered == 1
+    assert report.percent == pytest.approx(100 / len(NATIONAL.rules))
+
+
+def test_an_obligation_rule_has_no_fail_side() -> None:
+    rule = _first(NATIONAL, "obligation")
+    report = coverage_of([NATIONAL], [(NATIONAL, _run((rule, True)))])
+    item = next(r for r in report.rules if r.rule.id == rule)
+    assert item.covered and item.marks() == ("✓", "–")
+
+
+def test_an_inherited_rule_is_one_definition_credited_from_either_pack() -> None:
+    shanxi_ids = {r.id: r for r in SHANXI.rules}
+    kept = next(
+        r.id for r in NATIONAL.rules
+        if r.id in shanxi_ids and not shanxi_ids[r.id].history and not shanxi_ids[r.id].narrowings
+        and r.modality in ("mandatory", "default")
+    )  # fmt: skip
+    report = coverage_of(
+        [SHANXI, NATIONAL], [(NATIONAL, _run((kept, True))), (SHANXI, _run((kept, False)))]
+    )
+    items = [r for r in report.rules if r.rule.id == kept]
+    assert len(items) == 1
+    assert items[0].covered and items[0].pack == "national"
+    assert items[0].packs == ["national", "shanxi"]
+    own = {r.id for r in SHANXI.rules if r.source_pack == "shanxi" or r.history or r.narrowings}
+    assert len(report.rules) == len(NATIONAL.rules) + len(
+        own - {r.id for r in NATIONAL.rules}
+    ) + len(own & {r.id for r in NATIONAL.rules})
+    text = report.render_text()
+    assert "pack national:" in text and "pack shanxi:" in text
+    assert "rules inherited unchanged" in text
+    assert text.rstrip().splitlines()[-1].startswith("total: 1/")
+
+
+def test_rules_grouped_by_article() -> None:
+    report = coverage_of([NATIONAL], [])
+    groups = dict(report.by_article())
+    assert any(text.startswith("教基〔2025〕1号 第十六条") for text in groups)
+    assert sum(len(v) for v in groups.values()) == len(NATIONAL.rules)
+
+
+def _articles_listed() -> bool:
+    return any(doc.articles for doc in SHANXI.documents.values())
+
+
+@pytest.mark.skipif(not _articles_listed(), reason="the packs have no articles/<doc>.yaml yet")
+def test_article_report_lists_every_article_with_its_rules_or_reason() -> None:
+    report = coverage_of([NATIONAL, SHANXI], [])
+    for pack, doc_id, rows in article_rows(report):
+        doc = pack.documents[doc_id]
+        assert [r.article for r in rows] == [a for a, _, _ in doc.articles]
+        for row in rows:
+            if row.not_encoded is None and not row.rules:
+                assert row.missing
+    text = render_markdown(report, "xueji-rules coverage")
+    assert text == render_markdown(coverage_of([SHANXI, NATIONAL], []), "xueji-rules coverage")
+    assert "| 第十六条 |" in text
+    assert "not encoded:" in text
+
+
+@needs_engine
+@pytest.mark.skipif(not _articles_listed(), reason="the packs have no articles/<doc>.yaml yet")
+def test_docs_coverage_md_is_up_to_date() -> None:
+    from xueji_rules.cli import main
+
+    out = io.StringIO()
+    target = ROOT / "docs" / "coverage.md"
+    assert target.is_file(), "run: xueji-rules coverage --write docs/coverage.md"
+    from xueji_rules.testing.coverage import pack_coverage
+
+    fresh = render_markdown(pack_coverage([]), "xueji-rules coverage --write docs/coverage.md")
+    assert target.read_text(encoding="utf-8") == fresh, (
+        "docs/coverage.md is stale: run `xueji-rules coverage --write docs/coverage.md`"
+    )
+    assert main(["coverage"], out=out) == 0
+    assert out.getvalue() == fresh.replace(
+        "xueji-rules coverage --write docs/coverage.md", "xueji-rules coverage"
+    )
+
+
+@needs_engine
+def test_cli_test_coverage_and_fail_under() -> None:
+    from xueji_rules.cli import main
+
+    out = io.StringIO()
+    main(["test", "--coverage"], out=out)
+    text = out.getvalue()
+    assert "rule coverage" in text and "by article:" in text
+    assert "total:" in text
+    out = io.StringIO()
+    assert main(["test", "--coverage", "--fail-under", "100.1"], out=out) == 1
+    assert "is below --fail-under 100.1%" in out.getvalue()
