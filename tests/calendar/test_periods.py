@@ -170,7 +170,8 @@ def test_boundary_words(
 
 
 def test_truancy_thresholds_of_shanxi_article_35() -> None:
-    # "连续无故旷课超过8周": eight weeks exactly do not qualify; "累计旷课10周及以上": ten do
+    # more than 8 weeks in a row (超过): exactly eight do not qualify; 10 weeks in total
+    # (及以上): exactly ten do
     assert not satisfies(8, "超过", 8)
     assert satisfies(10, "及以上", 10)
     assert satisfies(D(2026, 3, 16), "以内", D(2026, 3, 16))
