@@ -119,3 +119,9 @@ def test_holiday_year_checks_itself() -> None:
         HolidayYear(2027, frozenset({dt.date(2026, 1, 1)}), frozenset(), "x")
     with pytest.raises(LoadError, match="only a Saturday or Sunday"):
         HolidayYear(2027, frozenset(), frozenset({dt.date(2027, 1, 4)}), "x")
+
+
+def test_file_name_and_year_agree(tmp_path: Path) -> None:
+    path = _write(tmp_path, GOOD, "holidays-2028.yaml")
+    [problem] = _problems(path)
+    assert problem == f"{path}:2:1: the file is named for 2028 but holds the year 2027"

@@ -212,3 +212,21 @@ def test_package_off_uses_only_supplied_years(year_2027: HolidayYear) -> None:
     assert only.covered_years() == (2027,)
     with pytest.raises(CalendarUnavailable):
         only.is_workday(D(2026, 6, 1))
+
+
+def test_counting_never_goes_back_to_the_package(
+    cal: WorkdayCalendar, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each year is precomputed once; after that, counting is table lookups only
+    import chinese_calendar
+
+    cal.add_workdays(D(2026, 9, 15), 60)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("chinese_calendar called after precomputation")
+
+    monkeypatch.setattr(chinese_calendar, "is_workday", refuse)
+    monkeypatch.setattr(chinese_calendar, "get_holiday_detail", refuse)
+    assert cal.add_workdays(D(2026, 9, 15), 60) == D(2026, 12, 14)
+    assert cal.workdays_between(D(2026, 1, 1), D(2026, 12, 31)) == 248
+    assert cal.is_workday(D(2026, 10, 10))

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["CalendarData", "load_calendar_files", "load_holiday_file"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NAMED_YEAR = re.compile(r"holidays-(\d{4})\.ya?ml$")
 Path_ = tuple[str | int, ...]
 
 
@@ -105,6 +106,9 @@ def _holiday_year(doc: YamlDocument, check: _Checker) -> HolidayYear | None:
     if not check.mapping(data, (), required, {"note"}):
         return None
     year = check.integer(data["year"], ("year",))
+    named = _NAMED_YEAR.search(doc.file)
+    if year is not None and named and int(named[1]) != year:
+        check.fail(("year",), f"the file is named for {named[1]} but holds the year {year}")
     source = check.text(data["source"], ("source",))
     holidays: dict[dt.date, Path_] = {}
     makeup: dict[dt.date, Path_] = {}
