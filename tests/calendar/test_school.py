@@ -207,3 +207,24 @@ def test_overlapping_school_years_are_rejected() -> None:
     )
     with pytest.raises(LoadError, match="not before 2026-2027 starts on 2026-08-25"):
         SchoolCalendar([late, early])
+
+
+def test_school_file_shape_errors(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "  - year: 2025-2026\n"
+        "    start: 2025-09-01\n"
+        "    terms: 5\n"
+        "  - year: 2026-2027\n"
+        "    start: 2026-07-01\n"
+        "    terms:\n"
+        "      - {term: 1, start: 2026-09-01, end: 2027-01-22}\n"
+        "      - {term: 1, start: 2027-02-22, end: 2027-07-09}\n",
+    )
+    with pytest.raises(PackError) as info:
+        load_calendar_files([path])
+    assert [str(p) for p in info.value.problems] == [
+        f"{path}:6:5: expected a list",
+        f"{path}:8:5: the school year 2026-2027 must start in August or September 2026",
+        f"{path}:9:5: list term 1 and term 2, in that order",
+    ]

@@ -62,13 +62,15 @@ def _school_year(
         check.flag(entry["estimated"], (*at, "estimated")) if "estimated" in entry else False
     )
     source = check.text(entry["source"], (*at, "source")) if "source" in entry else file_source
+    listed = check.seq(entry["terms"], (*at, "terms"))
     terms: list[Term] = []
-    for j, raw in enumerate(check.seq(entry["terms"], (*at, "terms"))):
+    for j, raw in enumerate(listed):
         term = _term(raw, (*at, "terms", j), label, estimated, check)
         if term is not None:
             terms.append(term)
     if [t.number for t in terms] != [1, 2]:
-        if len(terms) == len(entry["terms"]):
+        if isinstance(entry["terms"], list) and len(terms) == len(listed):
+            # every term was readable, so the problem is which terms there are
             check.fail((*at, "terms"), "list term 1 and term 2, in that order")
         return None
     one, two = terms
