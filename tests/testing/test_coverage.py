@@ -52,6 +52,13 @@ def test_an_obligation_rule_has_no_fail_side() -> None:
     assert item.covered and item.marks() == ("✓", "–")
 
 
+def test_a_standing_prohibition_has_no_pass_side() -> None:
+    rule = next(r.id for r in NATIONAL.rules if (r.require or "").strip() == "false")
+    report = coverage_of([NATIONAL], [(NATIONAL, _run((rule, False)))])
+    item = next(r for r in report.rules if r.rule.id == rule)
+    assert item.covered and item.marks() == ("–", "✓")
+
+
 def test_an_inherited_rule_is_one_definition_credited_from_either_pack() -> None:
     shanxi_ids = {r.id: r for r in SHANXI.rules}
     kept = next(

@@ -2,7 +2,10 @@
 
 *Rule coverage* says, for every rule of the packs a suite ran against, whether some scenario made
 it pass and some scenario made it fail (read from each decision's rule results). A rule is
-*covered* when both sides were seen; an ``obligation`` rule never fails, so its one side is enough.
+*covered* when both sides were seen. Some rules have one side only: an ``obligation`` rule never
+fails, a rule whose ``require`` is the constant ``true`` cannot fail, and a standing prohibition
+(``require: "false"``, e.g. a transition the national text leaves to the provinces) never passes;
+for them the one side is enough.
 
 A rule a province inherits unchanged is one definition shared by both packs: the scenarios of
 either pack count for it, and it is counted once in the percentage.
@@ -58,19 +61,33 @@ class RuleCoverage:
     packs: list[str] = field(default_factory=list)
 
     @property
-    def two_sided(self) -> bool:
-        """Whether the rule can fail at all (obligation rules cannot)."""
-        return self.rule.modality != "obligation"
+    def can_fail(self) -> bool:
+        """Whether the rule has a fail side (an obligation, or ``require: "true"``, has none)."""
+        return self.rule.modality != "obligation" and not self._constant("true")
+
+    @property
+    def can_pass(self) -> bool:
+        """Whether the rule has a pass side (a standing prohibition, ``require: "false"``, has none)."""
+        return not self._constant("false")
+
+    def _constant(self, value: str) -> bool:
+        require = (self.rule.require or "").strip()
+        return (
+            self.rule.modality in ("mandatory", "default")
+            and require == value
+            and not self.rule.narrowings
+        )
 
     @property
     def covered(self) -> bool:
-        """Pass side seen, and fail side seen when the rule has one."""
-        return self.passed > 0 and (self.failed > 0 or not self.two_sided)
+        """Every side the rule has was seen."""
+        return (self.passed > 0 or not self.can_pass) and (self.failed > 0 or not self.can_fail)
 
     def marks(self) -> tuple[str, str]:
-        """``('✓'|'✗', '✓'|'✗'|'–')`` for the pass and the fail side."""
-        fail = ("✓" if self.failed else "✗") if self.two_sided else "–"
-        return ("✓" if self.passed else "✗", fail)
+        """``'✓'`` (seen), ``'✗'`` (not seen) or ``'–'`` (no such side) for pass and fail."""
+        passed = ("✓" if self.passed else "✗") if self.can_pass else "–"
+        failed = ("✓" if self.failed else "✗") if self.can_fail else "–"
+        return passed, failed
 
 
 def _article_key(c: Citation) -> tuple[str, int]:
@@ -108,7 +125,7 @@ class CoverageReport:
 
     def render_text(self) -> str:
         """The report as plain text: per pack, per rule, per article, then the total."""
-        lines = ["rule coverage (✓ exercised, ✗ not, – no fail side): pass | fail"]
+        lines = ["rule coverage (✓ exercised, ✗ not, – the rule has no such side): pass | fail"]
         for pack in self.packs:
             own = [r for r in self.rules if r.pack == pack.id]
             inherited = sum(1 for r in self.rules if r.pack != pack.id and pack.id in r.packs)
@@ -256,7 +273,8 @@ def render_markdown(report: CoverageReport, command: str) -> str:
         "",
         "For every article of every document the packs encode: the rules that cite it (by",
         "`citation` or `also_cites`) and whether the scenarios exercised each rule's pass side and",
-        "fail side (✓ seen, ✗ not seen, – an obligation rule, which has no fail side), or why the",
+        "fail side (✓ seen, ✗ not seen, – no such side: an obligation never fails, a standing",
+        'prohibition `require: "false"` never passes), or why the',
         "article is not encoded. **MISSING** marks an article with neither a rule nor a reason.",
         "See [testing.md](testing.md#rule-coverage) for how coverage is measured.",
         "",
