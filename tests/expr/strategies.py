@@ -407,6 +407,7 @@ def _expression(draw: Draw, t: CelType, depth: int, scope: Scope, top: bool = Fa
 
     choices: list[Callable[[], str]] = [ternary] if top else [*leaves, ternary]
     if t == INT:
+        x = _fresh(scope)
         choices += [
             lambda: f"({sub(INT)} {draw(st.sampled_from('+-*/%'))} {sub(INT)})",
             lambda: f"-{sub(INT)}",
@@ -414,6 +415,8 @@ def _expression(draw: Draw, t: CelType, depth: int, scope: Scope, top: bool = Fa
                 f"size({sub(draw(st.sampled_from((STRING, BYTES, LIST_INT, MAP_STRING_INT))))})"
             ),
             lambda: f"{sub(LIST_STRING)}.size()",
+            # Map iteration order is unspecified, so lists built from a map are only counted.
+            lambda: f"size({sub(MAP_STRING_INT)}.filter({x}, {sub(BOOL, ((x, STRING),))}))",
             lambda: f"int({sub(DOUBLE)})",
             lambda: f"int({string_literal(draw(st.sampled_from(INT_TEXTS)))})",
             lambda: f"{sub(LIST_INT)}[{sub(INT)}]",
@@ -464,7 +467,10 @@ def _expression(draw: Draw, t: CelType, depth: int, scope: Scope, top: bool = Fa
                 f"{sub(LIST_STRING)}.{draw(st.sampled_from(('all', 'exists')))}"
                 f"({x}, {sub(BOOL, ((x, STRING),))})"
             ),
-            lambda: f"{sub(MAP_STRING_INT)}.exists({x}, {sub(BOOL, ((x, STRING),))})",
+            lambda: (
+                f"{sub(MAP_STRING_INT)}.{draw(st.sampled_from(('all', 'exists')))}"
+                f"({x}, {sub(BOOL, ((x, STRING),))})"
+            ),
         ]
     elif t.name == "list":
         elem = t.args[0]
@@ -477,12 +483,6 @@ def _expression(draw: Draw, t: CelType, depth: int, scope: Scope, top: bool = Fa
             lambda: f"{sub(LIST_STRING)}.map({x}, {sub(elem, ((x, STRING),))})",
             lambda: f"{sub(LIST_INT)}.map({x}, {sub(BOOL, ((x, INT),))}, {sub(elem, ((x, INT),))})",
         ]
-        if elem == INT:
-            choices.append(lambda: f"{sub(MAP_STRING_INT)}.map({x}, size({x}))")
-        if elem == STRING:
-            choices.append(
-                lambda: f"{sub(MAP_STRING_INT)}.filter({x}, {sub(BOOL, ((x, STRING),))})"
-            )
     elif t.name == "map":
         choices += [lambda: _map_literal(draw, t.args[1], sub)]
     return draw(st.sampled_from(choices))()
