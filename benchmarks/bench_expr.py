@@ -192,9 +192,8 @@ Runner = Callable[[Sequence[tuple[Record, Record]]], list[bool]]
 
 
 def ours_runner(source: str) -> Runner:
-    from xueji_rules.expr import types as t
-
     from xueji_rules import expr
+    from xueji_rules.expr import types as t
 
     school = t.ObjectType("school", {"county": t.STRING, "name": t.STRING})
     suspension = t.ObjectType("suspension", {"days": t.INT, "reason": t.STRING})
@@ -343,7 +342,9 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def _fmt_ratio(r: float | None) -> str:
-    return f"{r:.2f}×" if r is not None else "n/a"
+    if r is None:
+        return "n/a"
+    return f"{r:,.0f}×" if r >= 100 else f"{r:.1f}×" if r >= 10 else f"{r:.2f}×"
 
 
 def geometric_mean(values: Sequence[float]) -> float | None:
