@@ -97,3 +97,19 @@ def test_cli_boundaries_exit_status() -> None:
     status = main(["test", "--boundaries", "shanxi"], out=out)
     assert status == 0, out.getvalue()
     assert out.getvalue().startswith("boundary cases for pack shanxi")
+
+
+@needs_engine
+def test_a_parameter_whose_unit_disagrees_with_the_count_is_a_contradiction() -> None:
+    import dataclasses
+
+    from xueji_rules.packs.loader import load_pack
+    from xueji_rules.testing.boundaries import generate_boundaries
+
+    pack = load_pack("shanxi")
+    window = pack.parameters["transfer_window_days"]
+    wrong = dataclasses.replace(window, unit="weeks")  # the rule counts days since term start
+    pack = dataclasses.replace(pack, parameters={**pack.parameters, wrong.id: wrong})
+    report = generate_boundaries(pack)
+    bad = [c for c in report.contradictions if c.parameter == "transfer_window_days"]
+    assert bad and "one week of the parameter is not one week of the input" in bad[0].verdict

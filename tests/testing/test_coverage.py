@@ -141,3 +141,19 @@ def test_cli_test_coverage_and_fail_under() -> None:
     out = io.StringIO()
     assert main(["test", "--coverage", "--fail-under", "100.1"], out=out) == 1
     assert "is below --fail-under 100.1%" in out.getvalue()
+
+
+@needs_engine
+def test_cli_coverage_writes_the_report(tmp_path: Path) -> None:
+    from xueji_rules.cli import main
+
+    target = tmp_path / "coverage.md"
+    out = io.StringIO()
+    assert main(["coverage", "national", "--write", str(target)], out=out) == 0
+    assert out.getvalue().startswith(f"wrote {target}: ")
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# Article coverage\n")
+    assert "教基〔2025〕1号" in text and "晋教〔2026〕1号" not in text
+    err = io.StringIO()
+    assert main(["coverage", "no_such_pack"], out=io.StringIO(), err=err) == 2
+    assert err.getvalue().startswith("error: ")
