@@ -10,7 +10,8 @@ For each condition and the same seeded random inputs, measures evaluations per s
   is slow; its per-input conversion with ``json_to_cel`` is included, as its API requires.
 
 Before timing, every implementation's answers are checked against the hand-written one.
-Each timing is the best of several repeats of one pass over the inputs (``time.perf_counter``).
+Each rate comes from the best of several timed passes over the inputs (``time.perf_counter``);
+the passes alternate between the implementations so background load affects all of them alike.
 
     python benchmarks/bench_expr.py            # full run, prints the table
     python benchmarks/bench_expr.py --quick    # fewer inputs and repeats
@@ -279,14 +280,10 @@ def _available(module: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
-def best_rate(run: Runner, inputs: Sequence[tuple[Record, Record]], repeats: int) -> float:
-    """Evaluations per second: inputs divided by the best of ``repeats`` timed passes."""
-    best = math.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run(inputs)
-        best = min(best, time.perf_counter() - start)
-    return len(inputs) / best
+def _timed(run: Runner, inputs: Sequence[tuple[Record, Record]]) -> float:
+    start = time.perf_counter()
+    run(inputs)
+    return time.perf_counter() - start
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +293,7 @@ class Row:
 
 
 IMPLEMENTATIONS = ("ours", "python", "cel-expr-python", "cel-python")
+CELPY_REPEATS = 2  # it is slow; two passes over its smaller sample are enough
 
 
 def measure(count: int, celpy_count: int, repeats: int) -> list[Row]:
@@ -312,22 +310,30 @@ def measure(count: int, celpy_count: int, repeats: int) -> list[Row]:
             "cel-python": celpy_runner(condition.source) if have_celpy else None,
         }
         expected = hand_runner(condition.hand)(inputs)
-        rates: dict[str, float | None] = {}
-        for name, run in runners.items():
-            if run is None:
-                rates[name] = None
-                continue
-            sample = few if name == "cel-python" else inputs
-            answers = run(sample)
-            if answers != expected[: len(sample)]:
+        active = {name: run for name, run in runners.items() if run is not None}
+        samples = {name: few if name == "cel-python" else inputs for name in active}
+        for name, run in active.items():
+            answers = run(samples[name])
+            if answers != expected[: len(answers)]:
                 wrong = next(
                     i for i, (a, b) in enumerate(zip(answers, expected, strict=False)) if a != b
                 )
                 raise SystemExit(
                     f"{condition.name}: {name} answered {answers[wrong]!r}, hand-written "
-                    f"{expected[wrong]!r} on input {sample[wrong]!r}"
+                    f"{expected[wrong]!r} on input {samples[name][wrong]!r}"
                 )
-            rates[name] = best_rate(run, sample, repeats if name != "cel-python" else 2)
+        # Repeats go round-robin over the implementations, so a burst of load from elsewhere on
+        # the machine hits all of them alike; each keeps its best pass.
+        best = dict.fromkeys(active, math.inf)
+        for repeat in range(repeats):
+            for name, run in active.items():
+                if name == "cel-python" and repeat >= CELPY_REPEATS:
+                    continue
+                best[name] = min(best[name], _timed(run, samples[name]))
+        rates: dict[str, float | None] = {
+            name: len(samples[name]) / best[name] if name in active else None
+            for name in IMPLEMENTATIONS
+        }
         rows.append(Row(condition.name, rates))
         print(f"  {condition.name:20} " + "  ".join(_fmt_rate(rates[n]) for n in IMPLEMENTATIONS))
     return rows
