@@ -226,6 +226,10 @@ def _build_parser() -> _Parser:
     show.add_argument("pack_ref", metavar="PACK")
     show.set_defaults(handler=_cmd_show)
 
+    from xueji_rules._cli_calendar import add_calendar_parser
+
+    add_calendar_parser(sub)
+
     demo = sub.add_parser(
         "demo", help="decide sample requests on the bundled packs and run their scenarios"
     )

@@ -38,6 +38,28 @@ def _unreachable(pack: Pack) -> list[Problem]:
     return problems
 
 
+def _calendar_conflicts(pack: Pack) -> list[Problem]:
+    """Supplied holiday years that contradict chinese-calendar for a year both cover."""
+    from xueji_rules.calendar import WorkdayCalendar, load_holiday_file
+    from xueji_rules.errors import Location
+
+    problems = []
+    for file in pack.calendar_files:
+        try:
+            year = load_holiday_file(file)
+        except XuejiRulesError:
+            continue  # not a holiday file, or already reported when the engine loaded
+        for difference in WorkdayCalendar.conflicts_with_package(year):
+            problems.append(
+                Problem(
+                    f"holiday data contradicts chinese-calendar: {difference}",
+                    Location(file=file),
+                    code="calendar",
+                )
+            )
+    return problems
+
+
 def lint_pack(ref: str | os.PathLike[str]) -> list[Problem]:
     """All problems of the pack ``ref`` (an empty list when it is clean)."""
     from xueji_rules.engine import Engine
@@ -53,6 +75,7 @@ def lint_pack(ref: str | os.PathLike[str]) -> list[Problem]:
     except XuejiRulesError as exc:
         problems.extend(exc.problems)
     problems.extend(_unreachable(pack))
+    problems.extend(_calendar_conflicts(pack))
     for file in pack.scenario_files:
         try:
             load_scenarios(file)
