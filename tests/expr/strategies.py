@@ -56,6 +56,13 @@ NULL = CelType("null")
 DYN = CelType("dyn")
 
 
+#: Object types (JSON objects with known fields, as rule inputs are): name -> (fields, required).
+#: Reading an absent optional field fails, like a missing map key does in the C++ runtime.
+OBJECTS: dict[str, tuple[dict[str, CelType], frozenset[str]]] = {}
+SCHOOL = CelType("school")
+RECORD = CelType("record")
+
+
 def list_of(elem: CelType) -> CelType:
     """``list(elem)``."""
     return CelType("list", (elem,))
@@ -67,6 +74,19 @@ def map_of(key: CelType, value: CelType) -> CelType:
 
 
 _SIMPLE = {t.name: t for t in (INT, DOUBLE, STRING, BYTES, BOOL, NULL, DYN)}
+
+OBJECTS["school"] = ({"county": STRING, "rank": INT}, frozenset({"county"}))
+OBJECTS["record"] = (
+    {
+        "grade": INT,
+        "score": DOUBLE,
+        "name": STRING,
+        "tags": list_of(STRING),
+        "school": SCHOOL,
+        "sanction_days": INT,
+    },
+    frozenset({"grade", "score", "name", "tags", "school"}),
+)
 
 
 def parse_type(text: str) -> CelType:
@@ -96,6 +116,9 @@ def to_ours(t: CelType) -> Any:
     """The matching ``xueji_rules.expr.types`` value."""
     from xueji_rules.expr import types as xt
 
+    if t.name in OBJECTS:
+        fields, required = OBJECTS[t.name]
+        return xt.ObjectType(t.name, {n: to_ours(f) for n, f in fields.items()}, required)
     if t.name == "list":
         return xt.ListType(to_ours(t.args[0]))
     if t.name == "map":
@@ -107,6 +130,8 @@ def to_oracle(t: CelType) -> Any:
     """The matching ``cel_expr_python`` type."""
     from cel_expr_python import cel
 
+    if t.name in OBJECTS:  # a JSON object is a map to the C++ runtime
+        return cel.Type.Map(cel.Type.STRING, cel.Type.DYN)
     if t.name == "list":
         return cel.Type.List(to_oracle(t.args[0]))
     if t.name == "map":
@@ -290,6 +315,12 @@ def values_of(t: CelType) -> st.SearchStrategy[Any]:
     if t.name == "map":
         keys = st.sampled_from(MAP_KEYS) if t.args[0] == STRING else values_of(t.args[0])
         return st.dictionaries(keys, values_of(t.args[1]), max_size=3)
+    if t.name in OBJECTS:
+        fields, required = OBJECTS[t.name]
+        return st.fixed_dictionaries(
+            {n: values_of(f) for n, f in fields.items() if n in required},
+            optional={n: values_of(f) for n, f in fields.items() if n not in required},
+        )
     raise ValueError(f"no values for {t}")
 
 
@@ -307,6 +338,7 @@ VARIABLES: dict[str, CelType] = {
     "ls": list_of(STRING),
     "m": map_of(STRING, INT),
     "ms": map_of(STRING, STRING),
+    "rec": RECORD,
 }
 
 
@@ -422,6 +454,7 @@ def _expression(draw: Draw, t: CelType, depth: int, scope: Scope, top: bool = Fa
             lambda: f"{sub(LIST_INT)}[{sub(INT)}]",
             lambda: f"{sub(MAP_STRING_INT)}[{string_literal(draw(st.sampled_from(MAP_KEYS)))}]",
             lambda: f"{sub(MAP_STRING_INT)}.{draw(st.sampled_from(MAP_KEYS))}",
+            lambda: draw(st.sampled_from(("rec.grade", "rec.sanction_days", "rec.school.rank"))),
         ]
     elif t == DOUBLE:
         choices += [
@@ -430,6 +463,7 @@ def _expression(draw: Draw, t: CelType, depth: int, scope: Scope, top: bool = Fa
             lambda: f"double({sub(INT)})",
             lambda: f"double({string_literal(draw(st.sampled_from(DOUBLE_TEXTS)))})",
             lambda: f"{sub(LIST_DOUBLE)}[{sub(INT)}]",
+            lambda: "rec.score",
         ]
     elif t == STRING:
         choices += [
@@ -438,6 +472,7 @@ def _expression(draw: Draw, t: CelType, depth: int, scope: Scope, top: bool = Fa
             lambda: f"string({sub(BOOL)})",
             lambda: f"{sub(LIST_STRING)}[{sub(INT)}]",
             lambda: f"{sub(MAP_STRING_STRING)}[{string_literal(draw(st.sampled_from(MAP_KEYS)))}]",
+            lambda: draw(st.sampled_from(("rec.name", "rec.school.county"))),
         ]
     elif t == BOOL:
         x = _fresh(scope)
@@ -458,6 +493,8 @@ def _expression(draw: Draw, t: CelType, depth: int, scope: Scope, top: bool = Fa
             ),
             lambda: f"{sub(STRING)}.matches({string_literal(draw(st.sampled_from(PATTERNS)))})",
             lambda: f"has({sub(MAP_STRING_INT)}.{draw(st.sampled_from(MAP_KEYS))})",
+            lambda: draw(st.sampled_from(("has(rec.sanction_days)", "has(rec.school.rank)"))),
+            lambda: f"(has(rec.sanction_days) ? rec.sanction_days > {sub(INT)} : {sub(BOOL)})",
             lambda: f"bool({string_literal(draw(st.sampled_from(BOOL_TEXTS)))})",
             lambda: (
                 f"{sub(LIST_INT)}.{draw(st.sampled_from(('all', 'exists', 'exists_one')))}"
@@ -483,6 +520,8 @@ def _expression(draw: Draw, t: CelType, depth: int, scope: Scope, top: bool = Fa
             lambda: f"{sub(LIST_STRING)}.map({x}, {sub(elem, ((x, STRING),))})",
             lambda: f"{sub(LIST_INT)}.map({x}, {sub(BOOL, ((x, INT),))}, {sub(elem, ((x, INT),))})",
         ]
+        if elem == STRING:
+            choices.append(lambda: "rec.tags")
     elif t.name == "map":
         choices += [lambda: _map_literal(draw, t.args[1], sub)]
     return draw(st.sampled_from(choices))()

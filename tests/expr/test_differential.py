@@ -73,6 +73,7 @@ def _compare(ours: Ours, oracle: Oracle, source: str, values: dict[str, Any]) ->
 # A few fixed corners, kept as explicit examples so they run even if the generator drifts.
 _ZERO = {"i": 0, "j": 0, "d": 0.0, "s": "", "t": "", "b": False, "by": b""}
 _ZERO |= {"li": [], "ld": [], "ls": [], "m": {}, "ms": {}}
+_ZERO["rec"] = {"grade": 0, "score": 0.0, "name": "", "tags": [], "school": {"county": ""}}
 
 
 @pytest.mark.slow
@@ -87,6 +88,7 @@ _ZERO |= {"li": [], "ld": [], "ls": [], "m": {}, "ms": {}}
 @example(case=("[0, 1].exists_one(x, 1 / x == 1)", None), values=_ZERO)
 @example(case=("int(-9.223372036854776e18)", None), values=_ZERO)
 @example(case=("d / 0.0 == d / 0.0", None), values=_ZERO)
+@example(case=("has(rec.sanction_days) || rec.sanction_days > 0", None), values=_ZERO)
 def test_same_result_as_the_reference_runtime(
     ours: Ours, oracle: Oracle, case: tuple[str, Any], values: dict[str, Any]
 ) -> None:
