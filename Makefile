@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint typecheck unit bench clean venv
+.PHONY: demo test lint typecheck unit packs bench clean venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,8 @@ demo: venv
 	$(BIN)/python -m xueji_rules demo
 
 lint: venv
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 
 typecheck: venv
 	$(BIN)/mypy src
@@ -31,7 +31,15 @@ typecheck: venv
 unit: venv
 	$(BIN)/python -m pytest
 
-test: lint typecheck unit
+# The packs' own checks: lint, every scenario, rule coverage on both sides, boundary cases.
+packs: venv
+	$(BIN)/xueji-rules lint rulepacks/national rulepacks/shanxi
+	$(BIN)/xueji-rules test
+	$(BIN)/xueji-rules test --coverage --fail-under 95
+	$(BIN)/xueji-rules test --boundaries national
+	$(BIN)/xueji-rules test --boundaries shanxi
+
+test: lint typecheck packs unit
 
 bench: venv
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

@@ -50,23 +50,40 @@ def population(n: int, seed: int = 20260302) -> list[tuple[dict[str, Any], dict[
             "status": "enrolled",
             "stage": stage,
             "grade": grade,
-            "school": {"id": f"S{rnd.randint(1, 500)}", "county": county, "enrollment_area": county},
+            "school": {
+                "id": f"S{rnd.randint(1, 500)}",
+                "county": county,
+                "enrollment_area": county,
+            },
         }
         if rnd.random() < 0.05:
             start = SPRING_START - dt.timedelta(days=rnd.randint(0, 200))
-            record["sanctions"] = [{"level": "demerit", "start": start.isoformat(), "end": (start + dt.timedelta(days=180)).isoformat()}]
+            record["sanctions"] = [
+                {
+                    "level": "demerit",
+                    "start": start.isoformat(),
+                    "end": (start + dt.timedelta(days=180)).isoformat(),
+                }
+            ]
         day = SPRING_START + dt.timedelta(days=rnd.randint(0, 40))
         request: dict[str, Any] = {
             "transition": "transfer",
             "date": day.isoformat(),
             "applicant": "guardian" if rnd.random() < 0.95 else "school",
-            "to_school": {"id": f"S{rnd.randint(1, 500)}", "county": to_county, "enrollment_area": to_county, "vacancies": rnd.randint(0, 4)},
+            "to_school": {
+                "id": f"S{rnd.randint(1, 500)}",
+                "county": to_county,
+                "enrollment_area": to_county,
+                "vacancies": rnd.randint(0, 4),
+            },
             "hukou_move_scope": rnd.choice(HUKOU),
             "residence_moved": rnd.random() < 0.8,
-            "target_grade": grade if rnd.random() < 0.95 else grade + 1,
+            "target_grade": grade if rnd.random() < 0.95 or grade == 12 else grade + 1,
         }
         if rnd.random() < 0.5:
-            request["approvals"] = [{"body": "sending_school", "date": (day + dt.timedelta(days=1)).isoformat()}]
+            request["approvals"] = [
+                {"body": "sending_school", "date": (day + dt.timedelta(days=1)).isoformat()}
+            ]
         pairs.append((record, request))
     return pairs
 
@@ -94,17 +111,25 @@ def hand_written(record: dict[str, Any], request: dict[str, Any]) -> tuple[str, 
     if to_school.get("vacancies", 0) <= 0:
         mandatory.append("shanxi.transfer.capacity")
     if stage == "senior_secondary":
-        if request.get("hukou_move_scope") not in ("province", "city", "county") or not request.get("residence_moved"):
+        if request.get("hukou_move_scope") not in ("province", "city", "county") or not request.get(
+            "residence_moved"
+        ):
             mandatory.append("shanxi.transfer.senior_hukou_ground")
         school = record.get("school") or {}
-        if school.get("county") == to_school.get("county") or school.get("enrollment_area") == to_school.get("enrollment_area"):
+        if school.get("county") == to_school.get("county") or school.get(
+            "enrollment_area"
+        ) == to_school.get("enrollment_area"):
             mandatory.append("shanxi.transfer.senior_not_within_county")
     if grade is not None and grade == GRADUATING[stage]:
         default.append("shanxi.transfer.graduating_grade_second_term")
     if "target_grade" in request and grade is not None and request["target_grade"] != grade:
         mandatory.append("shanxi.transfer.same_grade")
     for s in record.get("sanctions", ()):
-        if not s.get("revoked") and dt.date.fromisoformat(s["start"]) <= day and ("end" not in s or day <= dt.date.fromisoformat(s["end"])):
+        if (
+            not s.get("revoked")
+            and dt.date.fromisoformat(s["start"]) <= day
+            and ("end" not in s or day <= dt.date.fromisoformat(s["end"]))
+        ):
             mandatory.append("shanxi.transfer.not_under_sanction")
             break
     if mandatory:
@@ -129,7 +154,9 @@ def zen_context(record: dict[str, Any], request: dict[str, Any]) -> dict[str, An
     day = dt.date.fromisoformat(request["date"])
     school, to_school = record.get("school", {}), request.get("to_school", {})
     sanctioned = any(
-        dt.date.fromisoformat(s["start"]) <= day <= dt.date.fromisoformat(s.get("end", "9999-12-31"))
+        dt.date.fromisoformat(s["start"])
+        <= day
+        <= dt.date.fromisoformat(s.get("end", "9999-12-31"))
         for s in record.get("sanctions", ())
     )
     return {
@@ -207,9 +234,18 @@ def measure_durable(pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> f
     with ruleset("xueji_transfer"):
 
         @when_all(
-            (m.status == "enrolled") & (m.applicant == "guardian") & (m.since >= 0) & (m.since < 15) & (m.vacancies > 0)
-            & ((m.stage != "senior_secondary") | ((m.hukou_ok == True) & (m.residence_moved == True) & (m.same_area == False)))  # noqa: E712
-            & (m.grade != m.graduating) & (m.target_grade == m.grade) & (m.sanctioned == False)  # noqa: E712
+            (m.status == "enrolled")
+            & (m.applicant == "guardian")
+            & (m.since >= 0)
+            & (m.since < 15)
+            & (m.vacancies > 0)
+            & (
+                (m.stage != "senior_secondary")
+                | ((m.hukou_ok == True) & (m.residence_moved == True) & (m.same_area == False))
+            )  # noqa: E712
+            & (m.grade != m.graduating)
+            & (m.target_grade == m.grade)
+            & (m.sanctioned == False)  # noqa: E712
         )
         def allowed(c: Any) -> None:
             hits.append(1)
@@ -218,7 +254,11 @@ def measure_durable(pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> f
         ctx = zen_context(record, request)
         ctx["hukou_ok"] = ctx.pop("hukou") in ("province", "city", "county")
         ctx["same_area"] = ctx["county"] == ctx["to_county"] or ctx["area"] == ctx["to_area"]
-        return {k: v for k, v in ctx.items() if v is not None and k not in ("county", "to_county", "area", "to_area")}
+        return {
+            k: v
+            for k, v in ctx.items()
+            if v is not None and k not in ("county", "to_county", "area", "to_area")
+        }
 
     start = time.perf_counter()
     for record, request in pairs:
@@ -237,9 +277,21 @@ def render(results: dict[str, Any]) -> str:
 
     rows = [
         ("xueji-rules `Engine.decide` (full decision)", rate(results["engine"]), "1.00×"),
-        ("hand-written Python (same conditions, outcome + failed ids)", rate(results["hand"]), ratio(results["hand"])),
-        ("zen-engine compiled expression (boolean only)", rate(results["zen"]), ratio(results["zen"])),
-        ("durable-rules (boolean only, 20,000-event sample)", rate(results["durable"]), ratio(results["durable"])),
+        (
+            "hand-written Python (same conditions, outcome + failed ids)",
+            rate(results["hand"]),
+            ratio(results["hand"]),
+        ),
+        (
+            "zen-engine compiled expression (boolean only)",
+            rate(results["zen"]),
+            ratio(results["zen"]),
+        ),
+        (
+            "durable-rules (boolean only, 20,000-event sample)",
+            rate(results["durable"]),
+            ratio(results["durable"]),
+        ),
     ]
     table = markdown_table(["contender", "decisions / s", "decide ÷ contender"], rows)
     return "\n".join(
@@ -272,7 +324,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = measure(n, repeats)
     section = render(results)
     print(section)
-    print(f"(median-free best-of-{repeats}; agreement {statistics.fmean([results['agreement']]):.3f})")
+    print(
+        f"(median-free best-of-{repeats}; agreement {statistics.fmean([results['agreement']]):.3f})"
+    )
     if args.write:
         write_section("decide", section)
     return 0
