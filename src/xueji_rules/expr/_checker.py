@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from xueji_rules.errors import ExpressionError
 from xueji_rules.expr import _ast as a
 from xueji_rules.expr import types as t
+from xueji_rules.expr._errors import expression_error
 from xueji_rules.expr._functions import FunctionRegistry, Overload
 from xueji_rules.expr._regex import RegexError, compile_re2
 
@@ -108,7 +109,7 @@ class _Checker:
         self.scopes: list[tuple[str, t.Type]] = []
 
     def fail(self, message: str, node: a.Node) -> ExpressionError:
-        return ExpressionError(message, source=self.src, offset=node.offset)
+        return expression_error(message, self.src, node.offset)
 
     def no_overload(self, op: str, node: a.Node, *types: t.Type) -> ExpressionError:
         return self.fail(f"no matching overload for '{op}' applied to ({_types(types)})", node)

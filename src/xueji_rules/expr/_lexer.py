@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from xueji_rules.errors import ExpressionError
+from xueji_rules.expr._errors import expression_error
 from xueji_rules.expr.limits import Limits
 
 __all__ = ["INT64_MAX", "INT64_MIN", "Token", "tokenize"]
@@ -45,7 +46,7 @@ class _Lexer:
         self.tokens: list[Token] = []
 
     def fail(self, message: str, offset: int) -> ExpressionError:
-        return ExpressionError(message, source=self.src, offset=offset)
+        return expression_error(message, self.src, offset)
 
     def run(self) -> list[Token]:
         src, n = self.src, len(self.src)

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from xueji_rules.errors import ExpressionError
 from xueji_rules.expr import _ast as a
+from xueji_rules.expr._errors import expression_error
 from xueji_rules.expr._lexer import INT64_MAX, Token, tokenize
 from xueji_rules.expr.limits import Limits
 
@@ -59,7 +60,7 @@ class _Parser:
     # -- helpers ---------------------------------------------------------------------------
 
     def fail(self, message: str, offset: int) -> ExpressionError:
-        return ExpressionError(message, source=self.src, offset=offset)
+        return expression_error(message, self.src, offset)
 
     @property
     def tok(self) -> Token:
@@ -351,9 +352,9 @@ def parse(source: str, limits: Limits | None = None) -> a.Node:
     """Parse ``source`` into a syntax tree; raises ``ExpressionError`` with the position."""
     limits = limits or Limits()
     if len(source) > limits.max_source_length:
-        raise ExpressionError(
+        raise expression_error(
             f"expression is longer than {limits.max_source_length} characters",
-            source=source[: limits.max_source_length],
-            offset=limits.max_source_length - 1,
+            source[: limits.max_source_length],
+            limits.max_source_length - 1,
         )
     return _Parser(source, limits).parse()

@@ -12,6 +12,7 @@ from xueji_rules.expr import _ast as a
 from xueji_rules.expr import types as t
 from xueji_rules.expr._checker import check
 from xueji_rules.expr._codegen import generate
+from xueji_rules.expr._errors import expression_error
 from xueji_rules.expr._functions import FunctionRegistry, standard_functions
 from xueji_rules.expr._interpreter import Interpreter
 from xueji_rules.expr._parser import parse
@@ -102,7 +103,7 @@ def compile(
     except ExpressionError:
         raise
     except (RecursionError, MemoryError):
-        raise ExpressionError("expression is too complex", source=source, offset=0) from None
+        raise expression_error("expression is too complex", source, 0) from None
 
 
 _MAX_INFER_DEPTH = 16
