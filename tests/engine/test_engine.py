@@ -164,3 +164,31 @@ def test_compulsory_stage_cannot_withdraw(shanxi: Engine, national: Engine) -> N
             junior, {"transition": "withdraw", "date": "2026-03-09", "applicant": "guardian"}
         )
         assert d.outcome == "denied" and d.next_status != "withdrawn"
+
+
+def test_exception_counts_only_from_its_route(shanxi: Engine) -> None:
+    wrong = {
+        **TRANSFER,
+        "date": "2026-04-01",
+        "exceptions": [{"rule": "shanxi.transfer.window", "granted_by": "school"}],
+    }
+    assert shanxi.decide(SENIOR, wrong).outcome == "denied_by_default"
+
+
+def test_approval_of_another_kind_does_not_count(shanxi: Engine) -> None:
+    consent = {"body": "sending_school", "kind": "consent", "date": "2026-03-10"}
+    confirm = {"body": "sending_school", "kind": "confirm", "date": "2026-03-10"}
+    needed = {a.body for a in shanxi.decide(SENIOR, {**TRANSFER, "approvals": [consent]}).approvals}
+    assert "sending_school" not in needed
+    needed = {a.body for a in shanxi.decide(SENIOR, {**TRANSFER, "approvals": [confirm]}).approvals}
+    assert "sending_school" in needed
+
+
+def test_scenario_naming_an_unknown_rule_fails(shanxi: Engine) -> None:
+    from xueji_rules.testing.scenarios import Scenario, run_scenario
+
+    scenario = Scenario(
+        "typo", "x.yaml", 1, SENIOR, TRANSFER, {"rules": {"shanxi.transfer.windwo": "not_applied"}}
+    )
+    result = run_scenario(shanxi, scenario)
+    assert not result.passed and "no such rule" in result.differences[0]

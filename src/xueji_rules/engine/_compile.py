@@ -85,6 +85,7 @@ class CompiledRule:
     granted: RuleResult
     missing: tuple[tuple[frozenset[str], MissingDocument], ...]
     approval: ApprovalNeeded | None
+    route: str | None
 
 
 def _results(
@@ -230,6 +231,7 @@ class _Compiler:
             granted,
             missing,
             approval,
+            rule.exception.route if rule.exception else None,
         )
 
     def obligation(self, spec: ObligationSpec, rule_id: str) -> CompiledObligation:

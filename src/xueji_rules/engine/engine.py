@@ -191,8 +191,13 @@ class Engine:
         applied: list[CompiledRule] = []
         worst = 0  # index into _SEVERITY
         documents = set(req.get("documents", ()))
-        granted_bodies = {a["body"] for a in req.get("approvals", ()) if a.get("granted", True)}
-        exceptions = {x["rule"] for x in req.get("exceptions", ())}
+        # an approval counts for a rule when its body matches and its kind (if given) does too
+        granted: dict[str, set[str | None]] = {}
+        for a in req.get("approvals", ()):
+            if a.get("granted", True):
+                granted.setdefault(a["body"], set()).add(a.get("kind"))
+        # an exception counts only when granted by the rule's own exception route
+        exceptions = {(x["rule"], x["granted_by"]) for x in req.get("exceptions", ())}
         item: CompiledRule | None = None
         try:
             for item in self._compiled.rules_by_key.get((transition_id, stage), ()):
@@ -209,7 +214,7 @@ class Engine:
                 if modality == "mandatory" or modality == "default":
                     for index, check in enumerate(item.checks):
                         if not check.fn(rec, req, params):
-                            if modality == "default" and rule.id in exceptions:
+                            if modality == "default" and (rule.id, item.route) in exceptions:
                                 result = item.granted
                             else:
                                 result = item.failed[index]
@@ -222,7 +227,7 @@ class Engine:
                             result = item.failed[0]
                     if result is not item.passed:
                         worst = max(worst, 2)
-                elif item.approval is not None and item.approval.body not in granted_bodies:
+                elif item.approval is not None and not _approved(item.approval, granted):
                     approvals.append(item.approval)
                     result = item.failed[0]
                     worst = max(worst, 1)
@@ -324,6 +329,13 @@ class Engine:
 
 
 _OBLIGATION_CACHE = 4096
+
+
+def _approved(needed: ApprovalNeeded, granted: dict[str, set[str | None]]) -> bool:
+    kinds = granted.get(needed.body)
+    return kinds is not None and (None in kinds or needed.kind in kinds)
+
+
 _SEVERITY: tuple[Outcome, ...] = (
     "allowed",
     "needs_approval",

@@ -214,6 +214,14 @@ def run_scenario(engine: Engine, scenario: Scenario) -> ScenarioResult:
             decision,
         )
     diffs = compare(expect, decision)
+    known = {rule.id for rule in engine.pack.rules}
+    disabled = {rule_id for rule_id, _ in engine.pack.disabled_rules}
+    for rule_id, state in expect.get("rules", {}).items():
+        if rule_id in disabled and state == "not_applied":
+            continue  # asserting that a layer's disable took effect
+        if rule_id not in known:
+            why = "disabled by a layer" if rule_id in disabled else "typo?"
+            diffs.append(f"rule {rule_id}: no such rule in pack '{engine.pack.id}' ({why})")
     return ScenarioResult(
         scenario,
         not diffs,
