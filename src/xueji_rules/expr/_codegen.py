@@ -103,6 +103,24 @@ def _exact_eq(ty: t.Type) -> bool:
     return False
 
 
+def _makes_bool(node: a.Node) -> bool:
+    """Whether the generated code for a bool-typed ``node`` certainly yields a Python bool.
+
+    Values read from the input (variables, fields, elements) are typed ``bool`` but may be
+    ``None`` when a JSON field is nullable; Python's ``and``/``not`` would accept that quietly,
+    so those are checked.
+    """
+    if isinstance(node, a.Literal | a.Binary | a.Logical | a.Unary | a.Call):
+        return True
+    if isinstance(node, a.Select):
+        return node.test_only
+    if isinstance(node, a.Comprehension):
+        return node.kind in ("all", "exists", "exists_one")
+    if isinstance(node, a.Conditional):
+        return _makes_bool(node.then) and _makes_bool(node.otherwise)
+    return False
+
+
 class _Gen:
     def __init__(self, variables: Sequence[str]) -> None:
         self.names: dict[str, Any] = {}
@@ -171,7 +189,9 @@ class _Gen:
         operand = self.gen(node.operand)
         ty = node.operand.ty
         if node.op == "!":
-            return f"(not {operand})" if ty == t.BOOL else self.call("_not", operand)
+            if ty == t.BOOL and _makes_bool(node.operand):
+                return f"(not {operand})"
+            return self.call("_not", operand)
         return f"(-{operand})" if ty == t.DOUBLE else self.call("_neg", operand)
 
     def int_op(self, op: str, left: str, right: str) -> str:
@@ -234,7 +254,9 @@ class _Gen:
 
     def boolean(self, node: a.Node, where: str) -> str:
         code = self.gen(node)
-        return code if node.ty == t.BOOL else self.call("_cb", code, repr(where))
+        if node.ty == t.BOOL and _makes_bool(node):
+            return code
+        return self.call("_cb", code, repr(where))
 
     def gen_logical(self, node: a.Logical) -> str:
         joiner = " and " if node.op == "&&" else " or "

@@ -160,6 +160,8 @@ def int_mod(a: int, b: int) -> int:
     """Remainder with the sign of the dividend (as in C); errors on zero."""
     if b == 0:
         raise EvaluationError("modulo by zero")
+    if a == INT64_MIN and b == -1:  # as in the reference runtimes: the quotient overflows
+        raise EvaluationError("integer overflow in '%'")
     r = abs(a) % abs(b)
     return -r if a < 0 else r
 
