@@ -30,7 +30,10 @@ def run(args: list[str], stdin: str = "") -> tuple[int, str, str]:
 def files(tmp_path: Path) -> tuple[str, str]:
     rec, req = tmp_path / "rec.json", tmp_path / "req.yaml"
     rec.write_text(json.dumps(RECORD, ensure_ascii=False), encoding="utf-8")
-    req.write_text("\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in REQUEST.items()), encoding="utf-8")
+    req.write_text(
+        "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in REQUEST.items()),
+        encoding="utf-8",
+    )
     return str(rec), str(req)
 
 
@@ -44,14 +47,18 @@ def test_public_api_is_small_and_listed() -> None:
 
 
 def test_decide_prints_json(files: tuple[str, str]) -> None:
-    code, out, err = run(["decide", "--pack", "shanxi", "--record", files[0], "--request", files[1]])
+    code, out, err = run(
+        ["decide", "--pack", "shanxi", "--record", files[0], "--request", files[1]]
+    )
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert data["outcome"] == "needs_approval" and data["next_status"] == "transfer_pending"
 
 
 def test_decide_reads_stdin(files: tuple[str, str]) -> None:
-    code, out, _ = run(["decide", "--pack", "shanxi", "--record", "-", "--request", files[1]], json.dumps(RECORD))
+    code, out, _ = run(
+        ["decide", "--pack", "shanxi", "--record", "-", "--request", files[1]], json.dumps(RECORD)
+    )
     assert code == 0 and json.loads(out)["record_id"] == "G1"
 
 
@@ -70,8 +77,12 @@ def test_explain_is_chinese(files: tuple[str, str]) -> None:
         ("[1, 2]", "must be a JSON/YAML object"),
     ],
 )
-def test_bad_record_exits_2_without_traceback(files: tuple[str, str], record: str, needle: str) -> None:
-    code, out, err = run(["decide", "--pack", "shanxi", "--record", "-", "--request", files[1]], record)
+def test_bad_record_exits_2_without_traceback(
+    files: tuple[str, str], record: str, needle: str
+) -> None:
+    code, out, err = run(
+        ["decide", "--pack", "shanxi", "--record", "-", "--request", files[1]], record
+    )
     assert code == 2 and out == ""
     assert needle in err and "Traceback" not in err
     assert all(line.startswith("error: ") for line in err.splitlines())
@@ -88,9 +99,13 @@ def test_bad_date_and_out_of_validity_exit_2(files: tuple[str, str], tmp_path: P
 
 
 def test_missing_file_and_unknown_pack_exit_2(files: tuple[str, str]) -> None:
-    code, _, err = run(["decide", "--pack", "shanxi", "--record", "nope.json", "--request", files[1]])
+    code, _, err = run(
+        ["decide", "--pack", "shanxi", "--record", "nope.json", "--request", files[1]]
+    )
     assert code == 2 and "nope.json" in err
-    code, _, err = run(["decide", "--pack", "atlantis", "--record", files[0], "--request", files[1]])
+    code, _, err = run(
+        ["decide", "--pack", "atlantis", "--record", files[0], "--request", files[1]]
+    )
     assert code == 2 and "atlantis" in err
 
 
@@ -109,7 +124,9 @@ def test_lint_typo_exits_1_with_file_line_and_suggestion(tmp_path: Path) -> None
     pack = tmp_path / "shanxi"
     shutil.copytree(ROOT / "rulepacks/shanxi", pack)
     (pack / "pack.yaml").write_text(
-        (pack / "pack.yaml").read_text(encoding="utf-8").replace("extends: national", f"extends: {ROOT / 'rulepacks/national'}"),
+        (pack / "pack.yaml")
+        .read_text(encoding="utf-8")
+        .replace("extends: national", f"extends: {ROOT / 'rulepacks/national'}"),
         encoding="utf-8",
     )
     rules = pack / "rules" / "transfer.yaml"
@@ -126,7 +143,9 @@ def test_show_has_provenance() -> None:
     code, out, _ = run(["show", "shanxi"])
     data = json.loads(out)
     assert code == 0 and data["chain"] == ["shanxi", "national"]
-    replaced = next(r for r in data["rules"] if r["id"] == "national.transfer.sending_school_processing")
+    replaced = next(
+        r for r in data["rules"] if r["id"] == "national.transfer.sending_school_processing"
+    )
     assert replaced["source_pack"] == "shanxi" and replaced["overrides"][0]["action"] == "replace"
 
 
