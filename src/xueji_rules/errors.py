@@ -153,7 +153,8 @@ class ExpressionError(LoadError):
             return head
         line_no = self.expr_line or 1
         col = self.expr_column or 1
-        text = self.source.splitlines()[line_no - 1] if self.source.splitlines() else ""
+        lines = self.source.split("\n")  # the same separator expr_line counts
+        text = lines[line_no - 1] if line_no <= len(lines) else ""
         if len(text) > 200:
             # keep the caret visible on very long lines
             lo = max(0, col - 100)

@@ -113,7 +113,7 @@ def _build(schema: Mapping[str, Any], root: Mapping[str, Any], name: str) -> Con
                 raise _Invalid
             for check in checks:
                 check(v)
-            return v
+            return float(v) if kind == "number" else v  # a JSON number is a CEL double
 
         return convert_number
     if kind == "boolean":
