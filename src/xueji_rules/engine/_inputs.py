@@ -105,6 +105,7 @@ def _build(schema: Mapping[str, Any], root: Mapping[str, Any], name: str) -> Con
     if kind in ("integer", "number"):
         lo_n, hi_n = schema.get("minimum"), schema.get("maximum")
         types: tuple[type, ...] = (int,) if kind == "integer" else (int, float)
+        as_double = kind == "number"  # a JSON number is a CEL double
 
         def convert_number(v: Any) -> Any:
             if isinstance(v, bool) or not isinstance(v, types):
@@ -113,7 +114,7 @@ def _build(schema: Mapping[str, Any], root: Mapping[str, Any], name: str) -> Con
                 raise _Invalid
             for check in checks:
                 check(v)
-            return float(v) if kind == "number" else v  # a JSON number is a CEL double
+            return float(v) if as_double else v
 
         return convert_number
     if kind == "boolean":
