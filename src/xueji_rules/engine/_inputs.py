@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from xueji_rules._schemas import iter_problems, load_schema, validator_for
 from xueji_rules.errors import InputError, Location, Problem
@@ -114,7 +114,7 @@ def _build(schema: Mapping[str, Any], root: Mapping[str, Any], name: str) -> Con
                 raise _Invalid
             for check in checks:
                 check(v)
-            return float(v) if as_double else v
+            return float(cast(float, v)) if as_double else v
 
         return convert_number
     if kind == "boolean":
