@@ -192,3 +192,13 @@ def test_scenario_naming_an_unknown_rule_fails(shanxi: Engine) -> None:
     )
     result = run_scenario(shanxi, scenario)
     assert not result.passed and "no such rule" in result.differences[0]
+
+
+def test_scenario_naming_an_unknown_obligation_fails(shanxi: Engine) -> None:
+    from xueji_rules.testing.scenarios import Scenario, run_scenario
+
+    scenario = Scenario(
+        "typo", "x.yaml", 1, SENIOR, TRANSFER, {"no_obligations": ["transfer.no_such_duty"]}
+    )
+    result = run_scenario(shanxi, scenario)
+    assert not result.passed and "no rule of pack 'shanxi' has it" in result.differences[0]

@@ -205,3 +205,16 @@ def test_unknown_pack_name() -> None:
     with pytest.raises(PackError) as info:
         load_pack("no_such_pack")
     assert "bundled packs: national, shanxi" in str(info.value)
+
+
+def test_lifecycle_citation_to_unknown_document(write_pack: Writer) -> None:
+    from tests.packs.conftest import BASE_LIFECYCLE, BASE_PACK
+
+    lifecycle = BASE_LIFECYCLE.replace(
+        "label: 休学\n", "label: 休学\n    citation: {document: doc_z, article: 1}\n"
+    )
+    pack = write_pack("base", {"pack.yaml": BASE_PACK, "lifecycle.yaml": lifecycle})
+    problems = _problems(pack)
+    assert any("lifecycle.yaml" in p and "unknown document 'doc_z'" in p for p in problems), (
+        problems
+    )

@@ -90,6 +90,7 @@ class PackLayer:
     calendar_files: list[Path] = field(default_factory=list)
     scenario_files: list[Path] = field(default_factory=list)
     articles: dict[str, tuple[tuple[int, str, str | None], ...]] = field(default_factory=dict)
+    lifecycle_locations: dict[str, Location] = field(default_factory=dict)
     pack_location: Location = field(default_factory=Location)
     problems: list[Problem] = field(default_factory=list)
 
@@ -240,9 +241,15 @@ class _LayerReader:
                 item["label"],
                 bool(item.get("compulsory", False)),
                 tuple(grades) if grades else None,
+                _citation(item["citation"]) if "citation" in item else None,
             )
         for sid, item in (data.get("statuses") or {}).items():
-            self.layer.statuses[sid] = Status(sid, item["label"], bool(item.get("terminal", False)))
+            self.layer.statuses[sid] = Status(
+                sid,
+                item["label"],
+                bool(item.get("terminal", False)),
+                _citation(item["citation"]) if "citation" in item else None,
+            )
         for tid, item in (data.get("transitions") or {}).items():
             edges = tuple(
                 Edge(
@@ -255,7 +262,14 @@ class _LayerReader:
                 )
                 for i, e in enumerate(item["edges"])
             )
-            self.layer.transitions[tid] = Transition(tid, item["label"], edges, self.layer.id)
+            self.layer.transitions[tid] = Transition(
+                tid,
+                item["label"],
+                edges,
+                self.layer.id,
+                _citation(item["citation"]) if "citation" in item else None,
+            )
+            self.layer.lifecycle_locations[tid] = doc.locate(("transitions", tid))
 
     def rule(
         self,

@@ -12,7 +12,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from xueji_rules._resources import packs_root
 from xueji_rules.errors import Location, PackError, Problem
@@ -34,6 +34,7 @@ from xueji_rules.packs.model import (
 __all__ = ["bundled_packs", "load_pack", "resolve_pack_dir"]
 
 MAX_CHAIN = 8
+_Cited = TypeVar("_Cited", Stage, Status, Transition)
 
 
 def bundled_packs() -> list[str]:
@@ -144,6 +145,7 @@ class _Merger:
         self.statuses: dict[str, Status] = {}
         self.transitions: dict[str, Transition] = {}
         self.settings: dict[str, Any] = {}
+        self.lifecycle_locations: dict[str, Location] = {}
 
     def problem(self, message: str, location: Location) -> None:
         self.problems.append(Problem(message, location))
@@ -181,6 +183,7 @@ class _Merger:
                         f"{kind} '{key}' is already defined by the base lifecycle",
                         layer.pack_location,
                     )
+        self.lifecycle_locations.update(layer.lifecycle_locations)
         self.stages.update(layer.stages)
         self.statuses.update(layer.statuses)
         self.transitions.update(layer.transitions)
@@ -289,7 +292,18 @@ class _Merger:
             ),
         )
 
+    def _cite_item(self, kind: str, key: str, item: _Cited) -> _Cited:
+        if item.citation is None:
+            return item
+        where = self.lifecycle_locations.get(key, Location(path=f"lifecycle {kind} '{key}'"))
+        return dataclasses.replace(item, citation=self.cite(item.citation, where))
+
     def check_lifecycle(self) -> None:
+        self.stages = {k: self._cite_item("stage", k, v) for k, v in self.stages.items()}
+        self.statuses = {k: self._cite_item("status", k, v) for k, v in self.statuses.items()}
+        self.transitions = {
+            k: self._cite_item("transition", k, v) for k, v in self.transitions.items()
+        }
         for transition in self.transitions.values():
             for edge in transition.edges:
                 for status in (

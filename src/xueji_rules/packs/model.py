@@ -151,6 +151,7 @@ class Stage:
     label: str
     compulsory: bool = False
     grades: tuple[int, int] | None = None
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,7 @@ class Status:
     id: str
     label: str
     terminal: bool = False
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,7 @@ class Transition:
     label: str
     edges: tuple[Edge, ...]
     source_pack: str = ""
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True, slots=True)

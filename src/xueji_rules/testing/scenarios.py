@@ -222,6 +222,15 @@ def run_scenario(engine: Engine, scenario: Scenario) -> ScenarioResult:
         if rule_id not in known:
             why = "disabled by a layer" if rule_id in disabled else "typo?"
             diffs.append(f"rule {rule_id}: no such rule in pack '{engine.pack.id}' ({why})")
+    obligation_ids = {o.id for rule in engine.pack.rules for o in rule.obligations}
+    named = [o["id"] for o in expect.get("obligations", [])] + list(
+        expect.get("no_obligations", [])
+    )
+    for obligation_id in named:
+        if obligation_id not in obligation_ids:
+            diffs.append(
+                f"obligation {obligation_id}: no rule of pack '{engine.pack.id}' has it (typo?)"
+            )
     return ScenarioResult(
         scenario,
         not diffs,
