@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from xueji_rules import Engine, InputError, OutsideValidity
+from xueji_rules import Engine, InputError, OutsideValidity, explain
 from xueji_rules._schemas import validator_for
 
 SCHOOL_A = {"id": "A", "county": "小店区", "enrollment_area": "太原市区"}
@@ -202,3 +202,16 @@ def test_scenario_naming_an_unknown_obligation_fails(shanxi: Engine) -> None:
     )
     result = run_scenario(shanxi, scenario)
     assert not result.passed and "no rule of pack 'shanxi' has it" in result.differences[0]
+
+
+def test_admission_to_the_next_stage_changes_the_stage(national: Engine) -> None:
+    graduate = {"id": "G6", "status": "graduated", "stage": "primary", "grade": 6}
+    d = national.decide(
+        graduate, {"transition": "admit", "date": "2026-07-10", "to_stage": "junior_secondary"}
+    )
+    assert (d.outcome, d.from_stage, d.next_stage) == ("allowed", "primary", "junior_secondary")
+    assert "学段：primary → 初中（junior_secondary）" in explain(d, national.pack)
+    denied = national.decide(
+        graduate, {"transition": "admit", "date": "2026-07-10", "to_stage": "senior_secondary"}
+    )
+    assert (denied.outcome, denied.next_stage) == ("denied", "primary")

@@ -111,6 +111,7 @@ class CompiledEdge:
 
     edge: Edge
     when: Fn | None
+    to_stage: Fn | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,15 +264,17 @@ class _Compiler:
     def edges(self) -> dict[str, tuple[CompiledEdge, ...]]:
         out: dict[str, tuple[CompiledEdge, ...]] = {}
         for tid, transition in sorted(self.pack.lifecycle.transitions.items()):
-            out[tid] = tuple(
-                CompiledEdge(
-                    e,
-                    self.compile(e.when, t.BOOL, e.location, f"transition '{tid}' when")
-                    if e.when
-                    else None,
+            compiled = []
+            for e in transition.edges:
+                what = f"transition '{tid}'"
+                when = self.compile(e.when, t.BOOL, e.location, f"{what} when") if e.when else None
+                stage = (
+                    self.compile(e.to_stage, t.STRING, e.location, f"{what} to_stage")
+                    if e.to_stage
+                    else None
                 )
-                for e in transition.edges
-            )
+                compiled.append(CompiledEdge(e, when, stage))
+            out[tid] = tuple(compiled)
         return out
 
 

@@ -42,6 +42,14 @@ def explain(decision: Decision, pack: Pack | None = None) -> str:
         f"结论：{OUTCOME_LABELS[decision.outcome]}（{decision.outcome}）",
         f"状态：{status(decision.from_status)} → {status(decision.next_status)}",
     ]
+    if decision.next_stage != decision.from_stage:
+        stages = lifecycle.stages if lifecycle else {}
+        label = (
+            stages[decision.next_stage].label
+            if decision.next_stage in stages
+            else decision.next_stage
+        )
+        lines.append(f"学段：{decision.from_stage} → {label}（{decision.next_stage}），学籍号不变")
     if decision.reason is not None:
         lines.append(f"原因：{decision.reason.zh}")
     if decision.allowed_transitions is not None:

@@ -145,6 +145,8 @@ class Decision:
     pack: str
     pack_version: str
     record_id: str
+    from_stage: str = ""
+    next_stage: str = ""
     rules: tuple[RuleResult, ...] = ()
     approvals: tuple[ApprovalNeeded, ...] = ()
     missing_documents: tuple[MissingDocument, ...] = ()
@@ -164,7 +166,9 @@ class Decision:
             "transition": self.transition,
             "record_id": self.record_id,
             "from_status": self.from_status,
+            "from_stage": self.from_stage,
             "next_status": self.next_status,
+            "next_stage": self.next_stage,
             "as_of": self.as_of.isoformat(),
             "pack": {"id": self.pack, "version": self.pack_version},
             "rules": [r.to_json() for r in self.rules],

@@ -155,12 +155,14 @@ class Engine:
         base = {
             "transition": transition_id,
             "from_status": status,
+            "from_stage": stage,
             "as_of": day,
             "pack": self.pack.id,
             "pack_version": self.pack.version,
             "record_id": rec["id"],
         }
         edge = None
+        chosen = None
         for candidate in self._compiled.edges.get(transition_id, ()):
             e = candidate.edge
             if status not in e.from_statuses or (e.stages is not None and stage not in e.stages):
@@ -168,7 +170,7 @@ class Engine:
             if candidate.when is None or self._eval(
                 candidate.when, rec, req, params, f"transition '{transition_id}'"
             ):
-                edge = e
+                edge, chosen = e, candidate
                 break
         if edge is None:
             allowed = self.pack.lifecycle.allowed_from(stage, status)
@@ -180,6 +182,7 @@ class Engine:
             return Decision(
                 outcome="denied",
                 next_status=status,
+                next_stage=stage,
                 allowed_transitions=allowed,
                 reason=Text(why),
                 **base,
@@ -239,8 +242,11 @@ class Engine:
                 f"while evaluating rule '{item.rule.id}': {exc.message}", item.rule.location
             ) from None
         outcome: Outcome = _SEVERITY[worst]
+        next_stage = stage
         if outcome == "allowed":
             next_status = edge.to
+            if chosen is not None and chosen.to_stage is not None:
+                next_stage = self._next_stage(chosen.to_stage, rec, req, params, transition_id)
         elif outcome == "needs_approval" and edge.pending:
             next_status = edge.pending
         else:
@@ -255,12 +261,23 @@ class Engine:
         return Decision(
             outcome=outcome,
             next_status=next_status,
+            next_stage=next_stage,
             rules=tuple(results),
             approvals=tuple(approvals),
             missing_documents=tuple(missing),
             obligations=obligations,
             **base,
         )
+
+    def _next_stage(self, fn: Any, rec: Any, req: Any, params: Any, transition_id: str) -> str:
+        value = self._eval(fn, rec, req, params, f"transition '{transition_id}' to_stage")
+        if value not in self.pack.lifecycle.stages:
+            known = ", ".join(sorted(self.pack.lifecycle.stages))
+            raise InputError(
+                f"transition '{transition_id}' moves the record to unknown stage {value!r} (known: {known})",
+                Location(path="request.to_stage"),
+            )
+        return str(value)
 
     def _obligations(
         self,

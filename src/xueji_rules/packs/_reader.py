@@ -259,6 +259,7 @@ class _LayerReader:
                     pending=e.get("pending"),
                     when=e.get("when"),
                     location=doc.locate(("transitions", tid, "edges", i)),
+                    to_stage=e.get("to_stage"),
                 )
                 for i, e in enumerate(item["edges"])
             )

@@ -174,6 +174,7 @@ class Edge:
     pending: str | None = None
     when: str | None = None
     location: Location = field(default_factory=Location)
+    to_stage: str | None = None  # CEL string expression: the stage after the transition
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,7 +145,7 @@ def _fmt(values: Iterable[str]) -> str:
 def compare(expect: Mapping[str, Any], decision: Decision) -> list[str]:
     """Every difference between an expectation and a decision, one readable line each."""
     diffs: list[str] = []
-    for key in ("outcome", "next_status"):
+    for key in ("outcome", "next_status", "next_stage"):
         if key in expect and expect[key] != getattr(decision, key):
             diffs.append(f"{key}: expected {expect[key]!r}, got {getattr(decision, key)!r}")
     results = {r.id: r for r in decision.rules}
