@@ -218,3 +218,25 @@ def test_lifecycle_citation_to_unknown_document(write_pack: Writer) -> None:
     assert any("lifecycle.yaml" in p and "unknown document 'doc_z'" in p for p in problems), (
         problems
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"), [("int", '"ten"'), ("int", "true"), ("date", "2026-02-30"), ("bool", "1")]
+)
+def test_parameter_value_must_have_its_declared_type(
+    write_pack: Writer, kind: str, value: str
+) -> None:
+    from tests.packs.conftest import BASE_LIFECYCLE, BASE_PACK
+
+    params = f"""
+        parameters:
+          cap:
+            type: {kind}
+            label: {{zh: 上限}}
+            values: [{{since: 2025-01-01, value: {value}, citation: {{document: doc_a, article: 3}}}}]
+    """
+    pack = write_pack(
+        "base",
+        {"pack.yaml": BASE_PACK, "lifecycle.yaml": BASE_LIFECYCLE, "parameters.yaml": params},
+    )
+    assert any(f"parameter 'cap' is declared {kind}" in p for p in _problems(pack))

@@ -35,6 +35,15 @@ __all__ = ["Engine"]
 _DENIED = ("denied", "denied_by_default")
 
 
+def _runtime_value(kind: str, value: Any) -> Any:
+    """A parameter value as expressions see it: dates as ``date``, doubles as ``float``."""
+    if kind == "date":
+        return dt.date.fromisoformat(value)
+    if kind == "double":
+        return float(value)
+    return value
+
+
 class _ParamTimeline:
     """Parameter values as of a date: one dict per period between value changes."""
 
@@ -47,9 +56,7 @@ class _ParamTimeline:
             for pid, param in pack.parameters.items():
                 value = param.value_on(start)
                 if value is not None:
-                    table[pid] = (
-                        dt.date.fromisoformat(value.value) if param.type == "date" else value.value
-                    )
+                    table[pid] = _runtime_value(param.type, value.value)
             self._tables.append(table)
 
     def on(self, day: dt.date) -> dict[str, Any]:

@@ -9,6 +9,7 @@ keeps, for every rule and parameter, the pack it came from and the overrides app
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -329,7 +330,34 @@ class _Merger:
                 dataclasses.replace(v, citation=self.cite(v.citation, param.location))
                 for v in param.values
             )
+            for value in values:
+                if not _value_fits(param.type, value.value):
+                    self.problem(
+                        f"parameter '{pid}' is declared {param.type}, but its value since "
+                        f"{value.since.isoformat()} is {value.value!r}",
+                        param.location,
+                    )
             self.parameters[pid] = dataclasses.replace(param, values=values)
+
+
+def _value_fits(kind: str, value: Any) -> bool:
+    """Whether a parameter value has its declared type (bool is not an int here)."""
+    if kind == "int":
+        return type(value) is int and -(2**63) <= value < 2**63
+    if kind == "double":
+        return type(value) in (int, float)
+    if kind == "string":
+        return isinstance(value, str)
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind == "date":
+        try:
+            return (
+                isinstance(value, str) and len(value) == 10 and bool(dt.date.fromisoformat(value))
+            )
+        except ValueError:
+            return False
+    return isinstance(value, list)
 
 
 def _hint(word: str, choices: Mapping[str, object]) -> str:
