@@ -6,7 +6,6 @@ import io
 
 import pytest
 
-from tests.testing.conftest import needs_engine
 from xueji_rules.testing.boundaries import BoundaryCase, BoundaryReport, find_comparisons
 
 
@@ -75,7 +74,6 @@ def test_report_table_and_contradictions() -> None:
     )
 
 
-@needs_engine
 def test_shanxi_boundaries_have_no_contradiction() -> None:
     from xueji_rules.testing.boundaries import generate_boundaries
 
@@ -89,7 +87,6 @@ def test_shanxi_boundaries_have_no_contradiction() -> None:
         assert by_label["N"].actual == "failed"
 
 
-@needs_engine
 def test_cli_boundaries_exit_status() -> None:
     from xueji_rules.cli import main
 
@@ -99,7 +96,6 @@ def test_cli_boundaries_exit_status() -> None:
     assert out.getvalue().startswith("boundary cases for pack shanxi")
 
 
-@needs_engine
 def test_a_parameter_whose_unit_disagrees_with_the_count_is_a_contradiction() -> None:
     import dataclasses
 

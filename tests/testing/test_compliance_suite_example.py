@@ -6,12 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.testing.conftest import needs_engine
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@needs_engine
 def test_example_compliance_suite_passes() -> None:
     proc = subprocess.run(
         [

@@ -9,8 +9,6 @@ from importlib.metadata import entry_points
 
 import pytest
 
-from tests.testing.conftest import needs_engine
-
 # A primary-school record: the lifecycle has no `withdraw` edge in compulsory education
 # (教基〔2025〕1号 第十八条), so the decision is `denied` whatever the rules say.
 SCENARIOS = """\
@@ -69,14 +67,12 @@ def test_yaml_is_not_collected_without_the_glob(pytester: pytest.Pytester) -> No
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
-@needs_engine
 def test_passing_scenario(pytester: pytest.Pytester) -> None:
     _project(pytester)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
 
 
-@needs_engine
 def test_item_id_names_the_scenario_and_its_article(pytester: pytest.Pytester) -> None:
     _project(pytester)
     result = pytester.runpytest("--collect-only", "-q", "-p", "no:cacheprovider")
@@ -85,7 +81,6 @@ def test_item_id_names_the_scenario_and_its_article(pytester: pytest.Pytester) -
     )
 
 
-@needs_engine
 def test_failing_scenario_shows_a_readable_diff(pytester: pytest.Pytester) -> None:
     _project(pytester, outcome="allowed")
     result = pytester.runpytest("-p", "no:cacheprovider")
@@ -108,7 +103,6 @@ def test_failing_scenario_shows_a_readable_diff(pytester: pytest.Pytester) -> No
     assert "Traceback" not in result.stdout.str()
 
 
-@needs_engine
 def test_pack_option_is_required_outside_a_pack(pytester: pytest.Pytester) -> None:
     _project(pytester)
     (pytester.path / "pytest.ini").write_text(
@@ -119,7 +113,6 @@ def test_pack_option_is_required_outside_a_pack(pytester: pytest.Pytester) -> No
     result.stdout.fnmatch_lines(["*cannot tell which pack*xueji_pack*"])
 
 
-@needs_engine
 def test_pack_key_in_the_file_wins(pytester: pytest.Pytester) -> None:
     _project(pytester, pack="no_such_pack_anywhere")
     path = pytester.path / "scenarios" / "withdraw.yaml"
