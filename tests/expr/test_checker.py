@@ -297,3 +297,17 @@ def test_public_api_names() -> None:
         "standard_functions",
         "types",
     ]
+
+
+def test_unknown_field_inside_has_points_at_the_selection() -> None:
+    from xueji_rules.errors import ExpressionError
+    from xueji_rules.expr import Declarations, compile
+    from xueji_rules.expr import types as t
+
+    decls = Declarations(
+        variables={"record": t.ObjectType("record", {"grade": t.INT}, required=frozenset())}
+    )
+    with pytest.raises(ExpressionError) as info:
+        compile("has(record.grde)", decls)
+    assert info.value.expr_column is not None and info.value.expr_column > 1
+    assert "did you mean 'record.grade'" in str(info.value)

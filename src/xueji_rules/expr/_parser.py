@@ -308,7 +308,7 @@ class _Parser:
                     "has() takes one field selection, like has(record.field)", tok.offset
                 )
             sel = args[0]
-            return self.mk(a.Select(tok.offset, sel.operand, sel.field, True), sel.operand)
+            return self.mk(a.Select(sel.offset, sel.operand, sel.field, True), sel.operand)
         return self.mk(a.Call(tok.offset, name, None, args), *args)
 
     def list_literal(self) -> a.Node:
