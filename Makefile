@@ -43,7 +43,8 @@ test: lint typecheck packs unit
 
 bench: venv
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_expr.py --write
+	$(BIN)/python benchmarks/bench_decide.py --write
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
