@@ -34,7 +34,6 @@ __all__ = [
 ]
 
 Modality = Literal["mandatory", "default", "documents", "approval", "obligation"]
-MODALITIES: tuple[Modality, ...] = ("mandatory", "default", "documents", "approval", "obligation")
 
 _DIGITS = "零一二三四五六七八九"
 

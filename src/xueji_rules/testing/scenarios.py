@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xueji_rules._schemas import iter_problems, validator_for
-from xueji_rules.errors import Location, PackError, Problem, XuejiRulesError
+from xueji_rules.errors import PackError, Problem, XuejiRulesError
 from xueji_rules.packs._yaml import YamlDocument, load_yaml_file
 
 if TYPE_CHECKING:
@@ -238,8 +238,3 @@ def run_scenario(engine: Engine, scenario: Scenario) -> ScenarioResult:
         decision,
         rule_results=tuple((r.id, r.passed) for r in decision.rules),
     )
-
-
-def locate_problem(file: str, line: int, message: str) -> Problem:
-    """A problem located at a scenario."""
-    return Problem(message, Location(file=file, line=line))
