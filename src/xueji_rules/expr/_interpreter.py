@@ -70,11 +70,11 @@ class Interpreter:
     def run(self, env: Mapping[str, Any]) -> Any:
         """The value of the expression, or ``EvaluationError``; nothing else escapes."""
         try:
-            return self.eval(self.root, env)
+            return self.value_of(self.root, env)
         except Exception as exc:
             raise _as_error(exc) from None
 
-    def eval(self, node: a.Node, env: Mapping[str, Any]) -> Any:
+    def value_of(self, node: a.Node, env: Mapping[str, Any]) -> Any:
         method: Callable[[Any, Mapping[str, Any]], Any] = getattr(
             self, "eval_" + type(node).__name__.lower()
         )
@@ -90,14 +90,14 @@ class Interpreter:
             raise EvaluationError(f"no value for variable '{node.name}'") from None
 
     def eval_select(self, node: a.Select, env: Mapping[str, Any]) -> Any:
-        container = self.eval(node.operand, env)
+        container = self.value_of(node.operand, env)
         if node.test_only:
             return v.has_field(container, node.field, describe(node.operand))
         return v.select(container, node.field, describe(node.operand))
 
     def eval_index(self, node: a.Index, env: Mapping[str, Any]) -> Any:
-        container = self.eval(node.operand, env)
-        key = self.eval(node.index, env)
+        container = self.value_of(node.operand, env)
+        key = self.value_of(node.index, env)
         try:
             return v.index(container, key)
         except EvaluationError as exc:
@@ -108,12 +108,12 @@ class Interpreter:
             raise exc from None
 
     def eval_unary(self, node: a.Unary, env: Mapping[str, Any]) -> Any:
-        operand = self.eval(node.operand, env)
+        operand = self.value_of(node.operand, env)
         return v.neg(operand) if node.op == "-" else v.logical_not(operand)
 
     def eval_binary(self, node: a.Binary, env: Mapping[str, Any]) -> Any:
-        left = self.eval(node.left, env)
-        right = self.eval(node.right, env)
+        left = self.value_of(node.left, env)
+        right = self.value_of(node.right, env)
         if node.op == "in":
             return v.contains(right, left)
         return _BINARY[node.op](left, right)
@@ -123,7 +123,7 @@ class Interpreter:
         error: EvaluationError | None = None
         for term in node.terms:
             try:
-                value = self.eval(term, env)
+                value = self.value_of(term, env)
             except Exception as exc:
                 error = error or _as_error(exc)
                 continue
@@ -136,22 +136,24 @@ class Interpreter:
         return not decisive
 
     def eval_conditional(self, node: a.Conditional, env: Mapping[str, Any]) -> Any:
-        cond = v.check_bool(self.eval(node.cond, env), "the condition of '?:'")
-        return self.eval(node.then if cond else node.otherwise, env)
+        cond = v.check_bool(self.value_of(node.cond, env), "the condition of '?:'")
+        return self.value_of(node.then if cond else node.otherwise, env)
 
     def eval_call(self, node: a.Call, env: Mapping[str, Any]) -> Any:
         operands = ([node.target] if node.target is not None else []) + node.args
-        args = tuple(self.eval(x, env) for x in operands)
+        args = tuple(self.value_of(x, env) for x in operands)
         return dispatch(node.name, node.overloads, args)
 
     def eval_listlit(self, node: a.ListLit, env: Mapping[str, Any]) -> Any:
-        return [self.eval(x, env) for x in node.elements]
+        return [self.value_of(x, env) for x in node.elements]
 
     def eval_maplit(self, node: a.MapLit, env: Mapping[str, Any]) -> Any:
-        return build_map(tuple((self.eval(k, env), self.eval(x, env)) for k, x in node.entries))
+        return build_map(
+            tuple((self.value_of(k, env), self.value_of(x, env)) for k, x in node.entries)
+        )
 
     def eval_comprehension(self, node: a.Comprehension, env: Mapping[str, Any]) -> Any:
-        rng = self.eval(node.range, env)
+        rng = self.value_of(node.range, env)
         if not isinstance(rng, list | tuple | Mapping):
             raise v.no_overload(node.kind, rng)
         scope = dict(env)
@@ -166,11 +168,11 @@ class Interpreter:
             scope[node.var] = item
             keep = True
             if predicate is not None:
-                keep = v.check_bool(self.eval(predicate, scope), f"the condition of '{kind}'")
+                keep = v.check_bool(self.value_of(predicate, scope), f"the condition of '{kind}'")
             if kind == "exists_one":
                 count += keep
             elif keep:
-                out.append(self.eval(transform, scope) if transform is not None else item)
+                out.append(self.value_of(transform, scope) if transform is not None else item)
         return count == 1 if kind == "exists_one" else out
 
     def quantify(self, node: a.Comprehension, scope: dict[str, Any], items: list[Any]) -> bool:
@@ -180,7 +182,7 @@ class Interpreter:
         for item in items:
             scope[node.var] = item
             try:
-                value = self.eval(node.predicate, scope)
+                value = self.value_of(node.predicate, scope)
             except Exception as exc:
                 error = error or _as_error(exc)
                 continue
