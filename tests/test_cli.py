@@ -14,9 +14,9 @@ from xueji_rules.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = {"id": "G1", "status": "enrolled", "stage": "senior_secondary", "grade": 11,
-          "school": {"id": "A", "county": "小店区", "enrollment_area": "太原市区"}}  # fmt: skip
+          "school": {"id": "A", "city": "太原市", "county": "小店区", "enrollment_area": "太原市区"}}  # fmt: skip
 REQUEST = {"transition": "transfer", "date": "2026-03-09", "applicant": "guardian",
-           "to_school": {"id": "B", "county": "平城区", "enrollment_area": "大同市区", "vacancies": 2},
+           "to_school": {"id": "B", "city": "大同市", "county": "平城区", "enrollment_area": "大同市区", "vacancies": 2},
            "hukou_move_scope": "city", "residence_moved": True}  # fmt: skip
 
 

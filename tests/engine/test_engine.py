@@ -14,8 +14,14 @@ import pytest
 from xueji_rules import Engine, InputError, OutsideValidity, explain
 from xueji_rules._schemas import validator_for
 
-SCHOOL_A = {"id": "A", "county": "小店区", "enrollment_area": "太原市区"}
-SCHOOL_B = {"id": "B", "county": "平城区", "enrollment_area": "大同市区", "vacancies": 2}
+SCHOOL_A = {"id": "A", "city": "太原市", "county": "小店区", "enrollment_area": "太原市区"}
+SCHOOL_B = {
+    "id": "B",
+    "city": "大同市",
+    "county": "平城区",
+    "enrollment_area": "大同市区",
+    "vacancies": 2,
+}
 SENIOR: dict[str, Any] = {
     "id": "G1",
     "status": "enrolled",
@@ -51,7 +57,7 @@ def test_transfer_in_window_needs_approvals(shanxi: Engine) -> None:
     d = shanxi.decide(SENIOR, TRANSFER)
     assert d.outcome == "needs_approval"
     assert d.next_status == "transfer_pending"
-    assert {a.body for a in d.approvals} >= {"sending_school", "superior_registry_dept"}
+    assert {a.body for a in d.approvals} >= {"sending_school", "sending_superior_registry_dept"}
     assert _rule(d, "shanxi.transfer.window").passed
 
 
