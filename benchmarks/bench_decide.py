@@ -31,7 +31,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine_lines, markdown_table, write_section
 
-COUNTIES = ["小店区", "迎泽区", "杏花岭区", "平城区", "城区", "榆次区", "尧都区", "盐湖区"]
+CITY_OF = {"小店区": "太原市", "迎泽区": "太原市", "杏花岭区": "太原市", "平城区": "大同市",
+           "城区": "阳泉市", "榆次区": "晋中市", "尧都区": "临汾市", "盐湖区": "运城市"}  # fmt: skip
+COUNTIES = list(CITY_OF)
 HUKOU = ["province", "city", "county", "same_city_district", "none"]
 STAGES = [("primary", 1, 6), ("junior_secondary", 7, 9), ("senior_secondary", 10, 12)]
 SPRING_START = dt.date(2026, 3, 2)
@@ -53,6 +55,7 @@ def population(n: int, seed: int = 20260302) -> list[tuple[dict[str, Any], dict[
             "grade": grade,
             "school": {
                 "id": f"S{rnd.randint(1, 500)}",
+                "city": CITY_OF[county],
                 "county": county,
                 "enrollment_area": county,
             },
@@ -67,18 +70,21 @@ def population(n: int, seed: int = 20260302) -> list[tuple[dict[str, Any], dict[
                 }
             ]
         day = SPRING_START + dt.timedelta(days=rnd.randint(0, 40))
+        hukou_county = to_county if rnd.random() < 0.9 else rnd.choice(COUNTIES)
         request: dict[str, Any] = {
             "transition": "transfer",
             "date": day.isoformat(),
             "applicant": "guardian" if rnd.random() < 0.95 else "school",
             "to_school": {
                 "id": f"S{rnd.randint(1, 500)}",
+                "city": CITY_OF[to_county],
                 "county": to_county,
                 "enrollment_area": to_county,
                 "vacancies": rnd.randint(0, 4),
             },
             "hukou_move_scope": rnd.choice(HUKOU),
             "residence_moved": rnd.random() < 0.8,
+            "new_hukou": {"city": CITY_OF[hukou_county], "county": hukou_county},
             "target_grade": grade if rnd.random() < 0.95 or grade == 12 else grade + 1,
         }
         if rnd.random() < 0.5:
@@ -117,9 +123,18 @@ def hand_written(record: dict[str, Any], request: dict[str, Any]) -> tuple[str, 
         ):
             mandatory.append("shanxi.transfer.senior_hukou_ground")
         school = record.get("school") or {}
-        if school.get("county") == to_school.get("county") or school.get(
-            "enrollment_area"
-        ) == to_school.get("enrollment_area"):
+        hukou = request.get("new_hukou") or {}
+        if to_school.get("city") != hukou.get("city") or (
+            request.get("hukou_move_scope") == "county"
+            and to_school.get("county") != hukou.get("county")
+        ):
+            mandatory.append("shanxi.transfer.senior_to_hukou_place")
+        place = (school.get("city"), school.get("county"))
+        if (
+            None in place
+            or place == (to_school.get("city"), to_school.get("county"))
+            or school.get("enrollment_area") == to_school.get("enrollment_area")
+        ):
             mandatory.append("shanxi.transfer.senior_not_within_county")
     if grade is not None and grade == GRADUATING[stage]:
         default.append("shanxi.transfer.graduating_grade_second_term")
@@ -145,7 +160,7 @@ def hand_written(record: dict[str, Any], request: dict[str, Any]) -> tuple[str, 
 ZEN_EXPRESSION = (
     "status == 'enrolled' and applicant == 'guardian' and since >= 0 and since < 15 and vacancies > 0"
     " and (stage != 'senior_secondary' or ((hukou == 'province' or hukou == 'city' or hukou == 'county')"
-    " and residence_moved and county != to_county and area != to_area))"
+    " and residence_moved and county != to_county and area != to_area and to_hukou_place))"
     " and grade != graduating and target_grade == grade and not sanctioned"
 )
 
@@ -167,6 +182,9 @@ def zen_context(record: dict[str, Any], request: dict[str, Any]) -> dict[str, An
         "to_county": to_school.get("county"), "area": school.get("enrollment_area"), "to_area": to_school.get("enrollment_area"),
         "grade": record.get("grade"), "graduating": GRADUATING[record["stage"]], "target_grade": request.get("target_grade"),
         "sanctioned": sanctioned,
+        "to_hukou_place": to_school.get("city") == (request.get("new_hukou") or {}).get("city")
+        and (request.get("hukou_move_scope") != "county"
+             or to_school.get("county") == (request.get("new_hukou") or {}).get("county")),
     }  # fmt: skip
 
 
@@ -264,7 +282,12 @@ def measure_durable(pairs: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> f
             & (m.vacancies > 0)
             & (
                 (m.stage != "senior_secondary")
-                | ((m.hukou_ok == True) & (m.residence_moved == True) & (m.same_area == False))
+                | (
+                    (m.hukou_ok == True)
+                    & (m.residence_moved == True)
+                    & (m.same_area == False)
+                    & (m.to_hukou_place == True)
+                )
             )
             & (m.grade != m.graduating)
             & (m.target_grade == m.grade)

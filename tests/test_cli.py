@@ -17,7 +17,8 @@ RECORD = {"id": "G1", "status": "enrolled", "stage": "senior_secondary", "grade"
           "school": {"id": "A", "city": "太原市", "county": "小店区", "enrollment_area": "太原市区"}}  # fmt: skip
 REQUEST = {"transition": "transfer", "date": "2026-03-09", "applicant": "guardian",
            "to_school": {"id": "B", "city": "大同市", "county": "平城区", "enrollment_area": "大同市区", "vacancies": 2},
-           "hukou_move_scope": "city", "residence_moved": True}  # fmt: skip
+           "hukou_move_scope": "city", "residence_moved": True,
+           "new_hukou": {"city": "大同市", "county": "平城区"}}  # fmt: skip
 
 
 def run(args: list[str], stdin: str = "") -> tuple[int, str, str]:

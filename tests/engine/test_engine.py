@@ -36,6 +36,7 @@ TRANSFER: dict[str, Any] = {
     "to_school": SCHOOL_B,
     "hukou_move_scope": "city",
     "residence_moved": True,
+    "new_hukou": {"city": "大同市", "county": "平城区"},
 }
 
 
