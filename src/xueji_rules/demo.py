@@ -34,48 +34,31 @@ _SCHOOL_B = {
     "vacancies": 3,
 }
 
+_SENIOR = {
+    "id": "G140105200901010011",
+    "status": "enrolled",
+    "stage": "senior_secondary",
+    "grade": 11,
+    "school": _SCHOOL_A,
+}
+_SENIOR_TRANSFER = {
+    "transition": "transfer",
+    "date": "2026-03-09",
+    "applicant": "guardian",
+    "to_school": _SCHOOL_B,
+    "hukou_move_scope": "city",
+    "residence_moved": True,
+    "new_hukou": {"province": "山西省", "city": "大同市", "county": "平城区"},
+    "target_grade": 11,
+}
+
 SAMPLES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     (
         "高二学生户籍跨市迁移，开学第8天申请转学",
-        {
-            "id": "G140105200901010011",
-            "status": "enrolled",
-            "stage": "senior_secondary",
-            "grade": 11,
-            "school": _SCHOOL_A,
-        },
-        {
-            "transition": "transfer",
-            "date": "2026-03-09",
-            "applicant": "guardian",
-            "to_school": _SCHOOL_B,
-            "hukou_move_scope": "city",
-            "residence_moved": True,
-            "new_hukou": {"province": "山西省", "city": "大同市", "county": "平城区"},
-            "target_grade": 11,
-            "approvals": [{"body": "sending_school", "date": "2026-03-10"}],
-        },
+        _SENIOR,
+        {**_SENIOR_TRANSFER, "approvals": [{"body": "sending_school", "date": "2026-03-10"}]},
     ),
-    (
-        "同一学生开学一个月后才申请转学",
-        {
-            "id": "G140105200901010011",
-            "status": "enrolled",
-            "stage": "senior_secondary",
-            "grade": 11,
-            "school": _SCHOOL_A,
-        },
-        {
-            "transition": "transfer",
-            "date": "2026-04-01",
-            "applicant": "guardian",
-            "to_school": _SCHOOL_B,
-            "hukou_move_scope": "city",
-            "residence_moved": True,
-            "new_hukou": {"province": "山西省", "city": "大同市", "county": "平城区"},
-            "target_grade": 11,
-        },
-    ),
+    ("同一学生开学一个月后才申请转学", _SENIOR, {**_SENIOR_TRANSFER, "date": "2026-04-01"}),
     (
         "初二学生因病申请休学一学期，材料齐全、已获学校确认",
         {
