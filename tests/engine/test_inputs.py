@@ -73,6 +73,51 @@ def test_converter_agrees_with_jsonschema(kind: str, base: dict[str, Any]) -> No
     check()
 
 
+NESTED_KEYS = {
+    "record": {"school": VALID_RECORD["school"], "suspensions": VALID_RECORD["suspensions"][0]},
+    "request": {"approvals": VALID_REQUEST["approvals"][0], "to_school": {"id": "s2"}},
+}
+
+
+@pytest.mark.parametrize(("kind", "base"), [("record", VALID_RECORD), ("request", VALID_REQUEST)])
+def test_converter_agrees_with_jsonschema_on_nested_values(kind: str, base: dict[str, Any]) -> None:
+    """Mutations inside nested objects and array items, where the generated code recurses."""
+    model = input_model(kind)
+    validator = validator_for(f"{kind}.schema.json")
+    nested = NESTED_KEYS[kind]
+    keys = ["id", "start", "end", "body", "date", "county", "vacancies", "ground", "kind", "zz"]
+
+    @settings(max_examples=300, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.sampled_from(sorted(nested)),
+        st.dictionaries(st.sampled_from(keys), json_values, max_size=2),
+        st.booleans(),
+    )
+    def check(field: str, change: dict[str, Any], as_tuple: bool) -> None:
+        inner = {**nested[field], **change}
+        value = {**base, field: (inner,) if as_tuple else [inner]}
+        if field in ("school", "to_school"):
+            value[field] = inner
+        expected_ok = validator.is_valid(value) if not as_tuple else None
+        try:
+            model.convert(value)
+            ok = True
+        except InputError:
+            ok = False
+        if expected_ok is not None:
+            assert ok == expected_ok, value
+
+    check()
+
+
+def test_converted_inputs_are_fresh_containers() -> None:
+    """Tuples become lists and converted objects are new dicts: the caller's input is untouched."""
+    record = {**VALID_RECORD, "suspensions": tuple(VALID_RECORD["suspensions"])}
+    rec = input_model("record").convert(record)
+    assert isinstance(rec["suspensions"], list) and rec is not record
+    assert record["suspensions"][0]["start"] == "2025-03-01"
+
+
 def test_dates_are_converted() -> None:
     rec = input_model("record").convert(VALID_RECORD)
     assert rec["suspensions"][0]["start"] == dt.date(2025, 3, 1)
@@ -94,3 +139,15 @@ def test_invalid_calendar_date() -> None:
     with pytest.raises(InputError) as info:
         input_model("request").convert({**VALID_REQUEST, "date": "2026-02-30"})
     assert "2026-02-30" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["20260309", "2026-W11-1", "2026-03-09T00:00", "2026-3-9", " 2026-03-09"]
+)
+def test_only_extended_calendar_dates_are_dates(text: str) -> None:
+    """``date.fromisoformat`` accepts more than JSON Schema's ``format: date``; the converter must not."""
+    with pytest.raises(InputError):
+        input_model("request").convert({**VALID_REQUEST, "date": text})
+    suspension = {**VALID_RECORD["suspensions"][0], "start": text}
+    with pytest.raises(InputError):
+        input_model("record").convert({**VALID_RECORD, "suspensions": [suspension]})

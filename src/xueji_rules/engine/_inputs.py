@@ -1,9 +1,12 @@
 """Records and requests: validated against their JSON Schemas and converted for expressions.
 
 ``jsonschema`` is the reference, but it costs tens of microseconds per record, which a bulk
-decision run cannot afford. So each schema is compiled once into a converter closure that checks
-the same keywords (the subset our schemas use; any other keyword is refused when the converter is
-built) and turns ``format: date`` strings into ``datetime.date``. When the converter rejects an
+decision run cannot afford. So each schema is compiled once into straight-line Python, one
+function per object or array schema, that checks the same keywords (the subset our schemas use;
+any other keyword is refused when the converter is built) and turns ``format: date`` strings into
+``datetime.date`` and JSON numbers into ``float``. Only the generator's own text and identifiers
+reach the generated source; every schema value (enums, bounds, patterns, key names) is passed in
+as a constant of the function's namespace, never spliced into code. When the converter rejects an
 input, jsonschema is run on it to word every problem; a test asserts both agree.
 """
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, cast
+from typing import Any
 
 from xueji_rules._schemas import iter_problems, load_schema, validator_for
 from xueji_rules.errors import InputError, Location, Problem
@@ -44,113 +47,172 @@ def _resolve(
     return node, target_root
 
 
-def _build(schema: Mapping[str, Any], root: Mapping[str, Any], name: str) -> Converter:
-    unknown = set(schema) - _KNOWN
-    if unknown:
-        raise ValueError(f"input converter does not support schema keywords {sorted(unknown)}")
-    if "$ref" in schema:
-        target, target_root = _resolve(schema["$ref"], root, name)
-        return _build(target, target_root, name)
-    kind = schema.get("type")
-    checks: list[Callable[[Any], None]] = []
-    if "enum" in schema:
-        allowed = frozenset(schema["enum"])
+class _Generator:
+    """Writes one converter function per object/array schema and inlines scalar checks."""
 
-        def check_enum(v: Any) -> None:
-            if isinstance(v, bool) or v not in allowed:
-                raise _Invalid
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.lines: list[str] = []
+        self.namespace: dict[str, Any] = {
+            "_Invalid": _Invalid,
+            "_Mapping": Mapping,
+            "_date": dt.date,
+            "_datetime": dt.datetime,
+            "_fromiso": dt.date.fromisoformat,
+            "_DATE_RE": _DATE_RE,
+        }
+        self.functions: dict[int, str] = {}
 
-        checks.append(check_enum)
-    if kind == "object":
-        return _object(schema, root, name)
-    if kind == "array":
-        item = _build(schema.get("items", {}), root, name)
-        lo, hi = schema.get("minItems", 0), schema.get("maxItems")
+    def const(self, value: Any) -> str:
+        """A namespace name holding ``value`` (schema data never becomes code text)."""
+        name = f"_k{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
 
-        def convert_array(v: Any) -> Any:
-            if not isinstance(v, list | tuple) or len(v) < lo or (hi is not None and len(v) > hi):
-                raise _Invalid
-            return [item(x) for x in v]
+    def deref(
+        self, schema: Mapping[str, Any], root: Mapping[str, Any]
+    ) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+        seen = 0
+        while "$ref" in schema:
+            self.check_keywords(schema)
+            schema, root = _resolve(schema["$ref"], root, self.name)
+            seen += 1
+            if seen > 20:
+                raise ValueError("input converter: $ref chain too long")
+        self.check_keywords(schema)
+        return schema, root
 
-        return convert_array
-    if kind == "string":
-        lo, hi = schema.get("minLength", 0), schema.get("maxLength")
-        pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
-        if schema.get("format") == "date":
+    @staticmethod
+    def check_keywords(schema: Mapping[str, Any]) -> None:
+        unknown = set(schema) - _KNOWN
+        if unknown:
+            raise ValueError(f"input converter does not support schema keywords {sorted(unknown)}")
 
-            def convert_date(v: Any) -> Any:
-                if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
-                    return v
-                if not isinstance(v, str) or not _DATE_RE.match(v):
-                    raise _Invalid
-                try:
-                    return dt.date.fromisoformat(v)
-                except ValueError:
-                    raise _Invalid from None
+    def convert(
+        self, schema: Mapping[str, Any], root: Mapping[str, Any], var: str, indent: str
+    ) -> tuple[list[str], str, bool]:
+        """Lines that check ``var``, the expression of its converted value, and whether it changed."""
+        schema, root = self.deref(schema, root)
+        kind = schema.get("type")
+        fail = f"{indent}    raise _Invalid"
+        if kind in ("object", "array"):
+            return [], f"{self.function_body(schema, root)}({var})", True
+        out: list[str] = []
+        if kind == "string":
+            if schema.get("format") == "date":
+                out += [
+                    f"{indent}if isinstance({var}, str):",
+                    f"{indent}    if _DATE_RE.match({var}) is None:",
+                    f"{indent}        raise _Invalid",
+                    f"{indent}    try:",
+                    f"{indent}        {var} = _fromiso({var})",
+                    f"{indent}    except ValueError:",
+                    f"{indent}        raise _Invalid from None",
+                    f"{indent}elif not isinstance({var}, _date) or isinstance({var}, _datetime):",
+                    fail,
+                ]
+                return out, var, True
+            out += [f"{indent}if not isinstance({var}, str):", fail]
+            if schema.get("minLength", 0) > 0:
+                out += [f"{indent}if len({var}) < {self.const(schema['minLength'])}:", fail]
+            if "maxLength" in schema:
+                out += [f"{indent}if len({var}) > {self.const(schema['maxLength'])}:", fail]
+            if "pattern" in schema:
+                pattern = self.const(re.compile(schema["pattern"]))
+                out += [f"{indent}if {pattern}.search({var}) is None:", fail]
+        elif kind in ("integer", "number"):
+            types = self.const(int if kind == "integer" else (int, float))
+            out += [f"{indent}if {var}.__class__ is bool or not isinstance({var}, {types}):", fail]
+            if "minimum" in schema:
+                out += [f"{indent}if {var} < {self.const(schema['minimum'])}:", fail]
+            if "maximum" in schema:
+                out += [f"{indent}if {var} > {self.const(schema['maximum'])}:", fail]
+            if kind == "number":  # a JSON number is a CEL double
+                out += [f"{indent}{var} = float({var})"]
+        elif kind == "boolean":
+            out += [f"{indent}if not isinstance({var}, bool):", fail]
+        else:
+            raise ValueError(f"input converter does not support type {kind!r}")
+        if "enum" in schema:
+            allowed = self.const(frozenset(schema["enum"]))
+            bool_guard = "" if kind == "string" else f"{var}.__class__ is bool or "
+            out += [f"{indent}if {bool_guard}{var} not in {allowed}:", fail]
+        return out, var, kind == "number"
 
-            return convert_date
+    def function_body(self, schema: Mapping[str, Any], root: Mapping[str, Any]) -> str:
+        key = id(schema)
+        if key in self.functions:
+            return self.functions[key]
+        fname = f"_f{len(self.functions)}"
+        self.functions[key] = fname
+        if schema["type"] == "object":
+            lines = self.object_lines(schema, root)
+        else:
+            lines = self.array_lines(schema, root)
+        self.lines += [f"def {fname}(v):", *lines, ""]
+        return fname
 
-        enum = frozenset(schema["enum"]) if "enum" in schema else None
+    def object_lines(self, schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[str]:
+        props: Mapping[str, Any] = schema.get("properties", {})
+        required = frozenset(schema.get("required", ()))
+        lines = [
+            "    if v.__class__ is not dict and not isinstance(v, _Mapping):",
+            "        raise _Invalid",
+        ]
+        if required:
+            lines += [f"    if not v.keys() >= {self.const(required)}:", "        raise _Invalid"]
+        if schema.get("additionalProperties", True) is False:
+            lines += [
+                f"    if not {self.const(frozenset(props))}.issuperset(v):",
+                "        raise _Invalid",
+            ]
+        lines += ["    out = dict(v)"]
+        missing = self.const(object())
+        for index, (key, sub) in enumerate(props.items()):
+            var = f"x{index}"
+            name = self.const(key)
+            body, value, changed = self.convert(sub, root, var, indent="        ")
+            lines += [f"    {var} = v.get({name}, {missing})", f"    if {var} is not {missing}:"]
+            lines += body
+            if changed:
+                lines += [f"        out[{name}] = {value}"]
+            elif not body:
+                lines += ["        pass"]
+        lines += ["    return out"]
+        return lines
 
-        def convert_string(v: Any) -> Any:
-            if not isinstance(v, str) or len(v) < lo or (hi is not None and len(v) > hi):
-                raise _Invalid
-            if enum is not None and v not in enum:
-                raise _Invalid
-            if pattern is not None and not pattern.search(v):
-                raise _Invalid
-            return v
-
-        return convert_string
-    if kind in ("integer", "number"):
-        lo_n, hi_n = schema.get("minimum"), schema.get("maximum")
-        types: tuple[type, ...] = (int,) if kind == "integer" else (int, float)
-        as_double = kind == "number"  # a JSON number is a CEL double
-
-        def convert_number(v: Any) -> Any:
-            if isinstance(v, bool) or not isinstance(v, types):
-                raise _Invalid
-            if (lo_n is not None and v < lo_n) or (hi_n is not None and v > hi_n):
-                raise _Invalid
-            for check in checks:
-                check(v)
-            return float(cast(float, v)) if as_double else v
-
-        return convert_number
-    if kind == "boolean":
-
-        def convert_bool(v: Any) -> Any:
-            if not isinstance(v, bool):
-                raise _Invalid
-            return v
-
-        return convert_bool
-    raise ValueError(f"input converter does not support type {kind!r}")
+    def array_lines(self, schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[str]:
+        lines = [
+            "    if not isinstance(v, (list, tuple)):",
+            "        raise _Invalid",
+        ]
+        if schema.get("minItems", 0) > 0:
+            lines += [
+                f"    if len(v) < {self.const(schema['minItems'])}:",
+                "        raise _Invalid",
+            ]
+        if "maxItems" in schema:
+            lines += [
+                f"    if len(v) > {self.const(schema['maxItems'])}:",
+                "        raise _Invalid",
+            ]
+        body, value, _ = self.convert(schema.get("items", {}), root, "x", indent="        ")
+        lines += ["    out = []", "    for x in v:", *body, f"        out.append({value})"]
+        lines += ["    return out"]
+        return lines
 
 
-def _object(schema: Mapping[str, Any], root: Mapping[str, Any], name: str) -> Converter:
-    props = {k: _build(v, root, name) for k, v in schema.get("properties", {}).items()}
-    required = tuple(schema.get("required", ()))
-    closed = schema.get("additionalProperties", True) is False
-
-    def convert_object(v: Any) -> Any:
-        if type(v) is not dict and not isinstance(v, Mapping):
-            raise _Invalid
-        for key in required:
-            if key not in v:
-                raise _Invalid
-        out = {}
-        for key, value in v.items():
-            conv = props.get(key)
-            if conv is None:
-                if closed:
-                    raise _Invalid
-                out[key] = value
-            else:
-                out[key] = conv(value)
-        return out
-
-    return convert_object
+def _compile_converter(schema: Mapping[str, Any], name: str) -> Converter:
+    gen = _Generator(name)
+    schema, root = gen.deref(schema, schema)
+    if schema.get("type") not in ("object", "array"):
+        raise ValueError(f"input converter: {name} must describe an object or an array")
+    entry = gen.function_body(schema, root)
+    source = "\n".join(gen.lines)
+    code = compile(source, f"<input converter {name}>", "exec")
+    exec(code, gen.namespace)  # generated from the checked schema; see the module docstring
+    converter: Converter = gen.namespace[entry]
+    return converter
 
 
 class InputModel:
@@ -160,7 +222,7 @@ class InputModel:
         self.kind = kind
         self.schema_file = schema_file
         schema = load_schema(schema_file)
-        self._convert = _build(schema, schema, schema_file)
+        self._convert = _compile_converter(schema, schema_file)
 
     def convert(self, value: Any, source: str | None = None) -> dict[str, Any]:
         """Return the converted input, or raise :class:`InputError` listing every problem."""
