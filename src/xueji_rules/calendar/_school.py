@@ -132,7 +132,7 @@ class SchoolCalendar:
     replace earlier ones (a city layer over a province). Instances are immutable.
     """
 
-    __slots__ = ("_dated", "default_rule", "region")
+    __slots__ = ("_dated", "_terms", "default_rule", "region")
 
     def __init__(
         self, years: Iterable[SchoolYear] = (), *, region: str = "", default_rule: bool = True
@@ -141,6 +141,8 @@ class SchoolCalendar:
         for sy in years:
             dated[sy.first_year] = sy
         self._dated = dated
+        # term_at is asked about the same few dates over and over in a bulk run; Term is immutable
+        self._terms: dict[dt.date, Term] = {}
         self.region = region
         self.default_rule = default_rule
         for first, sy in sorted(dated.items()):
@@ -214,6 +216,15 @@ class SchoolCalendar:
 
     def term_at(self, day: dt.date) -> Term:
         """The term in session on ``day``, or during a vacation the next term to open."""
+        found = self._terms.get(day)
+        if found is None:
+            found = self._term_at(day)
+            if len(self._terms) >= _TERM_CACHE:
+                self._terms.clear()
+            self._terms[day] = found
+        return found
+
+    def _term_at(self, day: dt.date) -> Term:
         sy = self.school_year_containing(day)
         for term in sy.terms:
             if day <= term.end:
@@ -265,3 +276,6 @@ class SchoolCalendar:
         """Whether a ``grade`` pupil of ``stage`` is in the second term of the stage's graduating
         grade (毕业年级第二学期) on ``day``."""
         return is_graduating_grade(stage, grade, school_system) and self.term_number(day) == 2
+
+
+_TERM_CACHE = 4096  # dates; a school year has 366

@@ -79,8 +79,10 @@ class TimeService:
 
     def school_system_of(self, record: Any) -> str:
         """The record's 学制, or the pack's default."""
-        if isinstance(record, Mapping) and isinstance(record.get("school_system"), str):
-            return str(record["school_system"])
+        if record.__class__ is dict or isinstance(record, Mapping):
+            system = record.get("school_system")
+            if isinstance(system, str):
+                return system
         return self.default_school_system
 
     def functions(self) -> expr.FunctionRegistry:

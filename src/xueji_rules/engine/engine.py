@@ -10,6 +10,7 @@ from typing import Any
 
 from xueji_rules.engine._compile import CompiledObligation, CompiledPack, CompiledRule, compile_pack
 from xueji_rules.engine._inputs import input_model
+from xueji_rules.engine._plan import _approved, build_plans
 from xueji_rules.engine._time import TimeService
 from xueji_rules.engine.decision import (
     ApprovalNeeded,
@@ -92,6 +93,8 @@ class Engine:
         self._compiled: CompiledPack = compile_pack(self.pack, self.time.functions())
         self._params = _ParamTimeline(self.pack)
         self._strict_calendar = strict_calendar
+        self._plans = build_plans(self._compiled.rules_by_key)
+        self._use_plans = True  # tests switch to the reference loop to compare the two
         self._records = input_model("record")
         self._requests = input_model("request")
 
@@ -199,7 +202,6 @@ class Engine:
         approvals: list[ApprovalNeeded] = []
         missing: list[MissingDocument] = []
         applied: list[CompiledRule] = []
-        worst = 0  # index into _SEVERITY
         documents = set(req.get("documents", ()))
         # an approval counts for a rule when its body matches and its kind (if given) does too
         granted: dict[str, set[str | None]] = {}
@@ -208,9 +210,73 @@ class Engine:
                 granted.setdefault(a["body"], set()).add(a.get("kind"))
         # an exception counts only when granted by the rule's own exception route
         exceptions = {(x["rule"], x["granted_by"]) for x in req.get("exceptions", ())}
+        plan = self._plans.get((transition_id, stage)) if self._use_plans else None
+        worst = 0  # index into _SEVERITY
+        try:
+            if plan is not None:
+                args = (documents, results, approvals, missing, applied)
+                worst = plan(rec, req, params, day, exceptions, granted, *args)
+        except EvaluationError:
+            # rerun the reference loop below: it names the rule whose expression failed
+            results, approvals, missing, applied = [], [], [], []
+            plan = None
+        if plan is None:
+            worst = self._evaluate_rules(
+                (transition_id, stage), rec, req, params, day, exceptions, granted, documents,
+                results, approvals, missing, applied,
+            )  # fmt: skip
+        outcome: Outcome = _SEVERITY[worst]
+        next_stage = stage
+        if outcome == "allowed":
+            next_status = edge.to
+            if chosen is not None and chosen.to_stage is not None:
+                next_stage = self._next_stage(chosen.to_stage, rec, req, params, transition_id)
+        elif outcome == "needs_approval" and edge.pending:
+            next_status = edge.pending
+        else:
+            next_status = status
+        obligations: tuple[Obligation, ...] = ()
+        if outcome not in _DENIED:
+            obligations = tuple(self._obligations(applied, rec, req, params))
+        if len(approvals) > 1:
+            approvals.sort(key=lambda a: (a.body, a.rule))
+        if len(missing) > 1:
+            missing.sort(key=lambda d: (d.id, d.rule))
+        return Decision(
+            outcome=outcome,
+            next_status=next_status,
+            next_stage=next_stage,
+            rules=tuple(results),
+            approvals=tuple(approvals),
+            missing_documents=tuple(missing),
+            obligations=obligations,
+            **base,
+        )
+
+    def _evaluate_rules(
+        self,
+        key: tuple[str, str],
+        rec: dict[str, Any],
+        req: dict[str, Any],
+        params: dict[str, Any],
+        day: dt.date,
+        exceptions: set[tuple[str, str]],
+        granted: dict[str, set[str | None]],
+        documents: set[str],
+        results: list[RuleResult],
+        approvals: list[ApprovalNeeded],
+        missing: list[MissingDocument],
+        applied: list[CompiledRule],
+    ) -> int:
+        """The reference rule loop; returns the worst severity index and fills the lists.
+
+        ``_plan`` generates the same evaluation as straight-line code per key; this loop is
+        what it must agree with, and what runs when an expression raises (it names the rule).
+        """
+        worst = 0
         item: CompiledRule | None = None
         try:
-            for item in self._compiled.rules_by_key.get((transition_id, stage), ()):
+            for item in self._compiled.rules_by_key.get(key, ()):
                 rule = item.rule
                 if (rule.effective_from is not None and day < rule.effective_from) or (
                     rule.effective_until is not None and day > rule.effective_until
@@ -248,33 +314,7 @@ class Engine:
             raise EvaluationError(
                 f"while evaluating rule '{item.rule.id}': {exc.message}", item.rule.location
             ) from None
-        outcome: Outcome = _SEVERITY[worst]
-        next_stage = stage
-        if outcome == "allowed":
-            next_status = edge.to
-            if chosen is not None and chosen.to_stage is not None:
-                next_stage = self._next_stage(chosen.to_stage, rec, req, params, transition_id)
-        elif outcome == "needs_approval" and edge.pending:
-            next_status = edge.pending
-        else:
-            next_status = status
-        obligations: tuple[Obligation, ...] = ()
-        if outcome not in _DENIED:
-            obligations = tuple(self._obligations(applied, rec, req, params))
-        if len(approvals) > 1:
-            approvals.sort(key=lambda a: (a.body, a.rule))
-        if len(missing) > 1:
-            missing.sort(key=lambda d: (d.id, d.rule))
-        return Decision(
-            outcome=outcome,
-            next_status=next_status,
-            next_stage=next_stage,
-            rules=tuple(results),
-            approvals=tuple(approvals),
-            missing_documents=tuple(missing),
-            obligations=obligations,
-            **base,
-        )
+        return worst
 
     def _next_stage(self, fn: Any, rec: Any, req: Any, params: Any, transition_id: str) -> str:
         value = self._eval(fn, rec, req, params, f"transition '{transition_id}' to_stage")
@@ -353,11 +393,6 @@ class Engine:
 
 
 _OBLIGATION_CACHE = 4096
-
-
-def _approved(needed: ApprovalNeeded, granted: dict[str, set[str | None]]) -> bool:
-    kinds = granted.get(needed.body)
-    return kinds is not None and (None in kinds or needed.kind in kinds)
 
 
 _SEVERITY: tuple[Outcome, ...] = (
