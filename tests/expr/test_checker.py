@@ -295,6 +295,7 @@ def test_public_api_names() -> None:
         "compile",
         "evaluate",
         "standard_functions",
+        "type_of_value",
         "types",
     ]
 

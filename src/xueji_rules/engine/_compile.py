@@ -147,12 +147,20 @@ def input_type(kind: str) -> t.Type:
     return t.from_json_schema(_inline_refs(schema, schema), kind)
 
 
-def declarations_for(pack: Pack, functions: expr.FunctionRegistry) -> expr.Declarations:
-    """The variables (``record``, ``request``, ``params``) and functions a pack's expressions see."""
+def declarations_for(
+    pack: Pack, functions: expr.FunctionRegistry, settings: Mapping[str, Any]
+) -> expr.Declarations:
+    """What a pack's expressions see: the variables ``record``, ``request`` and ``params``, the
+    constant ``settings`` (the pack's effective settings), and the functions."""
     params = t.ObjectType(
         "params",
         {pid: _PARAM_TYPES[p.type] for pid, p in sorted(pack.parameters.items())},
         required=frozenset(),
+    )
+    settings_type = t.ObjectType(
+        "settings",
+        {name: expr.type_of_value(value) for name, value in sorted(settings.items())},
+        required=frozenset(settings),
     )
     return expr.Declarations(
         variables={
@@ -161,6 +169,7 @@ def declarations_for(pack: Pack, functions: expr.FunctionRegistry) -> expr.Decla
             "params": params,
         },
         functions=functions,
+        constants={"settings": (settings_type, dict(settings))},
     )
 
 
@@ -278,9 +287,11 @@ class _Compiler:
         return out
 
 
-def compile_pack(pack: Pack, functions: expr.FunctionRegistry) -> CompiledPack:
+def compile_pack(
+    pack: Pack, functions: expr.FunctionRegistry, settings: Mapping[str, Any]
+) -> CompiledPack:
     """Compile every expression of ``pack``; raise :class:`PackError` listing every problem."""
-    decls = declarations_for(pack, functions)
+    decls = declarations_for(pack, functions, settings)
     compiler = _Compiler(pack, decls)
     compiled = [compiler.rule(rule) for rule in pack.rules]
     edges = compiler.edges()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,12 @@ class TimeService:
     def due(self, trigger: dt.date, amount: int, unit: str) -> dt.date:
         """The due date ``amount`` ``unit`` after ``trigger`` under the pack's conventions."""
         return due_date(trigger, amount, unit, self.conventions, self.workdays).date
+
+    def settings(self) -> dict[str, Any]:
+        """Every setting with its effective value (defaults filled in), as expressions see it."""
+        values: dict[str, Any] = asdict(self.conventions)
+        values["default_school_system"] = self.default_school_system
+        return values
 
     def school_system_of(self, record: Any) -> str:
         """The record's 学制, or the pack's default."""

@@ -90,7 +90,9 @@ class Engine:
         self.time = TimeService.for_pack(
             self.pack, extra_files=[os.fspath(f) for f in calendar_files]
         )
-        self._compiled: CompiledPack = compile_pack(self.pack, self.time.functions())
+        self._compiled: CompiledPack = compile_pack(
+            self.pack, self.time.functions(), self.time.settings()
+        )
         self._params = _ParamTimeline(self.pack)
         self._strict_calendar = strict_calendar
         self._plans = build_plans(self._compiled.rules_by_key)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from xueji_rules.expr import types
 from xueji_rules.expr._functions import FunctionRegistry, Overload, standard_functions
-from xueji_rules.expr._program import Declarations, Program, compile, evaluate
+from xueji_rules.expr._program import Declarations, Program, compile, evaluate, type_of_value
 from xueji_rules.expr.limits import Limits
 
 __all__ = [
@@ -30,5 +30,6 @@ __all__ = [
     "compile",
     "evaluate",
     "standard_functions",
+    "type_of_value",
     "types",
 ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from xueji_rules.errors import EvaluationError
@@ -122,9 +122,10 @@ def _makes_bool(node: a.Node) -> bool:
 
 
 class _Gen:
-    def __init__(self, variables: Sequence[str]) -> None:
+    def __init__(self, variables: Sequence[str], constants: Mapping[str, Any]) -> None:
         self.names: dict[str, Any] = {}
         self.variables = {name: f"v{i}" for i, name in enumerate(variables)}
+        self.constants = constants
         self.scopes: list[tuple[str, str]] = []
         self.counter = 0
         self.in_iterable = 0
@@ -160,7 +161,9 @@ class _Gen:
         for name, py in reversed(self.scopes):
             if name == node.name:
                 return py
-        return self.variables[node.name]
+        if node.name in self.variables:
+            return self.variables[node.name]
+        return self.const(self.constants[node.name])
 
     def gen_select(self, node: a.Select) -> str:
         operand = self.gen(node.operand)
@@ -341,11 +344,15 @@ class _Gen:
 
 
 def generate(
-    root: a.Node, variables: Sequence[str], slow: Callable[..., Any]
+    root: a.Node,
+    variables: Sequence[str],
+    slow: Callable[..., Any],
+    constants: Mapping[str, Any] | None = None,
 ) -> Callable[..., Any] | None:
     """The fast positional function over ``variables``, falling back on ``slow`` when it raises;
-    ``None`` when Python cannot compile the generated code (then use ``slow`` alone)."""
-    gen = _Gen(variables)
+    ``None`` when Python cannot compile the generated code (then use ``slow`` alone).
+    ``constants`` are names bound to fixed values, read from the function's namespace."""
+    gen = _Gen(variables, constants or {})
     try:
         body = gen.gen(root)
     except RecursionError:

@@ -33,6 +33,18 @@ class Declarations:
 
     variables: Mapping[str, t.Type] = field(default_factory=dict)
     functions: FunctionRegistry | None = None
+    constants: Mapping[str, tuple[t.Type, Any]] = field(default_factory=dict)
+    """Names bound to a fixed value for every evaluation (type, value): an engine's settings.
+    They are type-checked like variables but are not parameters of :attr:`Program.function`."""
+
+    def __post_init__(self) -> None:
+        both = set(self.variables) & set(self.constants)
+        if both:
+            raise ValueError(f"names declared both as variable and constant: {sorted(both)}")
+
+    def types(self) -> dict[str, t.Type]:
+        """The type of every name an expression may refer to."""
+        return {**{name: kind for name, (kind, _) in self.constants.items()}, **self.variables}
 
 
 class Program:
@@ -62,11 +74,12 @@ class Program:
         self._names = tuple(declarations.variables)
         self._interpreter = Interpreter(root)
         names, run = self._names, self._interpreter.run
+        constants = {name: value for name, (_, value) in declarations.constants.items()}
 
         def slow(*args: Any) -> Any:
-            return run(dict(zip(names, args, strict=True)))
+            return run({**constants, **dict(zip(names, args, strict=True))})
 
-        fast = generate(root, names, slow)
+        fast = generate(root, names, slow, constants)
         self.function: Callable[..., Any] = fast if fast is not None else slow
         """Positional callable over the declared variables, in declaration order."""
 
@@ -82,7 +95,8 @@ class Program:
 
     def interpret(self, variables: Mapping[str, Any]) -> Any:
         """Evaluate with the exact interpreter only (slower; for tests and debugging)."""
-        return self._interpreter.run(variables)
+        constants = {name: value for name, (_, value) in self.declarations.constants.items()}
+        return self._interpreter.run({**constants, **variables})
 
     def __repr__(self) -> str:
         return f"Program({self.source!r}, result_type={self.result_type})"
@@ -98,7 +112,7 @@ def compile(
     functions = declarations.functions if declarations.functions is not None else _STANDARD
     try:
         root = parse(source, limits or Limits())
-        result = check(root, source, declarations.variables, functions)
+        result = check(root, source, declarations.types(), functions)
         return Program(source, root, result, declarations)
     except ExpressionError:
         raise

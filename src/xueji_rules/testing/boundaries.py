@@ -313,7 +313,7 @@ class _Context:
 
         self.engine = engine
         self.pack: Pack = engine.pack
-        self.decls = declarations_for(self.pack, engine.time.functions())
+        self.decls = declarations_for(self.pack, engine.time.functions(), engine.time.settings())
         self._compile = expr.compile
         self._programs: dict[str, Any] = {}
         self.records = input_model("record")
