@@ -151,3 +151,22 @@ def test_cli_coverage_writes_the_report(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main(["coverage", "no_such_pack"], out=io.StringIO(), err=err) == 2
     assert err.getvalue().startswith("error: ")
+
+
+def test_an_article_encoded_in_part_shows_the_part_left_out() -> None:
+    report = coverage_of([SHANXI], [])
+    rows = {
+        row.article: row
+        for _, doc, rows in article_rows(report)
+        if doc == "jinjiao_2026_1"
+        for row in rows
+    }
+    partial = rows[45]
+    assert partial.rules and partial.not_encoded and not partial.missing
+    line = next(
+        line
+        for line in render_markdown(report, "cmd").splitlines()
+        if line.startswith("| 第四十五条")
+    )
+    assert "partly not encoded: 记过及以上处分" in line
+    assert "shanxi.enter_specialized.not_in_archive" in line

@@ -225,7 +225,8 @@ def pack_coverage(refs: Sequence[str]) -> CoverageReport:
 
 @dataclass(frozen=True)
 class ArticleRow:
-    """One article of a document: the rules that encode it, or why it has none."""
+    """One article of a document: the rules that encode it, or why it has none (or, for an
+    article encoded in part, which part has no rule and why)."""
 
     document: str  # document id
     number: str  # document number, e.g. 晋教〔2026〕1号
@@ -314,7 +315,10 @@ def render_markdown(report: CoverageReport, command: str) -> str:
                 cells = "<br>".join(
                     f"`{r.rule.id}` {r.marks()[0]} {r.marks()[1]}" for r in row.rules
                 )
-                note = ""
+                # an article encoded in part gives the part left out and why
+                note = (
+                    "" if row.not_encoded is None else f"partly not encoded: {_md(row.not_encoded)}"
+                )
             elif row.not_encoded is not None:
                 cells, note = "", f"not encoded: {_md(row.not_encoded)}"
             else:
