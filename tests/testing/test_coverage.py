@@ -19,7 +19,9 @@ SHANXI = load_pack("shanxi")
 
 def _run(*results: tuple[str, bool]) -> Any:
     rules = [SimpleNamespace(id=rule_id, passed=passed) for rule_id, passed in results]
-    return SimpleNamespace(decision=SimpleNamespace(rules=rules))
+    # no transition: no rule is in scope for the not-applied count
+    decision = SimpleNamespace(rules=rules, reason=None, transition="", from_stage="", as_of=None)
+    return SimpleNamespace(decision=decision)
 
 
 def _first(pack: Any, modality: str, source: str | None = None) -> str:
@@ -170,3 +172,36 @@ def test_an_article_encoded_in_part_shows_the_part_left_out() -> None:
     )
     assert "partly not encoded: 记过及以上处分" in line
     assert "shanxi.enter_specialized.not_in_archive" in line
+
+
+def _scoped_run(rule: Any, *, applied: bool) -> Any:
+    """A decision with an edge for the rule's transition and stage; the rule applied or not."""
+    results = [SimpleNamespace(id=rule.id, passed=True)] if applied else []
+    decision = SimpleNamespace(
+        rules=results,
+        reason=None,
+        transition=rule.transitions[0],
+        from_stage=(rule.stages or tuple(NATIONAL.lifecycle.stages))[0],
+        as_of=NATIONAL.valid_from,
+    )
+    return SimpleNamespace(decision=decision)
+
+
+def test_a_conditional_obligation_needs_a_scenario_where_it_does_not_apply() -> None:
+    rule = next(r for r in NATIONAL.rules if r.modality == "obligation" and r.when)
+    applied_only = coverage_of([NATIONAL], [(NATIONAL, _scoped_run(rule, applied=True))])
+    item = next(r for r in applied_only.rules if r.rule.id == rule.id)
+    assert not item.covered and item.marks() == ("✓", "✗")
+    both = coverage_of(
+        [NATIONAL],
+        [(NATIONAL, _scoped_run(rule, applied=True)), (NATIONAL, _scoped_run(rule, applied=False))],
+    )
+    item = next(r for r in both.rules if r.rule.id == rule.id)
+    assert item.covered and item.marks() == ("✓", "○") and item.skipped == 1
+
+
+def test_an_unconditional_obligation_needs_no_such_scenario() -> None:
+    rule = next(r for r in NATIONAL.rules if r.modality == "obligation" and not r.when)
+    report = coverage_of([NATIONAL], [(NATIONAL, _scoped_run(rule, applied=True))])
+    item = next(r for r in report.rules if r.rule.id == rule.id)
+    assert item.covered and item.marks() == ("✓", "–")

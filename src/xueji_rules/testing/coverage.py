@@ -5,7 +5,9 @@ it pass and some scenario made it fail (read from each decision's rule results).
 *covered* when both sides were seen. Some rules have one side only: an ``obligation`` rule never
 fails, a rule whose ``require`` is the constant ``true`` cannot fail, and a standing prohibition
 (``require: "false"``, e.g. a transition the national text leaves to the provinces) never passes;
-for them the one side is enough.
+for them the one side is enough, unless the rule has a ``when``: then its other side is a
+scenario in which the rule was in scope (its transition and stage, a lifecycle edge, in force on
+the date) but its ``when`` was false, so the condition that starts the duty is tested both ways.
 
 A rule a province inherits unchanged is one definition shared by both packs: the scenarios of
 either pack count for it, and it is counted once in the percentage.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from xueji_rules.packs.model import Citation, Pack, Rule, chinese_numeral
 
@@ -58,6 +60,7 @@ class RuleCoverage:
     pack: str  # the first pack (in run order) whose effective rules hold this definition
     passed: int = 0
     failed: int = 0
+    skipped: int = 0  # in scope but its ``when`` was false (counted for one-sided rules only)
     packs: list[str] = field(default_factory=list)
 
     @property
@@ -79,14 +82,27 @@ class RuleCoverage:
         )
 
     @property
+    def one_sided_conditional(self) -> bool:
+        """A rule with one side and a ``when``: not applying is its other side."""
+        return self.rule.when is not None and not (self.can_pass and self.can_fail)
+
+    @property
     def covered(self) -> bool:
         """Every side the rule has was seen."""
+        if self.one_sided_conditional:
+            seen = self.passed > 0 if self.can_pass else self.failed > 0
+            return seen and self.skipped > 0
         return (self.passed > 0 or not self.can_pass) and (self.failed > 0 or not self.can_fail)
 
     def marks(self) -> tuple[str, str]:
-        """``'✓'`` (seen), ``'✗'`` (not seen) or ``'–'`` (no such side) for pass and fail."""
-        passed = ("✓" if self.passed else "✗") if self.can_pass else "–"
-        failed = ("✓" if self.failed else "✗") if self.can_fail else "–"
+        """``'✓'`` (seen), ``'✗'`` (not seen) or ``'–'`` (no such side) for pass and fail.
+
+        For a one-sided rule with a ``when`` the missing side is ``'○'`` when a scenario had the
+        rule in scope with its ``when`` false, ``'✗'`` when none did.
+        """
+        other = ("○" if self.skipped else "✗") if self.one_sided_conditional else "–"
+        passed = ("✓" if self.passed else "✗") if self.can_pass else other
+        failed = ("✓" if self.failed else "✗") if self.can_fail else other
         return passed, failed
 
 
@@ -125,7 +141,10 @@ class CoverageReport:
 
     def render_text(self) -> str:
         """The report as plain text: per pack, per rule, per article, then the total."""
-        lines = ["rule coverage (✓ exercised, ✗ not, – the rule has no such side): pass | fail"]
+        lines = [
+            "rule coverage (✓ exercised, ✗ not, – the rule has no such side, ○ a one-sided rule "
+            "seen not applying): pass | fail"
+        ]
         for pack in self.packs:
             own = [r for r in self.rules if r.pack == pack.id]
             inherited = sum(1 for r in self.rules if r.pack != pack.id and pack.id in r.packs)
@@ -179,21 +198,43 @@ def coverage_of(packs: Sequence[Pack], runs: Iterable[tuple[Pack, object]]) -> C
             if pack.id not in item.packs:
                 item.packs.append(pack.id)
         by_pack[pack.id] = ids
+    conditional = {
+        pid: [key for key in ids.values() if table[key].one_sided_conditional]
+        for pid, ids in by_pack.items()
+    }
+    stages = {pack.id: tuple(pack.lifecycle.stages) for pack in ordered}
     for pack, result in runs:
         decision = getattr(result, "decision", None)
         if decision is None:
             continue
         ids = by_pack.get(pack.id, {})
+        applied = set()
         for rr in decision.rules:
             found = ids.get(rr.id)
             if found is None:
                 continue
+            applied.add(found)
             if rr.passed:
                 table[found].passed += 1
             else:
                 table[found].failed += 1
+        if (
+            decision.reason is None
+        ):  # a lifecycle edge was found: the rules of the key were in scope
+            for key in conditional.get(pack.id, ()):
+                item = table[key]
+                if key not in applied and _in_scope(item.rule, decision, stages[pack.id]):
+                    item.skipped += 1
     rules = sorted(table.values(), key=lambda r: ([p.id for p in ordered].index(r.pack), r.rule.id))
     return CoverageReport(packs=list(ordered), rules=rules)
+
+
+def _in_scope(rule: Rule, decision: Any, all_stages: tuple[str, ...]) -> bool:
+    return (
+        decision.transition in rule.transitions
+        and decision.from_stage in (rule.stages or all_stages)
+        and rule.in_force(decision.as_of)
+    )
 
 
 def pack_coverage(refs: Sequence[str]) -> CoverageReport:
@@ -275,7 +316,8 @@ def render_markdown(report: CoverageReport, command: str) -> str:
         "For every article of every document the packs encode: the rules that cite it (by",
         "`citation` or `also_cites`) and whether the scenarios exercised each rule's pass side and",
         "fail side (✓ seen, ✗ not seen, – no such side: an obligation never fails, a standing",
-        'prohibition `require: "false"` never passes), or why the',
+        'prohibition `require: "false"` never passes; ○ such a rule with a `when` seen not',
+        "applying, its other side), or why the",
         "article is not encoded. **MISSING** marks an article with neither a rule nor a reason.",
         "See [testing.md](testing.md#rule-coverage) for how coverage is measured.",
         "",
