@@ -23,6 +23,7 @@ from xueji_rules.calendar import (
     is_entry_grade,
     is_graduating_grade,
     load_calendar_files,
+    stage_of_grade,
 )
 from xueji_rules.errors import EvaluationError, LoadError
 from xueji_rules.expr import types as t
@@ -111,6 +112,7 @@ class TimeService:
         reg.register("school_year_start", sig((date,), date, school.school_year_start))
         reg.register("is_entry_grade", sig((text, num, text), flag, is_entry_grade))
         reg.register("is_graduating_grade", sig((text, num, text), flag, is_graduating_grade))
+        reg.register("stage_of_grade", sig((num, text), text, stage_of_grade))
         reg.register("school_system", sig((t.DYN,), text, self.school_system_of))
         reg.register("age_on", sig((date, date), num, age_on))
         reg.register("sum", sig((t.ListType(num),), num, _sum))
