@@ -345,12 +345,20 @@ class Engine:
                     yield ob.fixed
                     continue
                 assert ob.trigger is not None and spec.clock is not None
-                trigger: dt.date = self._eval(ob.trigger, rec, req, params, where)
-                amount: int = (
-                    ob.amount
-                    if isinstance(ob.amount, int)
-                    else self._eval(ob.amount, rec, req, params, where)
-                )
+                try:
+                    trigger: dt.date = self._eval(ob.trigger, rec, req, params, where)
+                    amount: int = (
+                        ob.amount
+                        if isinstance(ob.amount, int)
+                        else self._eval(ob.amount, rec, req, params, where)
+                    )
+                except CalendarUnavailable as exc:
+                    # the clock's own start or length needs a year without data (a trigger such
+                    # as "the working day before closure"): the duty stands, its date is unknown
+                    if self._strict_calendar:
+                        raise
+                    yield self._unknown_clock(ob, exc)
+                    continue
                 key = (trigger, amount)
                 cached = ob.cache.get(key)
                 if cached is None:
@@ -361,6 +369,16 @@ class Engine:
                 if self._strict_calendar and cached.due_status == "calendar_unavailable":
                     raise CalendarUnavailable(trigger.year, cached.detail)
                 yield cached
+
+    @staticmethod
+    def _unknown_clock(ob: CompiledObligation, exc: CalendarUnavailable) -> Obligation:
+        spec = ob.spec
+        amount = ob.amount if isinstance(ob.amount, int) else None
+        unit = spec.clock.unit if spec.clock else "days"
+        return Obligation(
+            spec.id, spec.party, spec.action, spec.citation, ob.rule_id,
+            None, "calendar_unavailable", None, amount, unit, str(exc),
+        )  # fmt: skip
 
     def _clock(self, ob: CompiledObligation, trigger: dt.date, amount: int) -> Obligation:
         spec = ob.spec
