@@ -140,6 +140,22 @@ def test_lint_typo_exits_1_with_file_line_and_suggestion(tmp_path: Path) -> None
     assert "transfer.yaml:" in line and "did you mean 'record.grade'" in line
 
 
+def test_lint_flags_a_parameter_no_expression_reads(tmp_path: Path) -> None:
+    pack = tmp_path / "national"
+    shutil.copytree(ROOT / "rulepacks/national", pack)
+    params = pack / "parameters.yaml"
+    params.write_text(
+        params.read_text(encoding="utf-8")
+        + "  figure_nobody_reads:\n    type: int\n    label: {zh: 无人读取}\n    values:\n"
+        "      - {since: 2025-01-03, value: 1, citation: {document: jiaoji_2025_1, article: 25}}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(["lint", str(pack)])
+    assert code == 1
+    line = next(line for line in out.splitlines() if "figure_nobody_reads" in line)
+    assert "parameters.yaml:" in line and "read by no rule" in line
+
+
 def test_show_has_provenance() -> None:
     code, out, _ = run(["show", "shanxi"])
     data = json.loads(out)

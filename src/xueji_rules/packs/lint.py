@@ -2,12 +2,14 @@
 
 Checks: the files against their schemas, references (documents, articles, transitions, stages,
 statuses), layering (undeclared shadowing, overrides of unknown targets), expression syntax and
-types, calendar files, scenario files, and rules that no lifecycle edge can ever reach.
+types, calendar files, scenario files, rules that no lifecycle edge can ever reach, and parameters
+that no expression reads.
 """
 
 from __future__ import annotations
 
 import os
+import re
 
 from xueji_rules.errors import PackError, Problem, XuejiRulesError
 from xueji_rules.packs.loader import load_pack
@@ -36,6 +38,39 @@ def _unreachable(pack: Pack) -> list[Problem]:
                     )
                 )
     return problems
+
+
+_PARAM_REF = re.compile(r"\bparams\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _expressions(pack: Pack) -> list[str]:
+    """Every expression of the effective pack: rules, narrowings, obligations, lifecycle edges."""
+    texts: list[str] = []
+    for rule in pack.rules:
+        texts += [rule.when or "", rule.require or ""]
+        texts += [narrowing.require for narrowing in rule.narrowings]
+        for ob in rule.obligations:
+            texts.append(ob.when or "")
+            if ob.clock is not None:
+                texts += [ob.clock.trigger, str(ob.clock.amount)]
+    for transition in pack.lifecycle.transitions.values():
+        for edge in transition.edges:
+            texts += [edge.when or "", edge.to_stage or ""]
+    return texts
+
+
+def _unused_parameters(pack: Pack) -> list[Problem]:
+    """A parameter no expression reads holds a figure the pack claims to encode but never checks."""
+    used = set(_PARAM_REF.findall("\n".join(_expressions(pack))))
+    return [
+        Problem(
+            f"parameter '{pid}' is read by no rule, obligation or lifecycle edge",
+            param.location,
+            code="unused-parameter",
+        )
+        for pid, param in sorted(pack.parameters.items())
+        if pid not in used
+    ]
 
 
 def _calendar_conflicts(pack: Pack) -> list[Problem]:
@@ -75,6 +110,7 @@ def lint_pack(ref: str | os.PathLike[str]) -> list[Problem]:
     except XuejiRulesError as exc:
         problems.extend(exc.problems)
     problems.extend(_unreachable(pack))
+    problems.extend(_unused_parameters(pack))
     problems.extend(_calendar_conflicts(pack))
     for file in pack.scenario_files:
         try:
