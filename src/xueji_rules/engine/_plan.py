@@ -56,7 +56,8 @@ class _Writer:
             guards.append(f"day <= {self.const(rule.effective_until)}")
         if item.when is not None:
             guards.append(f"{self.const(item.when)}(rec, req, params)")
-        self.lines.append(f"{indent}# {rule.id} ({rule.modality})")
+        # no pack text in the source, not even in a comment: the rule is a constant
+        self.lines.append(f"{indent}# rule {self.const(rule.id)}")
         if guards:
             self.lines.append(f"{indent}if {' and '.join(guards)}:")
             indent += "    "
