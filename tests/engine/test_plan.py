@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from tests.packs.conftest import BASE_LIFECYCLE, BASE_PACK
+from tests.packs.conftest import BASE_LIFECYCLE, BASE_PACK, write_files
 from xueji_rules import Engine
 from xueji_rules.errors import EvaluationError, XuejiRulesError
 from xueji_rules.testing.scenarios import load_scenarios
@@ -77,12 +76,8 @@ def test_random_requests_decide_the_same_both_ways(pack: str) -> None:
 
 def test_a_failing_expression_is_reported_with_its_rule(tmp_path: Path) -> None:
     """An expression error inside a generated function falls back to the loop, which names the rule."""
-    root = tmp_path / "base"
     files = {"pack.yaml": BASE_PACK, "lifecycle.yaml": BASE_LIFECYCLE, "rules/r.yaml": BROKEN}
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    engine = Engine(root)
+    engine = Engine(write_files(tmp_path / "base", files))
     record = {"id": "G1", "status": "enrolled", "stage": "primary", "grade": 3}
     request = {"transition": "suspend", "date": "2026-03-09", "applicant": "guardian"}
     with pytest.raises(

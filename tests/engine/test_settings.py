@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.packs.conftest import BASE_LIFECYCLE, BASE_PACK
+from tests.packs.conftest import BASE_LIFECYCLE, BASE_PACK, write_files
 from xueji_rules import Engine
 from xueji_rules.errors import PackError
 
@@ -25,16 +24,12 @@ REQUEST = {"transition": "suspend", "date": "2026-03-09", "applicant": "guardian
 
 
 def _pack(tmp_path: Path, settings: str, rules: str = RULES) -> Path:
-    root = tmp_path / "base"
     files = {
         "pack.yaml": BASE_PACK + settings,
         "lifecycle.yaml": BASE_LIFECYCLE,
         "rules/r.yaml": rules,
     }
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return root
+    return write_files(tmp_path / "base", files)
 
 
 def test_a_rule_reads_a_setting(tmp_path: Path) -> None:

@@ -62,17 +62,21 @@ documents:
 Writer = Callable[..., Path]
 
 
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write ``files`` (relative path to YAML text, dedented) under ``root``; return ``root``."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def write_pack(tmp_path: Path) -> Writer:
     """Write a pack directory: ``write_pack("name", {"pack.yaml": text, "rules/x.yaml": text})``."""
 
     def write(name: str, files: dict[str, str]) -> Path:
-        root = tmp_path / name
-        for rel, text in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-        return root
+        return write_files(tmp_path / name, files)
 
     return write
 
