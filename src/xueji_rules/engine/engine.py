@@ -214,14 +214,14 @@ class Engine:
         exceptions = {(x["rule"], x["granted_by"]) for x in req.get("exceptions", ())}
         plan = self._plans.get((transition_id, stage)) if self._use_plans else None
         worst = 0  # index into _SEVERITY
-        try:
-            if plan is not None:
+        if plan is not None:
+            try:
                 args = (documents, results, approvals, missing, applied)
                 worst = plan(rec, req, params, day, exceptions, granted, *args)
-        except EvaluationError:
-            # rerun the reference loop below: it names the rule whose expression failed
-            results, approvals, missing, applied = [], [], [], []
-            plan = None
+            except EvaluationError:
+                # rerun the reference loop below: it names the rule whose expression failed
+                results, approvals, missing, applied = [], [], [], []
+                plan = None
         if plan is None:
             worst = self._evaluate_rules(
                 (transition_id, stage), rec, req, params, day, exceptions, granted, documents,
