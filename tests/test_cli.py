@@ -160,9 +160,7 @@ def test_show_has_provenance() -> None:
     code, out, _ = run(["show", "shanxi"])
     data = json.loads(out)
     assert code == 0 and data["chain"] == ["shanxi", "national"]
-    replaced = next(
-        r for r in data["rules"] if r["id"] == "national.transfer.sending_school_processing"
-    )
+    replaced = next(r for r in data["rules"] if r["id"] == "national.transfer.processing_deadlines")
     assert replaced["source_pack"] == "shanxi" and replaced["overrides"][0]["action"] == "replace"
 
 

@@ -183,10 +183,14 @@ def test_exception_counts_only_from_its_route(shanxi: Engine) -> None:
 
 
 def test_approval_of_another_kind_does_not_count(shanxi: Engine) -> None:
+    # in Shanxi the sending school consents (晋 第十六条) and processes (核办, 第十九条)
     consent = {"body": "sending_school", "kind": "consent", "date": "2026-03-10"}
+    processed = {"body": "sending_school", "kind": "verify_process"}
     confirm = {"body": "sending_school", "kind": "confirm", "date": "2026-03-10"}
-    needed = {a.body for a in shanxi.decide(SENIOR, {**TRANSFER, "approvals": [consent]}).approvals}
-    assert "sending_school" not in needed
+    both = {**TRANSFER, "approvals": [consent, processed]}
+    assert "sending_school" not in {a.body for a in shanxi.decide(SENIOR, both).approvals}
+    only_consent = {**TRANSFER, "approvals": [consent]}
+    assert "sending_school" in {a.body for a in shanxi.decide(SENIOR, only_consent).approvals}
     needed = {a.body for a in shanxi.decide(SENIOR, {**TRANSFER, "approvals": [confirm]}).approvals}
     assert "sending_school" in needed
 

@@ -20,11 +20,11 @@ def _problems(ref: Path) -> list[str]:
 def test_bundled_shanxi_extends_national_with_provenance() -> None:
     pack = load_pack("shanxi")
     assert pack.chain == ("shanxi", "national")
-    replaced = pack.rule("national.transfer.sending_school_processing")
+    replaced = pack.rule("national.transfer.processing_deadlines")
     assert replaced.source_pack == "shanxi"
     assert [h.action for h in replaced.history] == ["replace"]
-    assert replaced.citation.render() == "晋教〔2026〕1号 第十六条"
-    kept = pack.rule("national.transfer.superior_processing")
+    assert replaced.citation.render() == "晋教〔2026〕1号 第十九条"
+    kept = pack.rule("national.transfer.sending_school_processing")
     assert kept.source_pack == "national"
     param = pack.parameters["transfer_processing_workdays"]
     assert param.overridden_by == ("shanxi",)
