@@ -307,7 +307,9 @@ def values_of(t: CelType) -> st.SearchStrategy[Any]:
     if t == STRING:
         return texts()
     if t == BYTES:
-        return st.binary(max_size=4)
+        # the oracle's Python binding cuts a bytes value at its first NUL (size(by) is 0 for
+        # b"\x00"), so bound values avoid NUL; test_oracle_cuts_bytes_bindings_at_nul pins this
+        return st.binary(max_size=4).filter(lambda b: b"\x00" not in b)
     if t == BOOL:
         return st.booleans()
     if t.name == "list":
