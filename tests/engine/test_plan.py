@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from tests.packs.conftest import BASE_LIFECYCLE, BASE_PACK, write_files
+from tests.packs.conftest import BASE_LIFECYCLE, BASE_PACK, BASE_RULES, write_files
 from xueji_rules import Engine
 from xueji_rules.errors import EvaluationError, XuejiRulesError
 from xueji_rules.testing.scenarios import load_scenarios
@@ -87,14 +87,10 @@ def test_a_failing_expression_is_reported_with_its_rule(tmp_path: Path) -> None:
     assert info.value.location is not None and info.value.location.line is not None
 
 
-BROKEN = """
-rules:
-  - id: base.suspend.guardian
-    transitions: [suspend]
-    modality: mandatory
-    require: "request.applicant == 'guardian'"
-    message: {zh: 须由监护人申请}
-    citation: {document: doc_a, article: 1}
+# the base pack's rules plus one whose expression divides by zero at run time
+BROKEN = (
+    BASE_RULES
+    + """
   - id: base.suspend.broken
     transitions: [suspend]
     modality: mandatory
@@ -102,3 +98,4 @@ rules:
     message: {zh: 除以零}
     citation: {document: doc_a, article: 2}
 """
+)
