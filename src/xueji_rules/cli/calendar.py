@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from xueji_rules.errors import InputError, Location
 
-__all__ = ["add_calendar_parser"]
+__all__ = ["register"]
 
 
 def _date(text: str) -> dt.date:
@@ -108,7 +108,7 @@ def _term(args: argparse.Namespace, out: TextIO) -> int:
     return _emit(out, args.json, plain, data)
 
 
-def add_calendar_parser(sub: Any) -> None:
+def register(sub: Any) -> None:
     """Add the ``calendar`` command and its sub-commands to the CLI's sub-parsers."""
     cal = sub.add_parser("calendar", help="working days and school terms under a pack's calendars")
     cal_sub = cal.add_subparsers(dest="calendar_command", required=True, parser_class=type(cal))

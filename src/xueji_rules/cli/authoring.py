@@ -1,0 +1,128 @@
+"""The policy author's commands: ``test``, ``coverage``, ``lint``, ``show``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from xueji_rules.cli._common import EXIT_FINDINGS, EXIT_OK
+from xueji_rules.errors import InputError, Location
+
+__all__ = ["register"]
+
+
+def _test(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    if args.boundaries:
+        from xueji_rules.testing.boundaries import run_boundaries
+
+        return run_boundaries(args.boundaries, out=out, verbose=args.verbose)
+    from xueji_rules.testing.runner import run_paths
+
+    return run_paths(
+        args.paths,
+        pack=args.pack,
+        out=out,
+        verbose=args.verbose,
+        coverage=args.coverage,
+        fail_under=args.fail_under,
+    )
+
+
+def _coverage(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    from xueji_rules.testing.coverage import pack_coverage, render_markdown
+
+    report = pack_coverage(args.packs)
+    command = " ".join(["xueji-rules coverage", *args.packs])
+    if args.write:
+        command += f" --write {args.write}"
+    text = render_markdown(report, command)
+    if args.write:
+        try:
+            Path(args.write).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", Location(file=args.write)) from None
+        out.write(
+            f"wrote {args.write}: {report.covered}/{len(report.rules)} rules covered on both "
+            f"sides ({report.percent:.1f}%)\n"
+        )
+    else:
+        out.write(text)
+    if args.fail_under is not None and report.percent < args.fail_under:
+        out.write(f"FAIL: rule coverage {report.percent:.1f}% is below {args.fail_under:g}%\n")
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _lint(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    from xueji_rules.packs.lint import lint_pack
+
+    problems = []
+    for ref in args.packs:
+        problems.extend(lint_pack(ref))
+    for problem in problems:
+        out.write(f"{problem}\n")
+    if problems:
+        out.write(f"{len(problems)} problem(s)\n")
+        return EXIT_FINDINGS
+    out.write(f"ok: {', '.join(args.packs)}\n")
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    from xueji_rules.packs.loader import load_pack
+    from xueji_rules.packs.show import effective_pack_json
+
+    data = effective_pack_json(load_pack(args.pack_ref))
+    out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    return EXIT_OK
+
+
+def _fail_under(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--fail-under",
+        type=float,
+        metavar="N",
+        help="exit 1 when fewer than N%% of the rules are covered on both sides",
+    )
+
+
+def register(sub: Any) -> None:
+    """Add ``test``, ``coverage``, ``lint`` and ``show`` to the CLI's sub-parsers."""
+    test = sub.add_parser("test", help="run scenario files (default: every bundled pack's)")
+    test.add_argument("paths", nargs="*", help="scenario files or directories")
+    test.add_argument("--pack", help="pack for files outside a pack directory")
+    test.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
+    test.add_argument(
+        "--coverage",
+        action="store_true",
+        help="report which rules the scenarios exercised on their pass and fail sides",
+    )
+    _fail_under(test)
+    test.add_argument(
+        "--boundaries",
+        metavar="PACK",
+        help="run generated N-1/N/N+1 cases for every time window, cap and deadline of PACK",
+    )
+    test.set_defaults(handler=_test)
+
+    coverage = sub.add_parser(
+        "coverage", help="article coverage: every article, the rules encoding it, their coverage"
+    )
+    coverage.add_argument("packs", nargs="*", help="pack names or directories (default: bundled)")
+    coverage.add_argument("--write", metavar="FILE", help="write the Markdown report to FILE")
+    _fail_under(coverage)
+    coverage.set_defaults(handler=_coverage)
+
+    lint = sub.add_parser(
+        "lint", help="check packs: schema, references, expression types, shadowing, citations"
+    )
+    lint.add_argument("packs", nargs="+", help="pack names or directories")
+    lint.set_defaults(handler=_lint)
+
+    show = sub.add_parser(
+        "show", help="the effective pack with the provenance of every rule and parameter"
+    )
+    show.add_argument("pack_ref", metavar="PACK")
+    show.set_defaults(handler=_show)

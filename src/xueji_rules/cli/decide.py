@@ -1,0 +1,50 @@
+"""``xueji-rules decide`` and ``explain``: one request against one record."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any, TextIO
+
+from xueji_rules.cli._common import EXIT_OK, engine_from_args, read_document
+
+__all__ = ["register"]
+
+
+def _decide(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    engine = engine_from_args(args)
+    record = read_document(args.record, stdin, "record")
+    request = read_document(args.request, stdin, "request")
+    decision = engine.decide(record, request)
+    out.write(decision.to_json_text() + "\n")
+    return EXIT_OK
+
+
+def _explain(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    from xueji_rules.engine import explain
+
+    engine = engine_from_args(args)
+    decision = engine.decide(
+        read_document(args.record, stdin, "record"), read_document(args.request, stdin, "request")
+    )
+    out.write(explain(decision, engine.pack) + "\n")
+    return EXIT_OK
+
+
+def _with_inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pack", required=True, help="bundled pack name or pack directory")
+    p.add_argument("--record", required=True, help="record file (JSON or YAML), or - for stdin")
+    p.add_argument("--request", required=True, help="request file (JSON or YAML), or - for stdin")
+    p.add_argument("--calendar", action="append", help="extra holiday-year file (repeatable)")
+    p.add_argument(
+        "--strict-calendar", action="store_true", help="fail when a due date cannot be computed"
+    )
+
+
+def register(sub: Any) -> None:
+    """Add ``decide`` and ``explain`` to the CLI's sub-parsers."""
+    decide = sub.add_parser("decide", help="decide a request; JSON decision on stdout")
+    _with_inputs(decide)
+    decide.set_defaults(handler=_decide)
+    explain = sub.add_parser("explain", help="the same decision as a readable Chinese trace")
+    _with_inputs(explain)
+    explain.set_defaults(handler=_explain)
