@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from xueji_rules.errors import EvaluationError
+from xueji_rules.errors import EvaluationError, PatternError
 from xueji_rules.expr import _regex
 from xueji_rules.expr import _values as v
 from xueji_rules.expr import types as t
@@ -181,11 +181,13 @@ def date_of_string(s: str) -> dt.date:
 
 
 def regex_matches(text: str, pattern: str) -> bool:
-    """``matches``: RE2-subset search anywhere in ``text``."""
+    """``matches``: RE2 search anywhere in ``text``. A literal pattern was checked when the
+    expression was; a pattern computed from data that RE2 refuses is a :class:`PatternError`."""
     try:
         return _regex.matches(text, pattern)
     except _regex.RegexError as exc:
-        raise EvaluationError(str(exc)) from None
+        shown = pattern if len(pattern) <= 60 else pattern[:57] + "..."
+        raise PatternError(f"pattern {shown!r} from the input: {exc}", pattern) from None
 
 
 def _identity(x: Any) -> Any:
