@@ -147,6 +147,21 @@ def input_type(kind: str) -> t.Type:
     return t.from_json_schema(_inline_refs(schema, schema), kind)
 
 
+def input_sizes(kind: str) -> dict[str, int]:
+    """The largest sizes the schema of ``record`` or ``request`` allows, by path (cost estimate)."""
+    schema = copy.deepcopy(load_schema(f"{kind}.schema.json"))
+    return t.sizes_from_json_schema(_inline_refs(schema, schema), kind)
+
+
+def _parameter_sizes(pack: Pack) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for pid, param in pack.parameters.items():
+        for value in param.values:
+            for path, size in expr.sizes_of_value(value.value, f"params.{pid}").items():
+                sizes[path] = max(size, sizes.get(path, 0))
+    return sizes
+
+
 def declarations_for(
     pack: Pack, functions: expr.FunctionRegistry, settings: Mapping[str, Any]
 ) -> expr.Declarations:
@@ -170,6 +185,7 @@ def declarations_for(
         },
         functions=functions,
         constants={"settings": (settings_type, dict(settings))},
+        sizes={**input_sizes("record"), **input_sizes("request"), **_parameter_sizes(pack)},
     )
 
 
@@ -183,7 +199,10 @@ class _Compiler:
         try:
             program = expr.compile(source, self.decls)
         except ExpressionError as exc:
-            self.problems.append(Problem(f"{what}: {exc.with_location(Location())}", location))
+            self.problems.extend(
+                Problem(f"{what}: {error.with_location(Location())}", location)
+                for error in exc.errors
+            )
             return None
         if program.result_type not in (want, t.DYN):
             self.problems.append(

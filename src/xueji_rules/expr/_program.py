@@ -22,7 +22,6 @@ from xueji_rules.expr.limits import Limits
 
 __all__ = [
     "Declarations",
-    "FieldRead",
     "Program",
     "compile",
     "evaluate",
