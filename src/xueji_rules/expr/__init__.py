@@ -17,8 +17,8 @@ See ``docs/expressions.md`` for the supported subset and its semantics.
 from __future__ import annotations
 
 from xueji_rules.expr import types
+from xueji_rules.expr._analysis import FieldRead, LiteralUse
 from xueji_rules.expr._functions import FunctionRegistry, Overload, standard_functions
-from xueji_rules.expr._analysis import FieldRead
 from xueji_rules.expr._program import (
     Declarations,
     Program,
@@ -34,6 +34,7 @@ __all__ = [
     "FieldRead",
     "FunctionRegistry",
     "Limits",
+    "LiteralUse",
     "Overload",
     "Program",
     "compile",

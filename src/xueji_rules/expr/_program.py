@@ -10,7 +10,15 @@ from typing import Any
 from xueji_rules.errors import EvaluationError, ExpressionError
 from xueji_rules.expr import _ast as a
 from xueji_rules.expr import types as t
-from xueji_rules.expr._analysis import FieldRead, facts_when_true, field_reads, prefixes
+from xueji_rules.expr._analysis import (
+    Facts,
+    FieldRead,
+    LiteralUse,
+    facts_when_true,
+    field_reads,
+    literal_uses,
+    when_true,
+)
 from xueji_rules.expr._checker import check_all
 from xueji_rules.expr._codegen import generate
 from xueji_rules.expr._cost import CostEstimate, estimate_cost
@@ -133,29 +141,42 @@ class Program:
         ``has()`` test."""
         return self._reads
 
+    def literal_uses(self) -> tuple[LiteralUse, ...]:
+        """The string literals the expression compares input paths with, in source order: the
+        grounds, applicants, document ids and approval bodies it tests for."""
+        return tuple(sorted(literal_uses(self.root), key=lambda u: u.offset))
+
     def guarantees(self) -> frozenset[str]:
         """The paths certainly present whenever the expression is true (its ``has()`` guards):
         a rule's ``when`` protects its ``require`` this way."""
         return facts_when_true(self.root)
 
     def unguarded_reads(
-        self, present: Iterable[str] = (), roots: Iterable[str] | None = None
+        self,
+        present: Iterable[str] = (),
+        roots: Iterable[str] | None = None,
+        *,
+        assume: Iterable[Program] = (),
     ) -> tuple[FieldRead, ...]:
         """Reads of optional fields that no ``has()`` protects: each can raise an
-        ``EvaluationError`` on an input that lacks the field. ``present`` are paths known to be
-        there (a rule's ``needs``, its ``when``'s guards); ``roots`` limits the check to paths
-        under those variables (default: every variable, not the constants)."""
-        known = frozenset(p for path in present for p in prefixes(path))
+        ``EvaluationError`` on an input that lacks the field.
+
+        ``present`` are paths known to be there (a rule's ``needs``); ``assume`` are programs
+        known to be true whenever this one runs (a rule's ``when`` for its ``require``), whose
+        ``has()`` tests count as guards; ``roots`` limits the check to paths under those
+        variables (default: every variable, not the constants)."""
+        given = Facts.present(present)
+        for program in assume:
+            given = given.both(when_true(program.root))
         wanted = frozenset(roots) if roots is not None else frozenset(self._names)
         out: list[FieldRead] = []
-        for read, facts in field_reads(self.root):
+        for read, facts in field_reads(self.root, given):
             root = read.path.split(".", 1)[0].removesuffix("[]")
             if (
                 read.optional
                 and not read.test_only
                 and root in wanted
-                and read.path not in facts
-                and read.path not in known
+                and not facts.holds(read.path)
             ):
                 out.append(read)
         return tuple(sorted(out, key=lambda r: r.offset))

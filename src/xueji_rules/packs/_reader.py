@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xueji_rules._schemas import iter_problems, validator_for
+from xueji_rules._schemas import iter_problems, repaired_items, validator_for
 from xueji_rules.errors import Location, PackError, Problem
 from xueji_rules.packs._yaml import YamlDocument, load_yaml_file
 from xueji_rules.packs.model import (
@@ -117,6 +117,7 @@ class _LayerReader:
         self.root = root
         self.display_root = display_root
         self.layer = PackLayer(id=root.name, root=root)
+        self.unread: YamlDocument | None = None  # the last document that failed its schema
 
     def display(self, path: Path) -> str:
         return f"{self.display_root}/{path.relative_to(self.root).as_posix()}"
@@ -133,6 +134,7 @@ class _LayerReader:
             iter_problems(validator_for("pack.schema.json", definition), doc.data, doc.locate)
         )
         self.layer.problems.extend(problems)
+        self.unread = doc if problems else None
         return None if problems else doc
 
     def run(self) -> PackLayer:
@@ -163,6 +165,10 @@ class _LayerReader:
         for path in sorted((self.root / "rules").glob("*.yaml")):
             if (doc := self.read(path, "rules_file")) is not None:
                 self.rules_file(doc)
+            elif self.unread is not None:
+                # the file has schema problems (reported above): still read the rules that are
+                # valid, or valid once a misspelt key is renamed, so later stages check them too
+                self.rules_file(self.unread, salvage=True)
         self.layer.calendar_files = sorted((self.root / "calendars").glob("*.yaml"))
         self.layer.scenario_files = sorted((self.root / "tests").glob("*.yaml"))
         return self.layer
@@ -340,11 +346,16 @@ class _LayerReader:
             else (),
         )
 
-    def rules_file(self, doc: YamlDocument) -> None:
-        for i, item in enumerate(doc.data.get("rules") or []):
+    def rules_file(self, doc: YamlDocument, salvage: bool = False) -> None:
+        def items(key: str, definition: str) -> Any:
+            if salvage:
+                return repaired_items(doc.data, key, "pack.schema.json", definition)
+            return enumerate(doc.data.get(key) or [])
+
+        for i, item in items("rules", "rule"):
             loc = doc.locate(("rules", i), rule_id=item["id"])
             self.layer.rules.append(self.rule(item, item["id"], loc, doc, ("rules", i)))
-        for i, item in enumerate(doc.data.get("overrides") or []):
+        for i, item in items("overrides", "rule_override"):
             loc = doc.locate(("overrides", i), rule_id=item["target"])
             body = item.get("rule")
             self.layer.rule_overrides.append(

@@ -32,7 +32,7 @@ from xueji_rules.packs.model import (
     Transition,
 )
 
-__all__ = ["bundled_packs", "load_pack", "resolve_pack_dir"]
+__all__ = ["bundled_packs", "load_pack", "load_pack_report", "resolve_pack_dir"]
 
 MAX_CHAIN = 8
 _Cited = TypeVar("_Cited", Stage, Status, Transition)
@@ -123,7 +123,7 @@ def _read_chain(root: Path) -> list[PackLayer]:
         seen.add(current)
         layer = _read_layer_cached(current)
         layers.append(layer)
-        if layer.problems or layer.extends is None:
+        if layer.extends is None:
             break
         try:
             current = resolve_pack_dir(layer.extends, relative_to=current)
@@ -372,22 +372,36 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
 
     Expressions are not compiled here; :class:`xueji_rules.Engine` type-checks and compiles them.
     """
+    pack, problems = load_pack_report(ref)
+    if problems or pack is None:
+        raise PackError(problems)
+    return pack
+
+
+def load_pack_report(ref: str | os.PathLike[str]) -> tuple[Pack | None, tuple[Problem, ...]]:
+    """The pack and every problem loading it met, for a linter that reports them all at once.
+
+    When only rules files fail their schema, the pack is still built from everything else and
+    the rules that could be read (see ``_schemas.repaired_items``), so references and
+    expressions are checked in the same run; never decide with a pack that came with problems.
+    When another file fails, building would only add problems caused by the first ones, so the
+    pack is ``None``. A pack reference that names nothing still raises :class:`PackError`.
+    """
     root = resolve_pack_dir(ref)
     layers = _read_chain(root)
     problems = [p for layer in layers for p in layer.problems]
-    if problems:
-        raise PackError(problems)
+    if any(_outside_rules(p) for p in problems):
+        return None, tuple(problems)
     merger = _Merger(layers)
     merger.merge()
     merger.check_lifecycle()
     merger.check_parameters()
     rules = tuple(merger.check_rule(rule) for rule in merger.rules.values())
-    if merger.problems:
-        raise PackError(merger.problems)
+    problems += merger.problems
     top = layers[0]
     valid_from = max(layer.valid_from for layer in layers)
     untils = [layer.valid_until for layer in layers if layer.valid_until is not None]
-    return Pack(
+    pack = Pack(
         id=top.id,
         version=top.version,
         name=top.name,
@@ -405,3 +419,8 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         scenario_files=tuple(str(p) for p in top.scenario_files),
         disabled_rules=tuple(merger.disabled),
     )
+    return pack, tuple(problems)
+
+
+def _outside_rules(problem: Problem) -> bool:
+    return "/rules/" not in (problem.location.file or "").replace(os.sep, "/")
