@@ -313,12 +313,15 @@ def test_from_json_schema() -> None:
 def test_public_api_names() -> None:
     assert sorted(expr.__all__) == [
         "Declarations",
+        "FieldRead",
         "FunctionRegistry",
         "Limits",
+        "LiteralUse",
         "Overload",
         "Program",
         "compile",
         "evaluate",
+        "sizes_of_value",
         "standard_functions",
         "type_of_value",
         "types",
