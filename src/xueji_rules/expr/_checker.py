@@ -315,6 +315,12 @@ class _Checker:
         node.overloads = candidates
         if self.check_constant_argument(node, operands) is not None:
             return t.DYN
+        if len(candidates) == 1 and candidates[0].check is not None:
+            literals = [x.value if isinstance(x, a.Literal) else None for x in operands]
+            try:
+                candidates[0].check(*literals)
+            except Exception as exc:
+                return self.fail(f"{node.name}(): {exc}", node)
         results = {o.result for o in candidates}
         return results.pop() if len(results) == 1 else t.DYN
 

@@ -30,6 +30,10 @@ class Overload:
     result: t.Type
     impl: Callable[..., Any]
     name: str | None = None
+    check: Callable[..., None] | None = None
+    """Called at check time with the literal arguments (``None`` for the others); an exception
+    it raises is an error at the call, so ``period_end(d, 1, 'mnths')`` fails when the pack
+    loads rather than when it decides."""
 
 
 class FunctionRegistry:
