@@ -211,7 +211,8 @@ def test_regex_caret_maps_through_escapes(source: str, column: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "pattern", ["[[:alpha:]]", r"\\pL", r"\\p{Han}", r"a\\z", "(?<n>a)", "(?U)a+", "(?i:é)"]
+    "pattern",
+    ["[[:alpha:]]", r"\\pL", r"\\p{Han}+", r"\\x{41}+", r"a\\z", "(?<n>a)", "(?U)a+", "(?i:é)"],
 )
 def test_re2_syntax_python_lacks_is_accepted(pattern: str) -> None:
     assert type_of(f"s.matches('{pattern}')") == t.BOOL

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.packs.conftest import (
     BASE_LIFECYCLE,
     BASE_PACK,
@@ -14,7 +16,7 @@ from tests.packs.conftest import (
     LAYER_PACK,
     Writer,
 )
-from xueji_rules.errors import Problem
+from xueji_rules.errors import PackError, Problem
 from xueji_rules.packs._expressions import compile_expressions
 from xueji_rules.packs._lint_checks import vocabulary_problems
 from xueji_rules.packs.lint import lint_pack
@@ -312,3 +314,32 @@ def test_ids_against_declared_vocabularies(write_pack: Writer) -> None:
         " (did you mean 'base.suspend.guardian'?)",
     ]
     assert {p.location.rule_id for p in problems} == {"base.suspend.ground"}
+
+
+COSTLY = """
+rules:
+  - id: base.suspend.costly
+    transitions: [suspend]
+    modality: mandatory
+    require: >-
+      !has(request.documents) || request.documents.all(a, request.documents.all(b,
+        request.documents.all(c, request.documents.all(d, a + b + c + d != ''))))
+    message: {zh: 太贵}
+    citation: {document: doc_a, article: 1}
+"""
+
+
+def test_a_pack_over_the_cost_budget_does_not_load(write_pack: Writer) -> None:
+    """Issue 10.4: four nested macros over the 100 documents a request may list would take
+    seconds per decision; the pack is refused with the expression's place and its cost."""
+    from xueji_rules import Engine
+
+    pack = _pack(write_pack, COSTLY)
+    problems = _problems(pack)
+    assert len(problems) == 1
+    text = str(problems[0])
+    assert "extra.yaml:5:5:" in text and "rule 'base.suspend.costly': require:" in text
+    assert "expression is too costly: its estimated worst-case cost is" in text
+    assert "over the budget of 100000" in text and "'all' over up to 100 elements" in text
+    with pytest.raises(PackError, match="too costly"):
+        Engine(load_pack(pack))

@@ -188,3 +188,19 @@ def test_show_transition_on_the_command_line() -> None:
     data = json.loads(out)
     assert code == 0 and data["transition"]["id"] == "enroll"
     assert data["stages"]["primary"]["fields"]
+
+
+@pytest.mark.parametrize("name", ["national", "shanxi"])
+def test_compiling_every_bundled_expression_emits_no_warning(name: str) -> None:
+    """Generated code once made Python print a SyntaxWarning for ``'x' != null`` (issue 10.5)."""
+    import warnings
+
+    from xueji_rules import Engine
+    from xueji_rules.packs._expressions import compile_expressions, iter_expressions
+
+    pack = load_pack(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Engine(pack)
+        compiled = compile_expressions(pack)
+    assert len(compiled) == len(list(iter_expressions(pack))) > 100

@@ -72,6 +72,10 @@ def _python_only(pattern: str) -> RegexError | None:
                 return RegexError(f"backreferences ('\\{nxt}') are not supported (RE2 has none)", i)
             if nxt in _ESCAPES:
                 return RegexError(_ESCAPES[nxt], i)
+            if nxt in "pPx" and pattern.startswith("{", i + 2):  # \p{Han}, \x{1F600}
+                end = pattern.find("}", i + 3)
+                i = end + 1 if end >= 0 else n
+                continue
             i += 2
             continue
         if in_class:
