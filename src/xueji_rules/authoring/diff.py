@@ -111,6 +111,8 @@ def diff_loaded(
         raise InputError("--population must be 0 or more", Location())
     if examples < 0:
         raise InputError("--examples must be 0 or more", Location())
+    if requests is not None and not Path(requests).is_file():
+        raise InputError("cannot read requests: no such file", Location(file=requests))
     structure = structure_diff(base.pack, draft.pack)
     base_engine, draft_engine = Engine(base.pack), Engine(draft.pack)
     known = set(base.pack.lifecycle.transitions) | set(draft.pack.lifecycle.transitions)

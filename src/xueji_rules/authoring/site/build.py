@@ -75,16 +75,19 @@ def render_site(pack: Pack, *, diagrams: bool = True, coverage: bool = True) -> 
     return dict(sorted(files.items()))
 
 
-def _prepare(out: Path) -> None:
+def _check(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise InputError("not a directory", Location(file=str(out)))
-    if out.is_dir() and any(out.iterdir()):
-        if not (out / MARKER).is_file():
-            raise InputError(
-                "directory is not empty and was not written by 'xueji-rules docs'; "
-                "choose an empty or new directory",
-                Location(file=str(out)),
-            )
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise InputError(
+            "directory is not empty and was not written by 'xueji-rules docs'; "
+            "choose an empty or new directory",
+            Location(file=str(out)),
+        )
+
+
+def _prepare(out: Path) -> None:
+    if out.is_dir():
         for old in sorted(out.iterdir()):
             if old.is_file() and old.suffix in _GENERATED:
                 old.unlink()
@@ -105,9 +108,10 @@ def build_site(
     """
     from xueji_rules.packs.loader import load_pack
 
+    target = Path(out)
+    _check(target)
     loaded = pack if isinstance(pack, Pack) else load_pack(pack)
     files = render_site(loaded, diagrams=diagrams, coverage=coverage)
-    target = Path(out)
     try:
         _prepare(target)
         for name, text in files.items():
