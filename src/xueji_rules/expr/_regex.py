@@ -115,14 +115,36 @@ def _python_only(pattern: str) -> RegexError | None:
     return None
 
 
+class _RE2Pattern:
+    """A pattern compiled by RE2, asked only whether it matches somewhere (no captures).
+
+    It calls the binding's compiled ``RE2`` object directly: the binding's ``re``-like wrapper
+    decodes match offsets back to characters on every call, three times the cost of the match.
+    """
+
+    __slots__ = ("_regexp", "_unanchored")
+
+    def __init__(self, regexp: Any, unanchored: Any) -> None:
+        self._regexp = regexp
+        self._unanchored = unanchored
+
+    def search(self, text: str) -> bool | None:
+        """``True`` when the pattern matches somewhere in ``text``, else ``None``."""
+        data = text.encode("utf-8", "surrogatepass")
+        spans = self._regexp.Match(self._unanchored, data, 0, len(data))
+        return True if spans[0][0] >= 0 else None
+
+
 @functools.cache
-def _re2() -> Any:
+def _engine() -> tuple[Any, Any]:
     import re2
+    from re2 import _re2
 
     options = re2.Options()
     options.log_errors = False  # RE2 would print every refused pattern on stderr
     options.max_mem = _MAX_PROGRAM_MEMORY
-    return re2, options
+    options.never_capture = True  # matches() only asks whether, never where
+    return _re2, options
 
 
 @functools.lru_cache(maxsize=256)
@@ -133,17 +155,17 @@ def compile_re2(pattern: str) -> CompiledPattern:
     python_only = _python_only(pattern)
     if python_only is not None:
         raise python_only
-    re2, options = _re2()
+    binding, options = _engine()
     try:
-        compiled: CompiledPattern = re2.compile(pattern, options)
-    except re2.error as exc:
-        reason = exc.args[0] if exc.args else "not accepted"
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        raise RegexError(f"invalid regular expression: {reason}") from None
+        regexp = binding.RE2(pattern.encode("utf-8", "surrogatepass"), options)
     except (ValueError, TypeError, MemoryError, OverflowError) as exc:
         raise RegexError(f"invalid regular expression: {exc}") from None
-    return compiled
+    if not regexp.ok():
+        reason = regexp.error()
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise RegexError(f"invalid regular expression: {reason}")
+    return _RE2Pattern(regexp, binding.RE2.Anchor.UNANCHORED)
 
 
 def matches(text: str, pattern: str) -> bool:
