@@ -47,7 +47,7 @@ def test_the_converter_refuses_a_list_longer_than_declared() -> None:
     model = input_model("request")
     base = {"transition": "transfer", "date": "2026-03-10"}
     model.convert({**base, "documents": ["id_card"] * 100})
-    with pytest.raises(InputError, match="request.documents"):
+    with pytest.raises(InputError, match=r"request\.documents"):
         model.convert({**base, "documents": ["id_card"] * 101})
-    with pytest.raises(InputError, match="request.documents"):
+    with pytest.raises(InputError, match=r"request\.documents"):
         model.convert({**base, "documents": ["x" * 65]})

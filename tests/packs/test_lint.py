@@ -343,3 +343,29 @@ def test_a_pack_over_the_cost_budget_does_not_load(write_pack: Writer) -> None:
     assert "over the budget of 100000" in text and "'all' over up to 100 elements" in text
     with pytest.raises(PackError, match="too costly"):
         Engine(load_pack(pack))
+
+
+def test_a_broken_pack_file_does_not_cascade(write_pack: Writer) -> None:
+    """Only rules files are read past their schema problems: a broken pack.yaml would make every
+    citation and transition look unknown, so then only the reading problems are reported."""
+    pack = write_pack(
+        "base",
+        {
+            "pack.yaml": BASE_PACK.replace("version: 1.0.0", "verison: 1.0.0"),
+            "lifecycle.yaml": BASE_LIFECYCLE,
+            "rules/suspend.yaml": BASE_RULES,
+            "rules/extra.yaml": SIX_MISTAKES,
+        },
+    )
+    messages = _messages(pack)
+    assert "unknown field 'verison' in the document (did you mean 'version'?)" in messages
+    assert "unknown field 'modalty' (did you mean 'modality'?)" in messages
+    assert not any("unknown document" in m or "unknown transition" in m for m in messages)
+
+
+def test_load_pack_still_refuses_what_lint_reads_past(write_pack: Writer) -> None:
+    with pytest.raises(PackError) as info:
+        load_pack(_pack(write_pack, SIX_MISTAKES))
+    texts = [str(p) for p in info.value.problems]
+    assert any("unknown field 'modalty'" in t for t in texts)
+    assert any("unknown transition 'suspnd'" in t for t in texts)
