@@ -89,7 +89,8 @@ def _rule_expressions(rule: Rule) -> Iterator[PackExpression]:
         return PackExpression(source, what, location, want, rule, None, rule.stages, guards, needs)
 
     if rule.when:
-        yield item(rule.when, "when", rule.where("when"), t.BOOL)
+        # the engine tests a rule's needs only once its `when` holds: they do not guard `when`
+        yield PackExpression(rule.when, "when", rule.where("when"), t.BOOL, rule, None, rule.stages)
     if rule.require:
         yield item(rule.require, "require", rule.where("require"), t.BOOL, when)
     for narrowing in rule.narrowings:
