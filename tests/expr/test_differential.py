@@ -117,9 +117,11 @@ def test_fast_function_agrees_with_evaluate(case: tuple[str, Any], values: dict[
     from .strategies import to_ours
 
     source, _ = case
-    program = expr.compile(
-        source, expr.Declarations(variables={n: to_ours(t) for n, t in VARIABLES.items()})
-    )
+    sizes: dict[str, int] = {}
+    for name, value in values.items():  # as Ours does: the cost estimate sees the values' sizes
+        sizes.update(expr.sizes_of_value(value, name))
+    variables = {n: to_ours(t) for n, t in VARIABLES.items()}
+    program = expr.compile(source, expr.Declarations(variables=variables, sizes=sizes))
 
     def run(call: Any) -> Outcome:
         try:
