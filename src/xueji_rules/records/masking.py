@@ -95,10 +95,12 @@ class Masker:
         found: list[tuple[PersonalField, str]] = []
         for f in self.fields:
             for _, value in _paths.iter_values(record, f.path):
-                if isinstance(value, str | int | dt.date) and not isinstance(value, bool):
-                    text = value.isoformat() if isinstance(value, dt.date) else str(value)
-                    if text:
-                        found.append((f, text))
+                found += [(f, text) for text in _leaves(value) if text]
+            # a value of the wrong shape on the way (a mapping where a list belongs) may hide
+            # personal data anywhere inside it: all of it is treated as personal
+            whole = dataclasses.replace(f, kind="free_text")
+            for value in _paths.iter_misfits(record, f.path):
+                found += [(whole, text) for text in _leaves(value) if len(text) > 1]
         found.sort(key=lambda item: -len(item[1]))
         return found
 
@@ -165,6 +167,21 @@ class Masker:
             message=message,
             evidence=self.scrub(dict(finding.evidence), recs),
         )
+
+
+def _leaves(value: Any, depth: int = 0) -> list[str]:
+    """The text of every scalar in ``value`` (a malformed field may hold a list or mapping)."""
+    if isinstance(value, bool) or value is None or depth > 20:
+        return []
+    if isinstance(value, dt.date):
+        return [value.isoformat()]
+    if isinstance(value, str | int | float):
+        return [str(value)]
+    if isinstance(value, Mapping):
+        return [t for v in value.values() for t in _leaves(v, depth + 1)]
+    if isinstance(value, list | tuple):
+        return [t for v in value for t in _leaves(v, depth + 1)]
+    return []
 
 
 def _copy(value: Any) -> Any:
