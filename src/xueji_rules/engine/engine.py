@@ -174,7 +174,12 @@ class Engine:
         (default: today) bounds dates. Findings name each field by its Chinese label and path
         and never carry personal values.
         """
-        return validate_record(record, self.records, as_of=as_of)
+        try:
+            self._records.convert(record)  # the compiled schema check; jsonschema words failures
+            valid_shape = True
+        except InputError:
+            valid_shape = False
+        return validate_record(record, self.records, as_of=as_of, check_schema=not valid_shape)
 
     def decide_many(
         self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]

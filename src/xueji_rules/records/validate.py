@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,10 @@ __all__ = ["RecordValidation", "validate_record"]
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 _NAME_MARKS = frozenset(" ·•.-'")
+# control and invisible format characters (Unicode Cc and the common Cf)
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
+)
 _GB11643_FORMATS = ("gb11643_resident", "gb11643_residence_permit")
 
 
@@ -122,8 +125,9 @@ class _Run:
 
     # -- the checks ------------------------------------------------------------------------
 
-    def run(self) -> None:
-        self.schema()
+    def run(self, check_schema: bool) -> None:
+        if check_schema:
+            self.schema()
         form = self.spec.form
         applies = self.record.get("stage") in form.stages
         absent_groups: set[str] = set()
@@ -237,7 +241,7 @@ class _Run:
             return None
         if not isinstance(value, str):
             return Text("应为文字", "must be text")
-        if any(unicodedata.category(c) in ("Cc", "Cf") for c in value) or value != value.strip():
+        if _CONTROL.search(value) is not None or value != value.strip():
             return Text("含有控制字符或首尾空白", "has control characters or surrounding blanks")
         if len(value) > (f.max_length or 200):
             return Text(
@@ -445,18 +449,24 @@ def _jsonable(value: Any) -> Any:
 
 
 def validate_record(
-    record: Mapping[str, Any], spec: RecordsSpec, *, as_of: dt.date | None = None
+    record: Mapping[str, Any],
+    spec: RecordsSpec,
+    *,
+    as_of: dt.date | None = None,
+    check_schema: bool = True,
 ) -> RecordValidation:
     """Every problem of ``record`` under the pack's records data ``spec``.
 
     ``as_of`` (default: today) is the day dates are checked against (a birth date may not lie
     after it). The findings come in a fixed order: schema, form fields in form order, group and
-    consistency checks, then the 学籍号.
+    consistency checks, then the 学籍号. ``check_schema=False`` skips the JSON Schema pass for a
+    caller that has already found the record valid against it (``Engine.validate_record`` does,
+    with its compiled converter, which is about a hundred times faster than jsonschema).
     """
     if not isinstance(record, Mapping):
         raise TypeError("validate_record expects a mapping")
     run = _Run(spec, record, as_of or dt.date.today())
-    run.run()
+    run.run(check_schema)
     applies = record.get("stage") in spec.form.stages
     return RecordValidation(run.record_id, spec.form.id if applies else None, tuple(run.findings))
 
