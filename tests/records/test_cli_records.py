@@ -214,3 +214,42 @@ def test_explain_masks_by_default(tmp_path: Path) -> None:
     assert code == 0 and PUPIL_ID not in out and "学籍号：G14" in out
     code, out, _ = run([*base, "--reveal-personal-data"])
     assert code == 0 and "G" + PUPIL_ID in out
+
+
+def test_export_to_an_unwritable_place_exits_2(tmp_path: Path) -> None:
+    key = tmp_path / "key"
+    key.write_bytes(os.urandom(32))
+    path = jsonl(tmp_path / "r.jsonl", pupil())
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    code, _, err = run(
+        [
+            "export",
+            "--deidentify",
+            "--key-file",
+            str(key),
+            "--pack",
+            "shanxi",
+            path,
+            "-o",
+            str(blocker / "o.jsonl"),
+        ]
+    )
+    assert code == 2 and "cannot write the output" in err and "Traceback" not in err
+    code, _, err = run(
+        [
+            "export",
+            "--deidentify",
+            "--key-file",
+            str(key),
+            "--pack",
+            "shanxi",
+            path,
+            "-o",
+            str(tmp_path / "o.jsonl"),
+            "--workdir",
+            str(blocker / "spill"),
+        ]
+    )
+    assert code == 2 and "cannot write the export" in err
+    assert not (tmp_path / "o.jsonl").exists()

@@ -197,9 +197,15 @@ def _export(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     deidentifier = Deidentifier(engine.records, key, birth_date=birth)
     name = "<stdin>" if args.snapshot == "-" else args.snapshot
     target = Path(args.output)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".export-", dir=target.parent)
     stream = _open(args.snapshot, stdin)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".export-", dir=target.parent)
+    except OSError as exc:
+        stream.close()
+        raise InputError(
+            f"cannot write the output: {exc.strerror}", Location(file=str(target))
+        ) from None
 
     def records() -> Iterator[dict[str, Any]]:
         for number, item in iter_jsonl(stream):
@@ -212,6 +218,11 @@ def _export(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
             workdir = args.workdir or tempfile.gettempdir()
             report = deidentify_stream(records(), deidentifier, sink, workdir=workdir)
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(
+            f"cannot write the export: {exc.strerror}", Location(file=str(target))
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -221,7 +232,12 @@ def _export(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     data = {"output": str(target), "pack": engine.pack.id, "birth_date": birth, **report.to_json()}
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.report:
-        Path(args.report).write_text(text, encoding="utf-8")
+        try:
+            Path(args.report).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the report: {exc.strerror}", Location(file=args.report)
+            ) from None
     else:
         out.write(text)
     return EXIT_OK
