@@ -418,6 +418,9 @@ def load_pack_report(ref: str | os.PathLike[str]) -> tuple[Pack | None, tuple[Pr
         calendar_files=tuple(str(p) for layer in reversed(layers) for p in layer.calendar_files),
         scenario_files=tuple(str(p) for p in top.scenario_files),
         disabled_rules=tuple(merger.disabled),
+        record_files=tuple(
+            (layer.id, doc) for layer in reversed(layers) for doc in layer.record_files
+        ),
     )
     return pack, tuple(problems)
 
