@@ -7,10 +7,17 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from xueji_rules.cli._common import EXIT_FINDINGS, EXIT_OK
-from xueji_rules.errors import InputError, Location
+from xueji_rules._safeio import escape_controls
+from xueji_rules.cli._common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
+from xueji_rules.errors import InputError, Location, Problem
 
-__all__ = ["register"]
+__all__ = ["LOAD_PROBLEM_CODES", "register"]
+
+# Problems that mean the pack cannot be used at all (what `decide` and `test` would refuse):
+# unreadable or invalid files (YAML, schema), references, layering, expressions that do not
+# parse or type-check, scenario files that cannot be read. Lint's own checks on a pack that
+# loads carry their own code ("unreachable", "unused-parameter", "calendar", ...).
+LOAD_PROBLEM_CODES = frozenset({"error", "schema"})
 
 
 def _test(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -58,15 +65,18 @@ def _coverage(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 def _lint(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     from xueji_rules.packs.lint import lint_pack
 
-    problems = []
+    problems: list[Problem] = []
     for ref in args.packs:
         problems.extend(lint_pack(ref))
     for problem in problems:
-        out.write(f"{problem}\n")
+        out.write(f"{escape_controls(str(problem))}\n")
     if problems:
-        out.write(f"{len(problems)} problem(s)\n")
-        return EXIT_FINDINGS
-    out.write(f"ok: {', '.join(args.packs)}\n")
+        malformed = sum(1 for p in problems if p.code in LOAD_PROBLEM_CODES)
+        out.write(f"{len(problems)} problem(s)")
+        out.write(f", {malformed} of them making the pack unusable\n" if malformed else "\n")
+        # exit 2: a malformed pack is bad input, as for decide and test; 1: findings only
+        return EXIT_BAD_INPUT if malformed else EXIT_FINDINGS
+    out.write(f"ok: {escape_controls(', '.join(args.packs))}\n")
     return EXIT_OK
 
 
@@ -91,8 +101,15 @@ def _fail_under(p: argparse.ArgumentParser) -> None:
 def register(sub: Any) -> None:
     """Add ``test``, ``coverage``, ``lint`` and ``show`` to the CLI's sub-parsers."""
     test = sub.add_parser("test", help="run scenario files (default: every bundled pack's)")
-    test.add_argument("paths", nargs="*", help="scenario files or directories")
-    test.add_argument("--pack", help="pack for files outside a pack directory")
+    test.add_argument(
+        "paths",
+        nargs="*",
+        help="a pack directory (its tests/), a directory of packs, bundled:NAME, or scenario "
+        "files and directories",
+    )
+    test.add_argument(
+        "--pack", help="pack (bundled name or path) for files outside a pack that name none"
+    )
     test.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
     test.add_argument(
         "--coverage",

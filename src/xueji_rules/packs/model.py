@@ -338,6 +338,9 @@ class Pack:
     calendar_files: tuple[str, ...] = ()
     scenario_files: tuple[str, ...] = ()
     disabled_rules: tuple[tuple[str, Override], ...] = ()
+    # "sha256:<hex>" of every file of every layer that can change a decision (tests/ excluded);
+    # see xueji_rules.packs.loader.pack_digest and docs/pack-format.md
+    digest: str = ""
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError if absent)."""
