@@ -38,6 +38,7 @@ __all__ = [
     "MAX_PACK_BYTES",
     "MAX_PACK_FILES",
     "MAX_PACK_FILE_BYTES",
+    "MAX_PACK_VALUES",
     "Budget",
     "ErrorFactory",
     "decode_utf8",
@@ -59,6 +60,9 @@ MAX_PACK_FILE_BYTES = 1 << 20
 # ``tests/`` is not read by the loader). Bundled: Shanxi over national is 25 files, 290 KB.
 MAX_PACK_FILES = 256
 MAX_PACK_BYTES = 4 << 20
+# Values (mappings, lists, scalars) in those files once YAML aliases are expanded. Bundled:
+# about 8,000. A single file may hold at most 500,000 (xueji_rules._yaml.MAX_NODES).
+MAX_PACK_VALUES = 1_000_000
 # A record, a request (command line or stdin) or a scenario file.
 MAX_INPUT_BYTES = 5_000_000
 
@@ -124,15 +128,30 @@ def display_name(path: str | os.PathLike[str]) -> str:
 
 
 class Budget:
-    """What one pack may still read: a number of files and a number of bytes."""
+    """What one pack (with the packs it extends) may still read: files, bytes, parsed values."""
 
-    __slots__ = ("bytes_left", "exhausted", "files_left", "max_bytes", "max_files")
+    __slots__ = (
+        "bytes_left",
+        "exhausted",
+        "files_left",
+        "max_bytes",
+        "max_files",
+        "max_values",
+        "values_left",
+    )
 
-    def __init__(self, max_files: int = MAX_PACK_FILES, max_bytes: int = MAX_PACK_BYTES) -> None:
+    def __init__(
+        self,
+        max_files: int = MAX_PACK_FILES,
+        max_bytes: int = MAX_PACK_BYTES,
+        max_values: int = MAX_PACK_VALUES,
+    ) -> None:
         self.max_files = max_files
         self.max_bytes = max_bytes
+        self.max_values = max_values
         self.files_left = max_files
         self.bytes_left = max_bytes
+        self.values_left = max_values
         self.exhausted = False  # set once a charge was refused: stop reading
 
     def charge(self, size: int, where: Location, error: ErrorFactory = pack_error) -> None:

@@ -100,6 +100,7 @@ class YamlDocument:
     data: Any
     file: str
     positions: dict[PathKey, tuple[int, int]]
+    values: int = 0  # how many values the document holds once aliases are expanded
 
     def locate(self, path: PathKey | list[str | int] = (), rule_id: str | None = None) -> Location:
         """The location of the value at ``path``, or of its nearest enclosing value."""
@@ -111,7 +112,8 @@ class YamlDocument:
 
 
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, max_values: int = MAX_NODES) -> None:
+        self.max_values = max_values
         self.file = file
         self.positions: dict[PathKey, tuple[int, int]] = {}
         self.nodes = 0
@@ -123,9 +125,11 @@ class _Builder:
 
     def build(self, node: Node, path: PathKey, depth: int) -> Any:
         self.nodes += 1
-        if self.nodes > MAX_NODES:
+        if self.nodes > self.max_values:
             raise self.fail(
-                node, f"document too large after expanding aliases (over {MAX_NODES} values)"
+                node,
+                f"document too large after expanding aliases (over {self.max_values} values"
+                + (")" if self.max_values == MAX_NODES else " left for the pack)"),
             )
         if depth > MAX_DEPTH:
             raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels")
@@ -200,7 +204,11 @@ class _Builder:
 
 
 def load_yaml_text(
-    text: str, file: str = "<string>", *, max_bytes: int = MAX_INPUT_BYTES
+    text: str,
+    file: str = "<string>",
+    *,
+    max_bytes: int = MAX_INPUT_BYTES,
+    max_values: int = MAX_NODES,
 ) -> YamlDocument:
     """Parse one YAML document from ``text``; raise :class:`PackError` naming file and line."""
     if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
@@ -220,7 +228,9 @@ def load_yaml_text(
             if mark
             else Location(file=file)
         )
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = exc.problem or "invalid YAML"
+        if exc.context and exc.problem:  # e.g. "found duplicate anchor …; second occurrence"
+            problem = f"{exc.context}: {exc.problem}"
         raise PackError([Problem(f"invalid YAML: {_short(problem)}", where)]) from None
     except yaml.YAMLError as exc:
         raise PackError(
@@ -232,9 +242,9 @@ def load_yaml_text(
         ) from None
     if root is None:
         return YamlDocument(data=None, file=file, positions={(): (1, 1)})
-    builder = _Builder(file)
+    builder = _Builder(file, max_values)
     data = builder.build(root, (), 0)
-    return YamlDocument(data=data, file=file, positions=builder.positions)
+    return YamlDocument(data=data, file=file, positions=builder.positions, values=builder.nodes)
 
 
 def _short(message: str) -> str:
@@ -244,11 +254,24 @@ def _short(message: str) -> str:
 
 
 def load_yaml_bytes(
-    data: bytes, file: str, *, max_bytes: int = MAX_PACK_FILE_BYTES
+    data: bytes,
+    file: str,
+    *,
+    max_bytes: int = MAX_PACK_FILE_BYTES,
+    budget: Budget | None = None,
 ) -> YamlDocument:
-    """Parse YAML from bytes already read (UTF-8, an optional byte-order mark dropped)."""
+    """Parse YAML from bytes already read (UTF-8, an optional byte-order mark dropped).
+
+    With ``budget``, the document's values (aliases expanded) are taken from the pack's budget.
+    """
     text = decode_utf8(data, Location(file=file))
-    return load_yaml_text(text, file, max_bytes=max_bytes)
+    if budget is None:
+        return load_yaml_text(text, file, max_bytes=max_bytes)
+    doc = load_yaml_text(
+        text, file, max_bytes=max_bytes, max_values=min(MAX_NODES, budget.values_left)
+    )
+    budget.values_left -= doc.values
+    return doc
 
 
 def load_yaml_file(
@@ -266,7 +289,7 @@ def load_yaml_file(
     """
     name = display if display is not None else display_name(path)
     raw = read_bytes(path, display=name, max_bytes=max_bytes, root=root, budget=budget)
-    return load_yaml_bytes(raw, name, max_bytes=max_bytes)
+    return load_yaml_bytes(raw, name, max_bytes=max_bytes, budget=budget)
 
 
 # -- JSON first, for inputs ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from xueji_rules._safeio import excerpt
+from xueji_rules._safeio import Budget, excerpt
 from xueji_rules._yaml import YamlDocument, load_yaml_file
 from xueji_rules.calendar._checks import Checker, YamlPath
 from xueji_rules.calendar._holidays import HolidayYear
@@ -31,8 +31,8 @@ class CalendarData:
     school_years: tuple[SchoolYear, ...] = ()
 
 
-def _read(path: str | os.PathLike[str]) -> YamlDocument:
-    return load_yaml_file(path)
+def _read(path: str | os.PathLike[str], budget: Budget | None = None) -> YamlDocument:
+    return load_yaml_file(path, budget=budget)
 
 
 def _holiday_year(doc: YamlDocument, check: Checker) -> HolidayYear | None:
@@ -125,15 +125,20 @@ def load_calendar_files(paths: Iterable[str | os.PathLike[str]]) -> CalendarData
     """Read holiday-year and school-calendar files (told apart by ``kind``), in the given order.
 
     Problems in every file are collected, then raised together as one :class:`PackError`.
+    The files read together share one :class:`~xueji_rules._safeio.Budget` (the limits of a
+    pack: number of files, bytes, values once aliases are expanded).
     """
+    budget = Budget()
     holiday_years: list[HolidayYear] = []
     terms: list[SchoolYear] = []
     problems: list[Problem] = []
     for path in paths:
         try:
-            doc = _read(path)
+            doc = _read(path, budget)
         except PackError as exc:
             problems.extend(exc.problems)
+            if budget.exhausted:
+                break
             continue
         check = Checker(doc)
         kind = _kind(doc, check)

@@ -94,6 +94,7 @@ class LayerFiles:
 
     root: Path
     display_root: str
+    budget: Budget
     files: list[RawFile] = field(default_factory=list)
     calendar_files: list[Path] = field(default_factory=list)
     scenario_files: list[Path] = field(default_factory=list)
@@ -112,7 +113,7 @@ class _Collector:
     def __init__(self, root: Path, display_root: str, budget: Budget) -> None:
         self.root = root
         self.budget = budget
-        self.out = LayerFiles(root=root, display_root=display_root)
+        self.out = LayerFiles(root=root, display_root=display_root, budget=budget)
 
     def display(self, relpath: str) -> str:
         return f"{self.out.display_root}/{escape_controls(relpath)}"

@@ -99,6 +99,7 @@ class PackLayer:
     problems: list[Problem] = field(default_factory=list)
     # "<relative path> <sha256>" of every file that can change a decision (Pack.digest)
     digest_lines: tuple[str, ...] = ()
+    values: int = 0  # YAML values parsed (aliases expanded), charged to the pack's budget
 
 
 def _date(value: str) -> dt.date:
@@ -126,7 +127,7 @@ class _LayerReader:
 
     def read(self, raw: RawFile, definition: str) -> YamlDocument | None:
         try:
-            doc = load_yaml_bytes(raw.data, raw.display)
+            doc = load_yaml_bytes(raw.data, raw.display, budget=self.files.budget)
         except PackError as exc:
             self.layer.problems.extend(exc.problems)
             return None
@@ -146,6 +147,7 @@ class _LayerReader:
             "articles_file": self.articles_file,
             "rules_file": self.rules_file,
         }
+        before = self.files.budget.values_left
         for raw in self.files.files:
             definition = raw.kind.definition
             if definition is None:
@@ -155,6 +157,7 @@ class _LayerReader:
         self.layer.calendar_files = list(self.files.calendar_files)
         self.layer.scenario_files = list(self.files.scenario_files)
         self.layer.digest_lines = tuple(self.files.digest_lines())
+        self.layer.values = before - self.files.budget.values_left
         return self.layer
 
     def articles_file(self, doc: YamlDocument) -> None:

@@ -75,7 +75,13 @@ def _parse_cached(files: LayerFiles) -> PackLayer:
         return read_layer(files)
     key = (str(files.root), files.display_root, files.fingerprint())
     layer = _LAYER_CACHE.get(key)
-    if layer is None:
+    if layer is not None:
+        # parsed before: charge what parsing it cost, so a pack passes or fails the same way
+        budget = files.budget
+        if layer.values > budget.values_left:
+            return read_layer(files)  # reports the limit where it is reached
+        budget.values_left -= layer.values
+    else:
         layer = read_layer(files)
         if not layer.problems:
             if len(_LAYER_CACHE) >= _LAYER_CACHE_SIZE:

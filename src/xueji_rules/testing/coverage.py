@@ -151,7 +151,9 @@ class CoverageReport:
         for pack in self.packs:
             own = [r for r in self.rules if r.pack == pack.id]
             inherited = sum(1 for r in self.rules if r.pack != pack.id and pack.id in r.packs)
-            lines.append(f"pack {pack.id}: {len(own)} rules of its own")
+            based = sum(1 for r in own if r.rule.source_pack != pack.id and not r.rule.history)
+            note = f" ({based} of them inherited from the packs it extends)" if based else ""
+            lines.append(f"pack {pack.id}: {len(own)} rules{note}")
             width = max((len(r.rule.id) for r in own), default=0)
             for r in own:
                 p, f = r.marks()
