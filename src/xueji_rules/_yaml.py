@@ -203,6 +203,29 @@ class _Builder:
         return result
 
 
+def _check_size(text: str, file: str, max_bytes: int) -> None:
+    """Refuse text over ``max_bytes`` in UTF-8, or text that is not text (a lone surrogate)."""
+    if len(text) > max_bytes:
+        size = len(text)
+    else:
+        try:
+            size = len(text.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            raise PackError(
+                [
+                    Problem(
+                        f"the text holds a lone UTF-16 surrogate at position {exc.start}, "
+                        "which is not a character",
+                        Location(file=file),
+                    )
+                ]
+            ) from None
+    if size > max_bytes:
+        raise PackError(
+            [Problem(f"text larger than the limit of {max_bytes} bytes", Location(file=file))]
+        )
+
+
 def load_yaml_text(
     text: str,
     file: str = "<string>",
@@ -211,10 +234,7 @@ def load_yaml_text(
     max_values: int = MAX_NODES,
 ) -> YamlDocument:
     """Parse one YAML document from ``text``; raise :class:`PackError` naming file and line."""
-    if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
-        raise PackError(
-            [Problem(f"text larger than the limit of {max_bytes} bytes", Location(file=file))]
-        )
+    _check_size(text, file, max_bytes)
     try:
         loader = _HardenedLoader(text)
         try:
@@ -232,6 +252,19 @@ def load_yaml_text(
         if exc.context and exc.problem:  # e.g. "found duplicate anchor …; second occurrence"
             problem = f"{exc.context}: {exc.problem}"
         raise PackError([Problem(f"invalid YAML: {_short(problem)}", where)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow in a stream
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a byte"
+        raise PackError(
+            [
+                Problem(
+                    f"invalid YAML: the character {what} is not allowed (control characters "
+                    "other than tab and line breaks are not)",
+                    Location(file=file, line=line, column=column),
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise PackError(
             [Problem(f"invalid YAML: {_short(str(exc))}", Location(file=file))]
@@ -395,10 +428,7 @@ def load_data_text(
     and when that fails too the JSON error is reported. Problems raise ``error``.
     """
     try:
-        if len(text) > max_bytes or len(text.encode("utf-8", "surrogatepass")) > max_bytes:
-            raise PackError(
-                [Problem(f"text larger than the limit of {max_bytes} bytes", Location(file=file))]
-            )
+        _check_size(text, file, max_bytes)
         if text.lstrip(" \t\r\n")[:1] in ("{", "["):
             try:
                 return _load_json(text, file)

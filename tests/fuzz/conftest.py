@@ -35,7 +35,7 @@ def fuzz_settings(max_examples: int) -> settings:
     )
 
 
-class CaseTimeout(BaseException):  # noqa: N818 - not an error of the code under test
+class CaseTimeout(BaseException):
     """A fuzz case ran past its bound (raised from the alarm signal)."""
 
 
