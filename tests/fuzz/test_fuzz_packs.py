@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,7 @@ FILES = {
     """,
 }
 _NAMES = sorted(FILES)
+Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 _BYTES = st.one_of(
     st.sampled_from(
@@ -118,7 +120,7 @@ def _write(root: Path) -> Path:
     return root / "layer"
 
 
-def _mutate_bytes(path: Path, draw: st.DrawFn) -> None:
+def _mutate_bytes(path: Path, draw: Draw) -> None:
     data = bytearray(path.read_bytes())
     for _ in range(draw(st.integers(1, 4))):
         at = draw(st.integers(0, len(data)))
@@ -133,7 +135,7 @@ def _mutate_bytes(path: Path, draw: st.DrawFn) -> None:
     path.write_bytes(bytes(data))
 
 
-def _mutate_structure(path: Path, draw: st.DrawFn) -> None:
+def _mutate_structure(path: Path, draw: Draw) -> None:
     data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
     holder: Any = data
     while isinstance(holder, (dict, list)) and holder and draw(st.booleans()):
@@ -151,7 +153,7 @@ def _mutate_structure(path: Path, draw: st.DrawFn) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
-def _replace(path: Path, root: Path, draw: st.DrawFn) -> None:
+def _replace(path: Path, root: Path, draw: Draw) -> None:
     kind = draw(
         st.sampled_from(
             [

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from xueji_rules._safeio import escape_controls, excerpt
 from xueji_rules.errors import InputError, Location
+from xueji_rules.packs._resolve import BUNDLED_NAME
 from xueji_rules.testing.scenarios import (
     ScenarioResult,
     Suite,
@@ -91,12 +92,15 @@ def _files_of(raw: str) -> list[Path]:
             return [path]
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", Location(file=excerpt(raw))) from None
+    where = Location(file=escape_controls(raw))
+    if os.path.lexists(path):
+        raise InputError(
+            "not a scenario file or directory (a regular file or a folder is needed)", where
+        )
     hint = ""
-    if not path.exists() and "/" not in raw:
+    if BUNDLED_NAME.fullmatch(raw):
         hint = f" (for a bundled pack's scenarios write bundled:{raw})"
-    raise InputError(
-        f"no such scenario file or directory{hint}", Location(file=escape_controls(raw))
-    )
+    raise InputError(f"no such scenario file or directory{hint}", where)
 
 
 def collect_files(paths: Sequence[str]) -> list[Path]:
