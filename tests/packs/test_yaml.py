@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from xueji_rules.errors import PackError
 from xueji_rules._yaml import MAX_NODES, load_yaml_file, load_yaml_text
+from xueji_rules.errors import PackError
 
 
 def test_values_keep_their_line_and_column() -> None:
