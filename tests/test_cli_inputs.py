@@ -116,7 +116,7 @@ def test_lint_exits_2_on_a_malformed_pack(tmp_path: Path) -> None:
     pack = _lint_copy(tmp_path)
     (pack / "rules" / "broken.yaml").write_text("rules: [\n", encoding="utf-8")
     code, out, _ = run(["lint", str(pack)])
-    assert code == 2 and "broken.yaml" in out and "making the pack unusable" in out
+    assert code == 2 and "broken.yaml" in out and "the pack cannot be used (malformed)" in out
 
 
 def test_lint_exits_1_on_findings_in_a_pack_that_loads(tmp_path: Path) -> None:
@@ -129,7 +129,7 @@ def test_lint_exits_1_on_findings_in_a_pack_that_loads(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     code, out, _ = run(["lint", str(pack)])
-    assert code == 1 and "unusable" not in out
+    assert code == 1 and "malformed" not in out
 
 
 def test_error_lines_escape_terminal_controls(tmp_path: Path) -> None:

@@ -13,10 +13,11 @@ from xueji_rules.errors import InputError, Location, Problem
 
 __all__ = ["LOAD_PROBLEM_CODES", "register"]
 
-# Problems that mean the pack cannot be used at all (what `decide` and `test` would refuse):
-# unreadable or invalid files (YAML, schema), references, layering, expressions that do not
-# parse or type-check, scenario files that cannot be read. Lint's own checks on a pack that
-# loads carry their own code ("unreachable", "unused-parameter", "calendar", ...).
+# `lint` exits 2 when a pack is malformed: it cannot be loaded and compiled (what `decide` and
+# `test` refuse with exit 2: unreadable or invalid files, references, layering, expressions that
+# do not parse or type-check), or one of its files, scenario files included, has a problem of
+# these codes (what the loader, the YAML reader and the schema validator report). It exits 1 for
+# findings on a pack that loads (lint's own checks carry their own codes).
 LOAD_PROBLEM_CODES = frozenset({"error", "schema"})
 
 
@@ -62,20 +63,38 @@ def _coverage(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return EXIT_OK
 
 
+def _usable(ref: str) -> bool:
+    """Whether the pack loads and compiles: what ``decide`` and ``test`` need of it."""
+    from xueji_rules.engine import Engine
+    from xueji_rules.errors import XuejiRulesError
+
+    try:
+        Engine(ref)
+    except XuejiRulesError:
+        return False
+    return True
+
+
 def _lint(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     from xueji_rules.packs.lint import lint_pack
 
     problems: list[Problem] = []
+    unusable: list[str] = []
     for ref in args.packs:
-        problems.extend(lint_pack(ref))
+        found = lint_pack(ref)
+        problems.extend(found)
+        if found and (any(p.code in LOAD_PROBLEM_CODES for p in found) or not _usable(ref)):
+            unusable.append(ref)
     for problem in problems:
         out.write(f"{escape_controls(str(problem))}\n")
     if problems:
-        malformed = sum(1 for p in problems if p.code in LOAD_PROBLEM_CODES)
         out.write(f"{len(problems)} problem(s)")
-        out.write(f", {malformed} of them making the pack unusable\n" if malformed else "\n")
-        # exit 2: a malformed pack is bad input, as for decide and test; 1: findings only
-        return EXIT_BAD_INPUT if malformed else EXIT_FINDINGS
+        if unusable:
+            shown = escape_controls(", ".join(unusable))
+            out.write(f"; the pack cannot be used (malformed): {shown}\n")
+            return EXIT_BAD_INPUT  # bad input, as decide and test would say
+        out.write("\n")
+        return EXIT_FINDINGS
     out.write(f"ok: {escape_controls(', '.join(args.packs))}\n")
     return EXIT_OK
 
