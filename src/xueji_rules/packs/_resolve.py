@@ -122,7 +122,7 @@ def _bundled_dir(name: str, where: Location | None, shown: str) -> Path:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     raise _fail(
-        f"no pack named {shown} among the bundled packs ({', '.join(known) or 'none'}){hint}; "
+        f"no pack named {shown}{hint} (bundled packs: {', '.join(known) or 'none'}); "
         f"a pack directory must be written as a path, e.g. {excerpt('./' + name)}",
         where,
         shown,
