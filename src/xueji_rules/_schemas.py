@@ -14,6 +14,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from xueji_rules._resources import schemas_root
+from xueji_rules._safeio import escape_controls, excerpt
 from xueji_rules.errors import Location, Problem
 
 __all__ = ["iter_problems", "load_schema", "validator_for"]
@@ -85,10 +86,23 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _message(error: ValidationError) -> str:
+    """jsonschema's message with the offending value cut to a short, escaped excerpt."""
+    text = error.message
+    shown = repr(error.instance)
+    if len(shown) > 60 and shown in text:
+        text = text.replace(shown, excerpt(error.instance))
+    return text if len(text) <= 500 else text[:500] + "…"
+
+
 def _where(path: tuple[str | int, ...], root: str) -> str:
     if root != "the document":
-        return ".".join([root, *map(str, path)])
-    return "/".join(map(str, path)) or root
+        where = ".".join([root, *map(str, path)])
+    else:
+        where = "/".join(map(str, path)) or root
+    if len(where) > 200 or not where.isprintable():
+        where = escape_controls(where[:200]) + ("…" if len(where) > 200 else "")
+    return where
 
 
 def _condition(error: ValidationError, schema: Any) -> str:
@@ -124,27 +138,28 @@ def _describe(
             # one problem per unknown key, each at its own line; a rule names itself by id
             inside = "" if _item_name(root, path) else f" in {where}"
             for key in extra:
-                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                hint = _suggest(str(key), allowed)
+                close = difflib.get_close_matches(str(key)[:100], allowed, n=1, cutoff=0.6)
+                hint = _suggest(str(key)[:100], allowed)
                 yield (
-                    f"unknown field '{key}'{inside}{hint}",
+                    f"unknown field {excerpt(str(key))}{inside}{hint}",
                     (*path, key),
                     close[0] if close and close[0] not in error.instance else None,
                 )
             return
     if error.validator == "required":
-        yield f"{where}: {error.message}{_condition(error, schema)}", path, None
+        yield f"{where}: {_message(error)}{_condition(error, schema)}", path, None
         return
     if error.validator == "enum":
         values: Any = error.validator_value
         options = ", ".join(repr(v) for v in values)
-        hint = _suggest(str(error.instance), [str(v) for v in values])
-        yield f"{where}: {error.instance!r} is not one of {options}{hint}", path, None
+        hint = _suggest(str(error.instance)[:100], [str(v) for v in values])
+        yield f"{where}: {excerpt(error.instance)} is not one of {options}{hint}", path, None
         return
     if error.validator == "format":
-        yield f"{where}: {error.instance!r} is not a valid {error.validator_value}", path, None
+        shown = excerpt(error.instance)
+        yield f"{where}: {shown} is not a valid {error.validator_value}", path, None
         return
-    yield f"{where}: {error.message}", path, None
+    yield f"{where}: {_message(error)}", path, None
 
 
 def _leaves(error: ValidationError) -> Iterator[ValidationError]:
