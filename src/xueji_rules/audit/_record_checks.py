@@ -67,8 +67,9 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
                                                "report_within_days": ctx.spec.dropout_report_days})
 
     # O05 without the registering event in the history: the record's own registration date
+    # (a record carrying an earlier registry over, 升学, builds no new archive)
     enrolled_on = record.get("enrolled_on")
-    if enrolled_on is not None and not any(
+    if enrolled_on is not None and not record.get("has_registry") and not any(
         e.get("request", {}).get("transition") in _REGISTERING for e in _events(bundle)
     ):
         _archive_clock(bundle, ctx, enrolled_on, stage, emit)

@@ -132,14 +132,14 @@ class _Replay:
             return
         if outcome == "needs_approval":
             missing = [{"body": a.body, "kind": a.kind, "rule": a.rule} for a in decision.approvals]
-            bodies = self.ctx.approval_bodies[pack.id]
-            satisfied = {bodies.get(r.id) for r in decision.rules if r.modality == "approval" and r.passed}
-            needed = {a.body for a in decision.approvals}
+            # a grant by a body that no approval rule of this transition names stands in for the
+            # missing one: the wrong body approved (a grant the case merely did not need is not)
+            named = self.ctx.transition_bodies[pack.id].get(decision.transition, frozenset())
             given = sorted(
                 {
                     a["body"]
                     for a in request.get("approvals", ())
-                    if a.get("granted", True) and a["body"] not in satisfied and a["body"] not in needed
+                    if a.get("granted", True) and a["body"] not in named
                 }
             )
             cites = tuple(pack.rule(a.rule).citation for a in decision.approvals)

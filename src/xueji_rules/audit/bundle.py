@@ -42,6 +42,7 @@ LIVE_STATUSES = frozenset({
     "dropout_followup", "reentry_pending_approval",
 })  # fmt: skip
 
+_K12 = frozenset({"primary", "junior_secondary", "senior_secondary"})
 _FINDER: IdentityFinder = DefaultIdentityFinder()
 
 # a person fact: (kind, key, record id, status, stage, school id or "")
@@ -89,10 +90,11 @@ def audit_bundle(
     ]
     # one number fact per record (kind "number"): the same 学籍号 twice is O07
     persons.append(("number", record["id"], record["id"], record["status"], record["stage"], school))
+    # school x term pairs of the K-12 rosters (a kindergarten's 定期核验 has no set frequency)
     schools = [
         (entry["school"], entry["term_start"].isoformat())
         for entry in data.get("attendance", ())
-        if "school" in entry
+        if "school" in entry and entry.get("stage", record["stage"]) in _K12
     ]
     return BundleResult(findings, persons, schools)
 

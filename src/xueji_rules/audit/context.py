@@ -52,11 +52,16 @@ class AuditContext:
             engines.append(Engine(root, calendar_files=spec.calendar_files))
         self.engines: tuple[Engine, ...] = tuple(engines)
         self.top = top
-        # approval rule id -> approving body, per pack (which body's grant a passed rule counted)
-        self.approval_bodies: dict[str, dict[str, str]] = {
-            e.pack.id: {r.id: r.approval.body for r in e.pack.rules if r.approval is not None}
-            for e in engines
-        }
+        # per pack: transition -> the bodies its approval rules name (a grant by any other body
+        # is a grant by the wrong body)
+        self.transition_bodies: dict[str, dict[str, frozenset[str]]] = {}
+        for e in engines:
+            named: dict[str, set[str]] = {}
+            for rule in e.pack.rules:
+                if rule.approval is not None:
+                    for transition in rule.transitions:
+                        named.setdefault(transition, set()).add(rule.approval.body)
+            self.transition_bodies[e.pack.id] = {t: frozenset(b) for t, b in named.items()}
         self.compulsory = frozenset(
             s.id for s in top.pack.lifecycle.stages.values() if s.compulsory
         )
