@@ -10,7 +10,7 @@ same bundles as its JSONL twin. pyarrow is optional (``pip install 'xueji-rules[
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from xueji_rules.errors import InputError, Location
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["bundle_schema", "bundles_from_batch", "batch_from_bundles", "require_pyarrow"]
+__all__ = ["batch_from_bundles", "bundle_schema", "bundles_from_batch", "require_pyarrow"]
 
 _HINT = "reading or writing Parquet needs pyarrow: pip install 'xueji-rules[parquet]'"
 
@@ -29,7 +29,7 @@ def require_pyarrow() -> Any:
     """The ``pyarrow`` module, or :class:`InputError` with the install line."""
     try:
         import pyarrow
-        import pyarrow.parquet  # noqa: F401
+        import pyarrow.parquet
     except ImportError:
         raise InputError(_HINT, Location()) from None
     return pyarrow
@@ -86,7 +86,7 @@ def bundles_from_batch(batch: Any) -> list[dict[str, Any]]:
     return [_strip(row) for row in batch.to_pylist()]
 
 
-def batch_from_bundles(bundles: list[Mapping[str, Any]]) -> Any:
+def batch_from_bundles(bundles: Sequence[Mapping[str, Any]]) -> Any:
     """An Arrow record batch of converted bundles (dates as ``datetime.date``)."""
     pa = require_pyarrow()
     return pa.RecordBatch.from_pylist(list(bundles), schema=bundle_schema())

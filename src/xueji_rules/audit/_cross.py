@@ -101,5 +101,8 @@ def person_findings(groups: Iterable[list[PersonFact]], pack: Pack | None) -> It
             involved = [f for f in facts if f[2] in promoted | others]
             evidence = {"preschool_numbers": sorted(promoted), "school_numbers": sorted(others)}
             yield make_finding(
-                "O07.number_not_continued", tuple(sorted(promoted | others)), evidence | _evidence(involved), pack
+                "O07.number_not_continued",
+                tuple(sorted(promoted | others)),
+                evidence | _evidence(involved),
+                pack,
             )

@@ -22,7 +22,9 @@ _REGISTERING = frozenset({"enroll", "kindergarten_enroll"})
 def _latest_term(bundle: Mapping[str, Any], as_of: dt.date) -> Mapping[str, Any] | None:
     latest = None
     for entry in bundle.get("attendance", ()):
-        if entry["term_start"] <= as_of and (latest is None or entry["term_start"] > latest["term_start"]):
+        if entry["term_start"] <= as_of and (
+            latest is None or entry["term_start"] > latest["term_start"]
+        ):
             latest = entry
     return latest
 
@@ -63,14 +65,22 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
                 for e in _events(bundle)
             )
         ):
-            emit("O19.dropout_not_reported", {**base, "stopped_attending_on": stopped.isoformat(),
-                                               "report_within_days": ctx.spec.dropout_report_days})
+            emit(
+                "O19.dropout_not_reported",
+                {
+                    **base,
+                    "stopped_attending_on": stopped.isoformat(),
+                    "report_within_days": ctx.spec.dropout_report_days,
+                },
+            )
 
     # O05 without the registering event in the history: the record's own registration date
     # (a record carrying an earlier registry over, 升学, builds no new archive)
     enrolled_on = record.get("enrolled_on")
-    if enrolled_on is not None and not record.get("has_registry") and not any(
-        e.get("request", {}).get("transition") in _REGISTERING for e in _events(bundle)
+    if (
+        enrolled_on is not None
+        and not record.get("has_registry")
+        and not any(e.get("request", {}).get("transition") in _REGISTERING for e in _events(bundle))
     ):
         _archive_clock(bundle, ctx, enrolled_on, stage, emit)
 
@@ -87,10 +97,15 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
         recorded = {e["date"] for e in entries if e["kind"] == "sanction"}
         for sanction in record.get("sanctions", ()):
             if sanction["level"] in _RECORDED_SANCTIONS and sanction["start"] not in recorded:
-                emit("O16.sanction_not_recorded", {"level": sanction["level"], "start": sanction["start"].isoformat()})
+                emit(
+                    "O16.sanction_not_recorded",
+                    {"level": sanction["level"], "start": sanction["start"].isoformat()},
+                )
         for entry in entries:
             if entry["kind"] == "specialized_education":
-                emit("O16.specialized_education_recorded", {"entry_date": entry["date"].isoformat()})
+                emit(
+                    "O16.specialized_education_recorded", {"entry_date": entry["date"].isoformat()}
+                )
 
     # O17: a disabled student is managed by placement (and category)
     special = record.get("special_education")

@@ -48,7 +48,9 @@ def _edge_target(pack: Pack, transition: str, stage: str, status: str) -> str | 
 
 def _refusal_citations(decision: Decision, pack: Pack) -> tuple[Citation, ...]:
     failed = tuple(
-        r.citation for r in decision.rules if not r.passed and r.modality in ("mandatory", "default")
+        r.citation
+        for r in decision.rules
+        if not r.passed and r.modality in ("mandatory", "default")
     )
     if failed:
         return failed
@@ -59,9 +61,7 @@ def _refusal_citations(decision: Decision, pack: Pack) -> tuple[Citation, ...]:
 class _Replay:
     """One history's replay; collects findings into ``out``."""
 
-    def __init__(
-        self, bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding]
-    ) -> None:
+    def __init__(self, bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding]) -> None:
         self.bundle = bundle
         self.ctx = ctx
         self.out = out
@@ -123,7 +123,12 @@ class _Replay:
         """Findings for a change the registry carried out."""
         pack = engine.pack
         outcome = decision.outcome
-        evidence = {**base, "outcome": outcome, "pack": pack.id, "from_status": decision.from_status}
+        evidence = {
+            **base,
+            "outcome": outcome,
+            "pack": pack.id,
+            "from_status": decision.from_status,
+        }
         if outcome == "allowed":
             recorded = after.get("status")
             if recorded is not None and recorded != decision.next_status:
@@ -156,7 +161,9 @@ class _Replay:
             cites = tuple(pack.rule(d.rule).citation for d in decision.missing_documents)
             self.finding("history.documents_missing", evidence, pack, citations=cites)
             return
-        failed = sorted(r.id for r in decision.rules if not r.passed and r.modality in ("mandatory", "default"))
+        failed = sorted(
+            r.id for r in decision.rules if not r.passed and r.modality in ("mandatory", "default")
+        )
         evidence["failed_rules"] = failed
         if decision.reason is not None and not failed:
             evidence["reason"] = decision.reason.zh
@@ -224,7 +231,9 @@ class _Replay:
                 else:
                     engine = self.ctx.engine_on(decision.as_of)
                     target = (
-                        _edge_target(engine.pack, decision.transition, state["stage"], state["status"])
+                        _edge_target(
+                            engine.pack, decision.transition, state["stage"], state["status"]
+                        )
                         if engine is not None
                         else None
                     )
@@ -232,12 +241,21 @@ class _Replay:
                         new["status"] = target
             elif result == "pending" and decision.outcome == "needs_approval":
                 new["status"] = decision.next_status
-            if decision.outcome == "allowed" and result == "done" and decision.transition == "transfer":
+            if (
+                decision.outcome == "allowed"
+                and result == "done"
+                and decision.transition == "transfer"
+            ):
                 self.check_backup(state, after, decision, index)
         new.update(after)
         if after.get("id", state.get("id")) != state.get("id"):
             pack = self.ctx.pack_on(day) if day is not None else None
-            evidence = {"event": index, "date": _iso(day), "old_number": state.get("id"), "new_number": after["id"]}
+            evidence = {
+                "event": index,
+                "date": _iso(day),
+                "old_number": state.get("id"),
+                "new_number": after["id"],
+            }
             self.finding("O07.number_changed", evidence, pack)
         return new
 
@@ -250,7 +268,11 @@ class _Replay:
             return
         day = decision.as_of
         for backup in self.backups:
-            if backup["school"] == school and backup["date"] >= day and backup.get("electronic", False):
+            if (
+                backup["school"] == school
+                and backup["date"] >= day
+                and backup.get("electronic", False)
+            ):
                 return
         pack = self.ctx.pack_on(day)
         evidence = {"event": index, "date": day.isoformat(), "sending_school": school}

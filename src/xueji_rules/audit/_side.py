@@ -83,13 +83,20 @@ def staff_findings(rows: Iterable[dict[str, Any]], ctx: AuditContext) -> Iterato
     pack = ctx.pack_on(ctx.as_of)
     shanxi = pack is not None and "jinjiao_2026_1" in pack.documents
     for row in rows:
-        base = {"staff": row["id"], "school": row.get("school"), "started_on": row["started_on"].isoformat()}
+        base = {
+            "staff": row["id"],
+            "school": row.get("school"),
+            "started_on": row["started_on"].isoformat(),
+        }
         if row.get("filed_with_superior") is False:
             yield make_finding("O15.staff_not_filed", (), base, pack)
         trained = row.get("trained_on")
         if trained is None or trained > row["started_on"]:
             yield make_finding(
-                "O15.staff_untrained", (), {**base, "trained_on": trained.isoformat() if trained else None}, pack
+                "O15.staff_untrained",
+                (),
+                {**base, "trained_on": trained.isoformat() if trained else None},
+                pack,
             )
         if (
             shanxi

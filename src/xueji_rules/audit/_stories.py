@@ -156,7 +156,9 @@ class Story:
         self.act(request, {"school": school}, expect=expect, late=late, open_=open_,
                  status="enrolled")  # fmt: skip
         if backup:
-            self.backups.append({"school": old["id"], "date": date, "electronic": True, "paper_copy": True})
+            self.backups.append(
+                {"school": old["id"], "date": date, "electronic": True, "paper_copy": True}
+            )
 
     def suspend(self, date: str, end: str, *, bodies: tuple[str, ...] = ("school", "superior_registry_dept"),
                 documents: tuple[str, ...] = tuple(_SUSPEND_DOCS), expect: str = "allowed",
@@ -199,7 +201,11 @@ class Story:
 
     def next_stage(self, school: dict[str, Any], next_stage: str) -> None:
         """Admission to the next stage and the report there (升学, same registry number)."""
-        admit: dict[str, Any] = {"transition": "admit", "date": "2026-08-20", "to_stage": next_stage}
+        admit: dict[str, Any] = {
+            "transition": "admit",
+            "date": "2026-08-20",
+            "to_stage": next_stage,
+        }
         self._special(admit)
         self.act(admit, {"grade": self.state["grade"] + 1, "school": school})
         self.act({"transition": "promote", "date": AUTUMN_26, "reported_on": AUTUMN_26})
@@ -214,7 +220,9 @@ class Story:
         if archive_days is not None:
             self.archive = {"created_on": _d(AUTUMN_26, archive_days)}
 
-    def bundle(self, person: dict[str, Any], extra: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    def bundle(
+        self, person: dict[str, Any], extra: Callable[[dict[str, Any]], None] | None = None
+    ) -> dict[str, Any]:
         """The finished bundle (the record is the final state)."""
         out: dict[str, Any] = {"record": dict(self.state), "person": person}
         if self.events:

@@ -52,7 +52,9 @@ def audit_snapshot(
         return AuditResult(summary, collected)
     if isinstance(out, str | os.PathLike):
         with open(out, "w", encoding="utf-8") as handle:
-            summary = run_audit(Path(snapshot), spec, handle.write, jobs=jobs, chunk_size=chunk_size)
+            summary = run_audit(
+                Path(snapshot), spec, handle.write, jobs=jobs, chunk_size=chunk_size
+            )
         return AuditResult(summary)
     summary = run_audit(Path(snapshot), spec, out.write, jobs=jobs, chunk_size=chunk_size)
     return AuditResult(summary)

@@ -70,17 +70,20 @@ def audit_bundle(
     final = replay(data, ctx, findings)
     record = data["record"]
     history = data.get("history")
-    if history and history.get("events"):
-        if final.get("status") != record["status"] or final.get("stage") != record["stage"]:
-            evidence = {
-                "history_status": final.get("status"),
-                "history_stage": final.get("stage"),
-                "record_status": record["status"],
-                "record_stage": record["stage"],
-            }
-            findings.append(
-                make_finding("history.record_mismatch", (record["id"],), evidence, ctx.pack_on(ctx.as_of))
+    if (history and history.get("events")) and (
+        final.get("status") != record["status"] or final.get("stage") != record["stage"]
+    ):
+        evidence = {
+            "history_status": final.get("status"),
+            "history_stage": final.get("stage"),
+            "record_status": record["status"],
+            "record_stage": record["stage"],
+        }
+        findings.append(
+            make_finding(
+                "history.record_mismatch", (record["id"],), evidence, ctx.pack_on(ctx.as_of)
             )
+        )
     check_record(data, ctx, findings)
     findings.sort(key=Finding.sort_key)
     school = (record.get("school") or {}).get("id", "")
@@ -89,7 +92,9 @@ def audit_bundle(
         for kind, key in (finder or _FINDER).keys(data)
     ]
     # one number fact per record (kind "number"): the same 学籍号 twice is O07
-    persons.append(("number", record["id"], record["id"], record["status"], record["stage"], school))
+    persons.append(
+        ("number", record["id"], record["id"], record["status"], record["stage"], school)
+    )
     # school x term pairs of the K-12 rosters (a kindergarten's 定期核验 has no set frequency)
     schools = [
         (entry["school"], entry["term_start"].isoformat())
@@ -120,8 +125,10 @@ class ChunkResult:
 def _record_id(value: Any) -> str | None:
     if isinstance(value, Mapping):
         record = value.get("record")
-        if isinstance(record, Mapping) and isinstance(record.get("id"), str):
-            return record["id"][:64]
+        if isinstance(record, Mapping):
+            rid = record.get("id")
+            if isinstance(rid, str):
+                return rid[:64]
     return None
 
 
@@ -166,9 +173,7 @@ def audit_chunk(spec: AuditSpec, chunk: Chunk) -> ChunkResult:
     return out
 
 
-def iter_findings(
-    bundles: Iterable[Mapping[str, Any]], spec: AuditSpec
-) -> Iterator[Finding]:
+def iter_findings(bundles: Iterable[Mapping[str, Any]], spec: AuditSpec) -> Iterator[Finding]:
     """Findings of many bundles, in order (a bad bundle yields its ``input.bad_line`` finding)."""
     ctx = context_for(spec)
     for index, bundle in enumerate(bundles, start=1):

@@ -112,9 +112,7 @@ def parse_as_of(text: str) -> dt.date:
         raise InputError(f"--as-of: {text!r} is not a date (yyyy-mm-dd)", Location()) from None
 
 
-def spec_from(
-    pack: str | os.PathLike[str], as_of: dt.date | str, **settings: Any
-) -> AuditSpec:
+def spec_from(pack: str | os.PathLike[str], as_of: dt.date | str, **settings: Any) -> AuditSpec:
     """An :class:`AuditSpec` from a pack reference and date (a path is made absolute)."""
     ref = os.fspath(pack)
     if os.sep in ref or ref.startswith((".", "~")):

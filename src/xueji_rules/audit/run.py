@@ -57,9 +57,7 @@ class AuditSummary:
             "findings": self.findings,
             "by_check": dict(sorted(self.by_check.items())),
             "bad_lines": self.bad_line_count,
-            "bad_line_examples": [
-                {"file": f, "line": n, "error": e} for f, n, e in self.bad_lines
-            ],
+            "bad_line_examples": [{"file": f, "line": n, "error": e} for f, n, e in self.bad_lines],
             "seconds": round(self.seconds, 3),
         }
 
@@ -79,7 +77,9 @@ def _init_worker(spec: AuditSpec) -> None:
     context_for(spec)
 
 
-def _results(spec: AuditSpec, snapshot: Snapshot, jobs: int, chunk_size: int) -> Iterator[ChunkResult]:
+def _results(
+    spec: AuditSpec, snapshot: Snapshot, jobs: int, chunk_size: int
+) -> Iterator[ChunkResult]:
     chunks = iter_chunks(snapshot, chunk_size)
     if jobs <= 1:
         for chunk in chunks:

@@ -28,7 +28,11 @@ from xueji_rules.errors import InputError, Location
 __all__ = ["Chunk", "Snapshot", "iter_chunks", "iter_side_rows", "open_snapshot"]
 
 MANIFEST = "snapshot.json"
-SIDE_FILES = {"verifications": "verifications.jsonl", "accounts": "accounts.jsonl", "staff": "staff.jsonl"}
+SIDE_FILES = {
+    "verifications": "verifications.jsonl",
+    "accounts": "accounts.jsonl",
+    "staff": "staff.jsonl",
+}
 SIDE_SCHEMAS = {
     "verifications": "verification",
     "accounts": "snapshot-account",
@@ -98,7 +102,9 @@ def open_snapshot(path: str | Path) -> Snapshot:
             sorted(p for p in (root / "bundles").glob("*") if p.suffix in _SUFFIXES and p.is_file())
         )
     if not files:
-        raise _bad("no bundle file (bundles.jsonl, bundles.parquet or bundles/*.jsonl|parquet)", root)
+        raise _bad(
+            "no bundle file (bundles.jsonl, bundles.parquet or bundles/*.jsonl|parquet)", root
+        )
     for file in files:
         if not file.is_file() or file.suffix not in _SUFFIXES:
             raise _bad("bundle file missing or not .jsonl/.parquet", file)
@@ -147,7 +153,9 @@ def _parquet_chunks(file: Path, source: str, size: int) -> Iterator[Chunk]:
         raise _bad(f"cannot read Parquet: {exc}", file) from None
 
 
-def iter_side_rows(snapshot: Snapshot, kind: str) -> Iterator[tuple[int, dict[str, Any] | InputError]]:
+def iter_side_rows(
+    snapshot: Snapshot, kind: str
+) -> Iterator[tuple[int, dict[str, Any] | InputError]]:
     """Rows of a side file (``verifications``, ``accounts``, ``staff``), converted, or their error."""
     path = snapshot.side_files.get(kind)
     if path is None:

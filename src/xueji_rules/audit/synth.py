@@ -198,7 +198,11 @@ class _Generator:
                     return {"id_doc_type": "resident_id", "id_doc_number": id_number(region, birth, serial),
                             "name": f"学生{index:08d}", "birth_date": birth,
                             "guardian_name": f"家长{index:08d}"}  # fmt: skip
-        return {"name": f"学生{index:08d}", "birth_date": birth, "guardian_name": f"家长{index:08d}"}
+        return {
+            "name": f"学生{index:08d}",
+            "birth_date": birth,
+            "guardian_name": f"家长{index:08d}",
+        }
 
     def emit(self, bundle: dict[str, Any]) -> int:
         assert self.writer is not None
@@ -209,11 +213,18 @@ class _Generator:
 
     def stage_and_grade(self) -> tuple[str, int | None]:
         r = self.rng.random()
-        for stage, share in STAGE_SHARES:
+        stage = STAGE_SHARES[-1][0]
+        for name, share in STAGE_SHARES:
             if r < share:
+                stage = name
                 break
             r -= share
-        grades = {"preschool": None, "primary": (0, 6), "junior_secondary": (7, 9), "senior_secondary": (10, 12)}[stage]
+        grades = {
+            "preschool": None,
+            "primary": (0, 6),
+            "junior_secondary": (7, 9),
+            "senior_secondary": (10, 12),
+        }[stage]
         if grades is None:
             return stage, None
         low, high = grades
@@ -277,7 +288,9 @@ class _Generator:
                           "history.status_mismatch", "history.record_mismatch"}  # fmt: skip
         stays = True  # in school (enrolled) through autumn 2026
         compulsory = stage != "senior_secondary"
-        if plant in transfer_plants or (plant is None and compulsory and not graduating and roll < 0.035):
+        if plant in transfer_plants or (
+            plant is None and compulsory and not graduating and roll < 0.035
+        ):
             if plant is None and roll < 0.015:
                 to = self.school(stage, other_than=school.id)
                 story.transfer("2025-10-15", to.record(vacancies=True))  # national rules only
@@ -336,7 +349,10 @@ class _Generator:
             if stage == "senior_secondary":
                 change["school_years_completed"] = grade - 9
             story.update(AUTUMN_26, change)
-        if story.state["status"] in ("enrolled", "dropout_followup") or plant == "history.record_mismatch":
+        if (
+            story.state["status"] in ("enrolled", "dropout_followup")
+            or plant == "history.record_mismatch"
+        ):
             self._autumn(story, plant)
         if plant == "O07.number_changed":
             story.update("2026-10-09", {"id": rid + "X"})
@@ -345,7 +361,11 @@ class _Generator:
         ):
             sanction = {"level": "demerit", "start": "2026-04-10"}
             story.state["sanctions"] = [sanction]
-            entries = [] if plant == "O16.sanction_not_recorded" else [{"kind": "sanction", "level": "demerit", "date": "2026-04-10"}]
+            entries = (
+                []
+                if plant == "O16.sanction_not_recorded"
+                else [{"kind": "sanction", "level": "demerit", "date": "2026-04-10"}]
+            )
             if plant == "O16.specialized_education_recorded":
                 entries.append({"kind": "specialized_education", "date": "2026-05-01"})
             story.archive = {"created_on": "2023-09-20", "entries": entries}
@@ -356,10 +376,16 @@ class _Generator:
         if plant == "O02.phantom_registry":
             story.attend(AUTUMN_26, school="")
         elif plant == "O03.person_record_mismatch":
-            story.attend(AUTUMN_26, school=self.school(story.state["stage"], other_than=school_id).id)
+            story.attend(
+                AUTUMN_26, school=self.school(story.state["stage"], other_than=school_id).id
+            )
         elif plant == "O19.dropout_not_reported":
             story.attend(AUTUMN_26, stopped_attending_on="2026-10-12")
-        elif plant is None and story.state["stage"] != "senior_secondary" and self.rng.random() < 0.004:
+        elif (
+            plant is None
+            and story.state["stage"] != "senior_secondary"
+            and self.rng.random() < 0.004
+        ):
             story.attend(AUTUMN_26, stopped_attending_on="2026-10-12")
             story.act({"transition": "report_dropout", "date": "2026-10-20", "applicant": "school",
                        "ground": "school_finding"})  # fmt: skip
@@ -389,7 +415,13 @@ class _Generator:
         story.attend(AUTUMN_25)
         story.attend(SPRING_26)
         if oldest:
-            story.act({"transition": "kindergarten_graduate", "date": "2026-07-01", "applicant": "kindergarten"})
+            story.act(
+                {
+                    "transition": "kindergarten_graduate",
+                    "date": "2026-07-01",
+                    "applicant": "kindergarten",
+                }
+            )
             story.act({"transition": "preschool_promote", "date": AUTUMN_26, "applicant": "school",
                        "to_stage": "primary", "reported_on": AUTUMN_26},
                       {"grade": 1, "school": self.school("primary").record(), "school_system": "6-3"})  # fmt: skip
@@ -424,13 +456,19 @@ class _Generator:
     ) -> None:
         # about 2% of children have no identity document (matched by name, birth date, guardian)
         undocumented = self.rng.random() < 0.02
-        documented = plant == "O01.duplicate_registry" or (plant != "O01.probable_duplicate" and not undocumented)
+        documented = plant == "O01.duplicate_registry" or (
+            plant != "O01.probable_duplicate" and not undocumented
+        )
         person = person or self.person(birth, documented)
         bundle = story.bundle(person, extra)
         rid = bundle["record"]["id"]
         if plant != "input.bad_line":
             for entry in bundle.get("attendance", ()):
-                if entry["term_start"] == SPRING_26 and entry["stage"] != "preschool" and "school" in entry:
+                if (
+                    entry["term_start"] == SPRING_26
+                    and entry["stage"] != "preschool"
+                    and "school" in entry
+                ):
                     self.spring_schools.add(entry["school"])
         if plant == "input.bad_line":
             bundle["record"]["grade"] = 13  # out of the schema's range: a bad row, not a crash
@@ -475,7 +513,9 @@ class _Generator:
                             # too early under Shanxi's "开学1个月后" (or not at all)
                             if rng.random() < 0.5 and self.shanxi:
                                 ver.write(_line({"school": school.id, "date": "2026-03-20"}))
-                            self.planted("O04.verification_missing", f"school:{school.id}@{SPRING_26}")
+                            self.planted(
+                                "O04.verification_missing", f"school:{school.id}@{SPRING_26}"
+                            )
                         else:
                             ver.write(_line({"school": school.id, "date": "2026-04-15"}))
                         ver.write(_line({"school": school.id, "date": "2026-10-15"}))
@@ -501,7 +541,11 @@ class _Generator:
                                "role": "registry_admin", "started_on": "2024-09-01", "trained_on": "2024-08-20",
                                "filed_with_superior": True, "on_establishment": school.ownership == "public"}  # fmt: skip
         r = self.rng.random()
-        for check in ("O15.staff_not_filed", "O15.staff_untrained", "O15.staff_not_on_establishment"):
+        for check in (
+            "O15.staff_not_filed",
+            "O15.staff_untrained",
+            "O15.staff_not_on_establishment",
+        ):
             rate = rates.get(check, 0)
             if r < rate:
                 if check == "O15.staff_not_filed":
@@ -600,5 +644,7 @@ def synthesize(out_dir: str | Path, config: SynthConfig) -> SynthSummary:
         "generator": f"xueji-rules synth --students {config.students} --seed {config.seed}",
         "bundles": [bundle_file],
     }
-    (root / "snapshot.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (root / "snapshot.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return gen.summary
