@@ -79,7 +79,7 @@ def transferred(**changes: Any) -> dict[str, Any]:
                     "completed": [dict(c) for c in TRANSFER_DONE],
                 }
             ],
-        },  # fmt: skip
+        },
         "transfer_backups": [
             {"school": "S1", "date": "2026-03-05", "electronic": True, "paper_copy": True}
         ],

@@ -68,14 +68,14 @@ def test_the_manifest_lists_files_and_is_checked(tmp_path: Path) -> None:
     )
     assert open_snapshot(root).bundle_files == (root / "part-1.jsonl",)
     (root / "snapshot.json").write_text(json.dumps({"format": "xueji-snapshot/9"}))
-    with pytest.raises(InputError, match="snapshot.format"):
+    with pytest.raises(InputError, match=r"snapshot\.format"):
         open_snapshot(root)
     (root / "snapshot.json").write_text(
         json.dumps(
             {"format": "xueji-snapshot/1", "bundles": ["part-1.jsonl"], "accounts": "acc.jsonl"}
         )
     )
-    with pytest.raises(InputError, match="acc.jsonl"):
+    with pytest.raises(InputError, match=r"acc\.jsonl"):
         open_snapshot(root)
 
 
