@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from xueji_rules.audit._checks import make_finding
-from xueji_rules.audit.context import AuditContext
+from xueji_rules.audit.context import AuditContext, request_day
 from xueji_rules.errors import CalendarUnavailable
 from xueji_rules.findings import Finding
 
@@ -61,7 +61,7 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
             and (as_of - stopped).days > ctx.spec.dropout_report_days
             and not any(
                 e.get("request", {}).get("transition") == "report_dropout"
-                and e["request"]["date"] >= stopped
+                and (request_day(e["request"]) or stopped) >= stopped
                 for e in _events(bundle)
             )
         ):

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from xueji_rules.audit._checks import make_finding
-from xueji_rules.audit.context import AuditContext
+from xueji_rules.audit.context import AuditContext, request_day
 from xueji_rules.engine import Engine
 from xueji_rules.engine.decision import Decision, Obligation
 from xueji_rules.errors import XuejiRulesError
@@ -93,9 +93,20 @@ class _Replay:
         after: Mapping[str, Any] = event.get("after") or {}
         if request is None:  # a registry update without request (e.g. the yearly promotion)
             return self.apply(index, event.get("on"), state, after, None, None)
-        day: dt.date = request["date"]
+        day = request_day(request)
+        if day is None:  # the engine words what is wrong with the request
+            pack = self.ctx.pack_on(self.ctx.as_of)
+            message = "request.date: missing or not a date (yyyy-mm-dd)"
+            evidence = {
+                "event": index,
+                "date": None,
+                "transition": request.get("transition"),
+                "error": message,
+            }
+            self.finding("history.event_error", evidence, pack)
+            return self.apply(index, None, state, after, None, None)
         engine = self.ctx.engine_on(day)
-        base = {"event": index, "date": day.isoformat(), "transition": request["transition"]}
+        base = {"event": index, "date": day.isoformat(), "transition": request.get("transition")}
         if engine is None:
             self.finding("history.outside_validity", base, None)
             return self.apply(index, day, state, after, None, None)

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xueji_rules.engine import Engine
-from xueji_rules.engine._inputs import InputModel, input_model
+from xueji_rules.audit._convert import bundle_model
+from xueji_rules.engine._inputs import InputModel
 from xueji_rules.errors import InputError, Location
 from xueji_rules.packs.model import Pack
 
-__all__ = ["AuditContext", "AuditSpec", "context_for"]
+__all__ = ["AuditContext", "AuditSpec", "context_for", "request_day", "spec_from"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class AuditContext:
         self.compulsory = frozenset(
             s.id for s in top.pack.lifecycle.stages.values() if s.compulsory
         )
-        self.bundles: InputModel = input_model("bundle")
+        self.bundles: InputModel = bundle_model()
         # the school calendar of the audited pack gives the terms (facts about schools, not law)
         self.school = top.time.school
 
@@ -110,6 +111,19 @@ def parse_as_of(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise InputError(f"--as-of: {text!r} is not a date (yyyy-mm-dd)", Location()) from None
+
+
+def request_day(request: Any) -> dt.date | None:
+    """The date of a history event's request (converted or ISO text), or ``None`` if malformed."""
+    day = request.get("date") if isinstance(request, dict) else None
+    if isinstance(day, dt.date) and not isinstance(day, dt.datetime):
+        return day
+    if isinstance(day, str) and len(day) == 10:
+        try:
+            return dt.date.fromisoformat(day)
+        except ValueError:
+            return None
+    return None
 
 
 def spec_from(pack: str | os.PathLike[str], as_of: dt.date | str, **settings: Any) -> AuditSpec:

@@ -21,6 +21,7 @@ from typing import IO, Any
 from xueji_rules.audit._population import PLACES, STAGE_SHARES, School, id_number, make_schools
 from xueji_rules.audit._stories import AUTUMN_25, AUTUMN_26, SPRING_26, Story
 from xueji_rules.audit.context import AuditContext, context_for, spec_from
+from xueji_rules.engine._inputs import input_model
 from xueji_rules.errors import InputError
 from xueji_rules.findings import Finding
 
@@ -123,12 +124,13 @@ class _Writer:
         """Write one bundle (or, for JSONL, a raw line); return its line/row number."""
         self.line += 1
         if self.fmt == "parquet":
+            full = input_model("bundle")  # every date converted, as Arrow's date32 wants
             try:
-                row = self.ctx.bundles.convert(bundle)
+                row = full.convert(bundle)
             except InputError:  # a planted bad row: convert the rest, keep the bad grade as is
                 record = dict(bundle["record"])
                 grade = record.pop("grade")
-                row = self.ctx.bundles.convert({**bundle, "record": record})
+                row = full.convert({**bundle, "record": record})
                 row["record"]["grade"] = grade
             self.rows.append(row)
             if len(self.rows) >= self.chunk:
