@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from xueji_rules.engine import Engine
 from xueji_rules.audit._convert import bundle_model
+from xueji_rules.engine import Engine
 from xueji_rules.engine._inputs import InputModel
 from xueji_rules.errors import InputError, Location
 from xueji_rules.packs.model import Pack
