@@ -11,6 +11,7 @@ describes the snapshot layout and ``docs/audit.md`` every check.
 
 from __future__ import annotations
 
+from xueji_rules.audit._arrow import batch_from_bundles, bundles_from_batch
 from xueji_rules.audit.api import AuditResult, audit_snapshot
 from xueji_rules.audit.bundle import BundleResult, audit_bundle, audit_chunk, iter_findings
 from xueji_rules.audit.context import AuditContext, AuditSpec, context_for, spec_from
@@ -27,6 +28,8 @@ __all__ = [
     "audit_bundle",
     "audit_chunk",
     "audit_snapshot",
+    "batch_from_bundles",
+    "bundles_from_batch",
     "context_for",
     "iter_chunks",
     "iter_findings",
