@@ -11,7 +11,6 @@ autumn 2025, spring 2026 (Shanxi's rules from 2026-02-10) and autumn 2026.
 from __future__ import annotations
 
 import datetime as dt
-import random
 from collections.abc import Callable
 from typing import Any
 
@@ -41,9 +40,8 @@ def _iso(day: dt.date) -> str:
 class Story:
     """Builds one bundle: the state moves event by event; ``events`` is the history."""
 
-    def __init__(self, ctx: AuditContext, rng: random.Random, start: dict[str, Any]) -> None:
+    def __init__(self, ctx: AuditContext, start: dict[str, Any]) -> None:
         self.ctx = ctx
-        self.rng = rng
         self.start = dict(start)
         self.state: dict[str, Any] = dict(start)
         self.events: list[dict[str, Any]] = []

@@ -158,7 +158,7 @@ def audit_chunk(spec: AuditSpec, chunk: Chunk) -> ChunkResult:
             if isinstance(raw, bytes | str):
                 parsed = json.loads(raw)
             result = audit_bundle(parsed, ctx)
-        except (ValueError, XuejiRulesError, RecursionError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, XuejiRulesError, RecursionError) as exc:
             message = getattr(exc, "message", None) or str(exc)
             finding = bad_line_finding(source, line, message, _record_id(parsed))
             out.bad_lines.append((source, line, message[:200]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from xueji_rules.audit._convert import bundle_model
@@ -38,7 +38,6 @@ class AuditSpec:
     calendar_files: tuple[str, ...] = ()
     dropout_report_days: int = 30
     account_dormancy_months: int = 6
-    extra: tuple[tuple[str, Any], ...] = field(default=())
 
 
 class AuditContext:

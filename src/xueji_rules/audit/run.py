@@ -24,7 +24,7 @@ from typing import Any
 from xueji_rules.audit._cross import Spill, person_findings
 from xueji_rules.audit._side import account_findings, staff_findings, verification_findings
 from xueji_rules.audit.bundle import ChunkResult, audit_chunk, bad_line_finding
-from xueji_rules.audit.context import AuditSpec, context_for
+from xueji_rules.audit.context import AuditContext, AuditSpec, context_for
 from xueji_rules.audit.snapshot import Snapshot, iter_chunks, iter_side_rows, open_snapshot
 from xueji_rules.errors import InputError
 from xueji_rules.findings import Finding
@@ -147,7 +147,7 @@ def run_audit(
 
 
 def _side_findings(
-    snap: Snapshot, ctx: Any, school_terms: set[tuple[str, str]], summary: AuditSummary
+    snap: Snapshot, ctx: AuditContext, school_terms: set[tuple[str, str]], summary: AuditSummary
 ) -> list[Finding]:
     """Findings of the side files; accounts and staff are checked row by row as they stream."""
 

@@ -278,7 +278,7 @@ class _Generator:
             start["special_education"] = {"disabled": True}
         elif rng.random() < 0.01:
             start["special_education"] = {"disabled": True, "placement": "regular_class"}
-        story = Story(self.ctx, rng, start)
+        story = Story(self.ctx, start)
         story.attend(AUTUMN_25)
         extra: Callable[[dict[str, Any]], None] | None = None
         graduating = grade in (6, 9, 12)
@@ -399,7 +399,7 @@ class _Generator:
         birth = (dt.date(2019, 9, 1) + dt.timedelta(days=self.rng.randrange(365))).isoformat()
         start = {"id": rid, "status": "unregistered", "stage": "primary", "grade": 1,
                  "school_system": "6-3", "birth_date": birth}  # fmt: skip
-        story = Story(self.ctx, self.rng, start)
+        story = Story(self.ctx, start)
         days = {"O05.archive_late": 70, "O05.archive_overdue": None}.get(plant or "", 19)
         story.register(school.record(), archive_days=days)
         self._autumn(story, plant)
@@ -413,7 +413,7 @@ class _Generator:
         birth = (dt.date(first, 9, 1) + dt.timedelta(days=rng.randrange(365))).isoformat()
         start = {"id": rid, "status": "enrolled", "stage": "preschool", "birth_date": birth,
                  "has_registry": True, "enrolled_on": "2023-09-01", "school": school.record()}  # fmt: skip
-        story = Story(self.ctx, rng, start)
+        story = Story(self.ctx, start)
         story.attend(AUTUMN_25)
         story.attend(SPRING_26)
         if oldest:
@@ -431,7 +431,7 @@ class _Generator:
                 # the primary school registers the child anew instead of continuing the number
                 person = self.person(birth)
                 self.finish(story, None, "preschool", birth, None, person=person)
-                fresh = Story(self.ctx, rng, {"id": rid + "N", "status": "admitted", "stage": "primary",
+                fresh = Story(self.ctx, {"id": rid + "N", "status": "admitted", "stage": "primary",
                                               "grade": 1, "birth_date": birth, "school_system": "6-3",
                                               "school": story.state["school"]})  # fmt: skip
                 request = {"transition": "enroll", "date": AUTUMN_26, "applicant": "school",

@@ -27,14 +27,12 @@ def _positive(text: str) -> int:
 
 
 def _audit(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    from xueji_rules.audit.context import spec_from
+    from xueji_rules.audit.context import context_for, spec_from
     from xueji_rules.audit.run import run_audit
+    from xueji_rules.audit.snapshot import open_snapshot
 
     spec = spec_from(args.pack, args.as_of, calendar_files=tuple(args.calendar or ()))
     # fail on a bad pack or snapshot before creating the output file
-    from xueji_rules.audit.context import context_for
-    from xueji_rules.audit.snapshot import open_snapshot
-
     snapshot = open_snapshot(args.snapshot)
     context_for(spec)
     if args.output and args.output != "-":
