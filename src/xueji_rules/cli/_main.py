@@ -26,6 +26,8 @@ COMMAND_MODULES = (
     "xueji_rules.cli.demo",
     "xueji_rules.cli.audit",
     "xueji_rules.cli.synth",
+    "xueji_rules.cli.diff",
+    "xueji_rules.cli.docs",
 )
 
 
