@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -49,6 +50,7 @@ def measure(snapshot: str, jobs: int, out: str, fmt: str) -> dict[str, float]:
 
 
 def run_child(snapshot: Path, jobs: int, out: Path, fmt: str) -> dict[str, float]:
+    load = os.getloadavg()[0]
     cmd = [
         sys.executable,
         __file__,
@@ -63,6 +65,7 @@ def run_child(snapshot: Path, jobs: int, out: Path, fmt: str) -> dict[str, float
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["load_before"], result["load_after"] = load, os.getloadavg()[0]
     return result
 
 
@@ -119,6 +122,7 @@ def main() -> None:
                 f"{r['main_rss_mb']:.0f}",
                 f"{r['worker_rss_mb']:.0f}" if r["jobs"] > 1 else "–",
                 f"{int(r['findings']):,}",
+                f"{r['load_before']:.1f} / {r['load_after']:.1f}",
             ]
             for r in runs
         ]
@@ -141,6 +145,9 @@ def main() -> None:
                 f"records take about {5_000_000 / two['rate']:.0f} s with `--jobs 2` (target: 60 s)",
                 "- peak RSS: the main process, and the largest worker (the run's total is at most main + "
                 "jobs × worker)",
+                "- the machine has 2 cores shared with other sessions: the 1-minute load average before and "
+                "after each run is in the table; above 2 the runs competed for the cores and `--jobs 2` "
+                "cannot show its speed-up",
                 "",
                 markdown_table(
                     [

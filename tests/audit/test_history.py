@@ -197,3 +197,11 @@ def test_o05_through_the_registration_event(ctx: AuditContext) -> None:
         "O05.archive_late"
     ]
     assert checks(run(base, ctx)) == ["O05.archive_overdue"]
+
+
+def test_a_change_left_in_its_interim_status_is_not_a_completed_move(ctx: AuditContext) -> None:
+    bundle = transferred(record=pupil(status="transfer_pending"), transfer_backups=[])
+    _event(bundle)["request"] = transfer_request(drop="sending_superior_registry_dept")
+    _event(bundle)["after"] = {"status": "transfer_pending"}
+    # recorded as pending although the event says done: no approval finding, the clocks still run
+    assert run(bundle, ctx) == []

@@ -140,12 +140,21 @@ class _Replay:
             "pack": pack.id,
             "from_status": decision.from_status,
         }
+        recorded = after.get("status")
         if outcome == "allowed":
-            recorded = after.get("status")
             if recorded is not None and recorded != decision.next_status:
                 evidence.update(expected_status=decision.next_status, recorded_status=recorded)
                 self.finding("history.status_mismatch", evidence, pack)
             return
+        if outcome in ("needs_approval", "incomplete") and recorded == decision.next_status:
+            # the registry recorded the law's interim status (e.g. transfer_pending): it did not
+            # complete the change, whatever the event's result says — unless that status is also
+            # the change's own target (a record change that keeps the status)
+            target = _edge_target(
+                pack, decision.transition, decision.from_stage, decision.from_status
+            )
+            if target != recorded:
+                return
         if outcome == "needs_approval":
             missing = [{"body": a.body, "kind": a.kind, "rule": a.rule} for a in decision.approvals]
             # a grant by a body that no approval rule of this transition names stands in for the
