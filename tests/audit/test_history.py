@@ -205,3 +205,20 @@ def test_a_change_left_in_its_interim_status_is_not_a_completed_move(ctx: AuditC
     _event(bundle)["after"] = {"status": "transfer_pending"}
     # recorded as pending although the event says done: no approval finding, the clocks still run
     assert run(bundle, ctx) == []
+
+
+def test_update_late_and_a_processing_duty_overdue(ctx: AuditContext) -> None:
+    late_update = transferred()
+    done = [dict(c) for c in TRANSFER_DONE]
+    done[4]["on"] = "2026-04-20"  # transfer.record_update, due 2026-04-07
+    _event(late_update)["completed"] = done
+    [finding] = run(late_update, ctx)
+    assert (finding.check, finding.evidence["due"]) == ("O06.update_late", "2026-04-07")
+    open_duty = transferred()
+    _event(open_duty)["completed"] = [
+        c for c in TRANSFER_DONE if c["obligation"] != "transfer.sending_superior.processing"
+    ]
+    [finding] = run(open_duty, ctx)
+    assert finding.check == "history.obligation_overdue"
+    assert finding.evidence["party"] == "sending_superior_registry_dept"
+    assert [c.render() for c in finding.citations] == ["晋教〔2026〕1号 第十九条"]
