@@ -130,3 +130,12 @@ def test_an_unreadable_parquet_file_is_bad_input(tmp_path: Path) -> None:
         ["audit", str(tmp_path), "--pack", "shanxi", "--as-of", AS_OF], out=io.StringIO(), err=err
     )
     assert code == 2 and "bundles.parquet" in err.getvalue()
+
+
+def test_the_manifest_cannot_point_outside_the_snapshot(tmp_path: Path) -> None:
+    root = write_snapshot(tmp_path / "s", [{"record": pupil()}])
+    write_snapshot(tmp_path / "elsewhere", [{"record": pupil()}])
+    manifest = {"format": "xueji-snapshot/1", "bundles": ["../elsewhere/bundles.jsonl"]}
+    (root / "snapshot.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match="outside the snapshot directory"):
+        open_snapshot(root)

@@ -72,6 +72,12 @@ def _bad(message: str, path: Path | None = None) -> InputError:
     return InputError(message, Location(file=str(path) if path else None))
 
 
+def _inside(root: Path, name: str) -> bool:
+    target = (root / name).resolve()
+    base = root.resolve()
+    return target == base or base in target.parents
+
+
 def open_snapshot(path: str | Path) -> Snapshot:
     """Open a snapshot directory (or a single ``.jsonl``/``.parquet`` bundle file).
 
@@ -93,6 +99,12 @@ def open_snapshot(path: str | Path) -> Snapshot:
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise _bad(f"cannot read the manifest: {exc}", manifest_path) from None
         manifest = input_model("snapshot").convert(raw, str(manifest_path))
+    for name in [*manifest.get("bundles", ()), *(manifest.get(k) for k in SIDE_FILES)]:
+        if name is not None and not _inside(root, name):
+            raise _bad(
+                f"the manifest names {name!r}, which is outside the snapshot directory",
+                manifest_path,
+            )
     if "bundles" in manifest:
         files = tuple(root / name for name in manifest["bundles"])
     else:
