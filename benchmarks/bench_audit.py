@@ -157,6 +157,7 @@ def main() -> None:
                         "main peak RSS (MB)",
                         "worker peak RSS (MB)",
                         "findings",
+                        "load avg before / after",
                     ],
                     rows,
                 ),
