@@ -22,12 +22,16 @@ from xueji_rules.engine.decision import ApprovalNeeded
 
 __all__ = ["Plan", "build_plans"]
 
-# plan(rec, req, params, day, exceptions, granted, documents, results, approvals, missing, applied)
-#   -> the worst severity index (0 allowed … 4 denied); appends to the four lists
+# plan(rec, req, params, day, p, exceptions, granted, documents, results, approvals, missing,
+#      applied, undecided)
+#   -> the worst severity index (0 allowed … 4 denied); appends to the five lists. ``p`` is the
+#   parameter period of ``day`` (a rule whose messages show parameter values has one result per
+#   period); ``undecided`` receives (rule, missing paths) for a rule whose ``needs`` are absent.
 Plan = Callable[..., int]
 
 _SIGNATURE = (
-    "rec, req, params, day, exceptions, granted, documents, results, approvals, missing, applied"
+    "rec, req, params, day, p, exceptions, granted, documents, results, approvals, missing, "
+    "applied, undecided"
 )
 
 
@@ -47,22 +51,46 @@ class _Writer:
         self.namespace[name] = value
         return name
 
+    def result(self, results: tuple[Any, ...], dependent: bool) -> str:
+        """The code of a result: a constant, or the current period's entry of a tuple."""
+        return f"{self.const(results)}[p]" if dependent else self.const(results[0])
+
     def rule(self, item: CompiledRule, indent: str) -> None:
         rule = item.rule
-        guards = []
+        dates = []
         if rule.effective_from is not None:
-            guards.append(f"day >= {self.const(rule.effective_from)}")
+            dates.append(f"day >= {self.const(rule.effective_from)}")
         if rule.effective_until is not None:
-            guards.append(f"day <= {self.const(rule.effective_until)}")
-        if item.when is not None:
-            guards.append(f"{self.const(item.when)}(rec, req, params)")
+            dates.append(f"day <= {self.const(rule.effective_until)}")
+        when = f"{self.const(item.when)}(rec, req, params)" if item.when is not None else None
         # no pack text in the source, not even in a comment: the rule is a constant
         self.lines.append(f"{indent}# rule {self.const(rule.id)}")
-        if guards:
-            self.lines.append(f"{indent}if {' and '.join(guards)}:")
+        if item.missing_inputs is not None:
+            # needs are checked before anything else of the rule reads them
+            if dates:
+                self.lines.append(f"{indent}if {' and '.join(dates)}:")
+                indent += "    "
+            self.lines += [
+                f"{indent}absent = {self.const(item.missing_inputs)}(rec, req)",
+                f"{indent}if absent:",
+                f"{indent}    undecided.append(({self.const(item)}, absent))",
+                f"{indent}    if worst < 2:",
+                f"{indent}        worst = 2",
+                f"{indent}{'elif ' + when if when else 'else'}:",
+            ]
             indent += "    "
+        else:
+            guards = dates + ([when] if when else [])
+            if guards:
+                self.lines.append(f"{indent}if {' and '.join(guards)}:")
+                indent += "    "
+        self.body(item, indent)
+
+    def body(self, item: CompiledRule, indent: str) -> None:
+        rule = item.rule
+        dependent = item.period_dependent
         self.lines.append(f"{indent}applied.append({self.const(item)})")
-        passed = self.const(item.passed)
+        passed = self.result(item.passed, dependent)
         modality = rule.modality
         if modality in ("mandatory", "default") and item.checks:
             self.checks(item, indent, passed)
@@ -75,7 +103,7 @@ class _Writer:
                 f"{indent}    results.append({passed})",
                 f"{indent}else:",
                 f"{indent}    approvals.append({approval})",
-                f"{indent}    results.append({self.const(item.failed[0])})",
+                f"{indent}    results.append({self.result(tuple(f[0] for f in item.failed), dependent)})",
                 f"{indent}    if worst < 1:",
                 f"{indent}        worst = 1",
             ]
@@ -84,17 +112,18 @@ class _Writer:
 
     def checks(self, item: CompiledRule, indent: str, passed: str) -> None:
         mandatory = item.rule.modality == "mandatory"
+        dependent = item.period_dependent
         for index, check in enumerate(item.checks):
             keyword = "if" if index == 0 else "elif"
             self.lines.append(f"{indent}{keyword} not {self.const(check.fn)}(rec, req, params):")
-            failed = self.const(item.failed[index])
+            failed = self.result(tuple(f[index] for f in item.failed), dependent)
             if mandatory:
                 self.lines += [f"{indent}    results.append({failed})", f"{indent}    worst = 4"]
             else:
                 key = self.const((item.rule.id, item.route))
                 self.lines += [
                     f"{indent}    if {key} in exceptions:",
-                    f"{indent}        results.append({self.const(item.granted)})",
+                    f"{indent}        results.append({self.result(item.granted, dependent)})",
                     f"{indent}    else:",
                     f"{indent}        results.append({failed})",
                     f"{indent}        if worst < 3:",
@@ -112,7 +141,7 @@ class _Writer:
             ]
         self.lines += [
             f"{indent}if lacking:",
-            f"{indent}    results.append({self.const(item.failed[0])})",
+            f"{indent}    results.append({self.result(tuple(f[0] for f in item.failed), item.period_dependent)})",
             f"{indent}    if worst < 2:",
             f"{indent}        worst = 2",
             f"{indent}else:",

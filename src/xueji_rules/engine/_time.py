@@ -20,6 +20,7 @@ from xueji_rules.calendar import (
     WorkdayCalendar,
     age_on,
     due_date,
+    grade_range,
     is_entry_grade,
     is_graduating_grade,
     load_calendar_files,
@@ -45,6 +46,14 @@ def _sum(values: list[Any]) -> int:
     if not -(2**63) <= total < 2**63:
         raise EvaluationError("integer overflow in sum()")
     return total
+
+
+def entry_grade(stage: str, school_system: str) -> int:
+    """The first grade (起始年级) of ``stage`` under ``school_system``: 1, 7 (6-3) or 6 (5-4), 10."""
+    span = grade_range(stage, school_system)
+    if span is None:
+        raise EvaluationError(f"stage {stage!r} has no grades")
+    return span[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +122,7 @@ class TimeService:
         reg.register("is_entry_grade", sig((text, num, text), flag, is_entry_grade))
         reg.register("is_graduating_grade", sig((text, num, text), flag, is_graduating_grade))
         reg.register("stage_of_grade", sig((num, text), text, stage_of_grade))
+        reg.register("entry_grade", sig((text, text), num, entry_grade))
         reg.register("school_system", sig((t.DYN,), text, self.school_system_of))
         reg.register("age_on", sig((date, date), num, age_on))
         reg.register("sum", sig((t.ListType(num),), num, _sum))
