@@ -406,11 +406,32 @@ class Engine:
             next_stage=stage,
             next_grade=rec.get("grade"),
             next_school_system=rec.get("school_system"),
-            allowed_transitions=lifecycle.allowed_from(stage, status),
+            allowed_transitions=self._allowed(rec, req, params),
             reason=reason,
             citations=citations,
             **base,
         )
+
+    def _allowed(
+        self, rec: dict[str, Any], req: dict[str, Any], params: dict[str, Any]
+    ) -> tuple[str, ...]:
+        """The transitions an edge allows from the record's stage and status, conditions
+        included (a condition that cannot be evaluated on this record counts as allowing)."""
+        stage, status = rec["stage"], rec["status"]
+        out = []
+        for tid, edges in self._compiled.edges.items():
+            for candidate in edges:
+                e = candidate.edge
+                if status not in e.from_statuses or (e.stages is not None and stage not in e.stages):
+                    continue
+                try:
+                    ok = candidate.when is None or bool(candidate.when(rec, req, params))
+                except EvaluationError:
+                    ok = True
+                if ok:
+                    out.append(tid)
+                    break
+        return tuple(sorted(out))
 
     def _targets(
         self, chosen: CompiledEdge, rec: Any, req: Any, params: Any, transition_id: str
