@@ -65,25 +65,21 @@ class _Writer:
         when = f"{self.const(item.when)}(rec, req, params)" if item.when is not None else None
         # no pack text in the source, not even in a comment: the rule is a constant
         self.lines.append(f"{indent}# rule {self.const(rule.id)}")
+        guards = dates + ([when] if when else [])
+        if guards:
+            self.lines.append(f"{indent}if {' and '.join(guards)}:")
+            indent += "    "
         if item.missing_inputs is not None:
-            # needs are checked before anything else of the rule reads them
-            if dates:
-                self.lines.append(f"{indent}if {' and '.join(dates)}:")
-                indent += "    "
+            # a rule that applies but lacks an input it needs is undecided, not failed
             self.lines += [
                 f"{indent}absent = {self.const(item.missing_inputs)}(rec, req)",
                 f"{indent}if absent:",
                 f"{indent}    undecided.append(({self.const(item)}, absent))",
                 f"{indent}    if worst < 2:",
                 f"{indent}        worst = 2",
-                f"{indent}{'elif ' + when if when else 'else'}:",
+                f"{indent}else:",
             ]
             indent += "    "
-        else:
-            guards = dates + ([when] if when else [])
-            if guards:
-                self.lines.append(f"{indent}if {' and '.join(guards)}:")
-                indent += "    "
         self.body(item, indent)
 
     def body(self, item: CompiledRule, indent: str) -> None:

@@ -512,14 +512,14 @@ class Engine:
                     rule.effective_until is not None and day > rule.effective_until
                 ):
                     continue
+                if item.when is not None and not item.when(rec, req, params):
+                    continue
                 if item.missing_inputs is not None:
                     absent = item.missing_inputs(rec, req)
                     if absent:
                         undecided.append((item, absent))
                         worst = max(worst, 2)
                         continue
-                if item.when is not None and not item.when(rec, req, params):
-                    continue
                 applied.append(item)
                 modality = rule.modality
                 result = item.passed[p]
