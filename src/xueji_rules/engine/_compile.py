@@ -376,8 +376,15 @@ class _Compiler:
             node = _schema_at(path, self.pack.inputs)
             if node is None:
                 kind = path.split(".", 1)[0]
+                parent, _, name = path.rpartition(".")
+                above = _schema_at(parent, self.pack.inputs) or {}
+                fields = [f"{parent}.{f}" for f in above.get("properties", {})]
                 self.problems.append(
-                    Problem(f"needs: '{path}' is not a field of the {kind} schema", where)
+                    Problem(
+                        f"needs: '{path}' is not a field of the {kind} schema"
+                        f"{_hint(path, fields)}",
+                        where,
+                    )
                 )
                 continue
             if path.count(".") > 1:
