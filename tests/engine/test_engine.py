@@ -240,7 +240,9 @@ def test_admission_to_the_next_stage_changes_the_stage(national: Engine) -> None
     )
     assert (d.outcome, d.from_stage, d.next_stage) == ("allowed", "primary", "junior_secondary")
     assert d.next_grade == 7  # the first grade of junior school under 6-3 (D-100)
-    assert "学段：小学（primary） → 初中（junior_secondary），学籍号不变" in explain(d, national.pack)
+    assert "学段：小学（primary） → 初中（junior_secondary），学籍号不变" in explain(
+        d, national.pack
+    )
     denied = national.decide(
         graduate, {"transition": "admit", "date": "2026-07-10", "to_stage": "senior_secondary"}
     )

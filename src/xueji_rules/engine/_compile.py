@@ -376,13 +376,12 @@ class _Compiler:
             node = _schema_at(path, self.pack.inputs)
             if node is None:
                 kind = path.split(".", 1)[0]
-                parent, _, name = path.rpartition(".")
+                parent = path.rpartition(".")[0]
                 above = _schema_at(parent, self.pack.inputs) or {}
                 fields = [f"{parent}.{f}" for f in above.get("properties", {})]
                 self.problems.append(
                     Problem(
-                        f"needs: '{path}' is not a field of the {kind} schema"
-                        f"{_hint(path, fields)}",
+                        f"needs: '{path}' is not a field of the {kind} schema{_hint(path, fields)}",
                         where,
                     )
                 )
@@ -411,8 +410,10 @@ class _Compiler:
         granted: list[RuleResult] = []
         failed: list[tuple[RuleResult, ...]] = []
         for p in range(periods):
-            same = p > 0 and messages[p] is messages[p - 1] and all(
-                m[p] is m[p - 1] for m in check_messages
+            same = (
+                p > 0
+                and messages[p] is messages[p - 1]
+                and all(m[p] is m[p - 1] for m in check_messages)
             )
             if same:
                 passed.append(passed[-1])
@@ -465,7 +466,9 @@ class _Compiler:
             )
         if rule.exception is not None and rule.modality != "default":
             self.problems.append(
-                Problem(f"only a default rule has an exception route, not a {rule.modality} rule", loc)
+                Problem(
+                    f"only a default rule has an exception route, not a {rule.modality} rule", loc
+                )
             )
         passed, failed, granted = self.results(rule, tuple(checks))
         missing = tuple(

@@ -61,7 +61,9 @@ _W = {
     "not_specified": Text("条文未规定由谁批准例外", "not specified by the text"),
     "missing_docs": Text("尚缺材料", "Documents missing"),
     "or": Text("或", "or"),
-    "missing_inputs": Text("尚缺信息（相关规则无法判断）", "Inputs missing (the rules named cannot be decided)"),
+    "missing_inputs": Text(
+        "尚缺信息（相关规则无法判断）", "Inputs missing (the rules named cannot be decided)"
+    ),
     "needed_by": Text("需要它的规则", "needed by"),
     "approvals": Text("尚需审批", "Approvals still needed"),
     "obligations": Text("由此产生的义务与期限", "Duties and deadlines"),
@@ -146,7 +148,9 @@ def explain(decision: Decision, pack: Pack | None = None, lang: str = "zh") -> s
                 route = (
                     w("not_specified")
                     if r.exception_route == NOT_SPECIFIED
-                    else named(_vocab(pack, "exception_routes", r.exception_route), r.exception_route)
+                    else named(
+                        _vocab(pack, "exception_routes", r.exception_route), r.exception_route
+                    )
                 )
                 lines.append(f"      {w('route')}{colon}{route}")
     if decision.missing_inputs:

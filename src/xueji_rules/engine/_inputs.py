@@ -237,7 +237,9 @@ def _compile_converter(schema: Mapping[str, Any], name: str) -> Converter:
 class InputModel:
     """Validate-and-convert for one kind of input (``record`` or ``request``)."""
 
-    def __init__(self, kind: str, schema_file: str, schema: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, kind: str, schema_file: str, schema: Mapping[str, Any] | None = None
+    ) -> None:
         self.kind = kind
         self.schema_file = schema_file
         self.schema = schema if schema is not None else load_schema(schema_file)

@@ -422,7 +422,9 @@ class Engine:
         for tid, edges in self._compiled.edges.items():
             for candidate in edges:
                 e = candidate.edge
-                if status not in e.from_statuses or (e.stages is not None and stage not in e.stages):
+                if status not in e.from_statuses or (
+                    e.stages is not None and stage not in e.stages
+                ):
                     continue
                 try:
                     ok = candidate.when is None or bool(candidate.when(rec, req, params))
@@ -459,7 +461,9 @@ class Engine:
             effective = system or self.time.default_school_system
             span = grade_range(stage, effective)
             if span is None or not span[0] <= grade <= span[1]:
-                where_to = "a stage without grades" if span is None else f"grades {span[0]}-{span[1]}"
+                where_to = (
+                    "a stage without grades" if span is None else f"grades {span[0]}-{span[1]}"
+                )
                 raise InputError(
                     f"{where} would leave the record in grade {grade} of stage {stage!r} "
                     f"({where_to} under the {effective} system)",

@@ -382,9 +382,7 @@ class _LayerReader:
                 exception["route"], _text(exception["label"]) if "label" in exception else None
             )
             if exception
-            else (
-                ExceptionRoute(NOT_SPECIFIED) if data["modality"] == "default" else None
-            ),
+            else (ExceptionRoute(NOT_SPECIFIED) if data["modality"] == "default" else None),
             documents=tuple(
                 DocumentRequirement(
                     d["id"],

@@ -549,9 +549,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
     merger.check_lifecycle()
     merger.check_parameters()
     forbidden = merger.check_forbidden()
-    rules = tuple(
-        merger.label_rule(merger.check_rule(rule)) for rule in merger.rules.values()
-    )
+    rules = tuple(merger.label_rule(merger.check_rule(rule)) for rule in merger.rules.values())
     if merger.problems:
         raise PackError(merger.problems)
     top = layers[0]
