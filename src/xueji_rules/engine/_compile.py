@@ -240,7 +240,10 @@ def _inline_refs(schema: Any, root: Mapping[str, Any], depth: int = 0) -> Any:
             new_root = target
             for part in pointer.strip("/").split("/") if pointer.strip("/") else []:
                 target = target[part]
-            return _inline_refs(target, new_root, depth + 1)
+            resolved = _inline_refs(target, new_root, depth + 1)
+            # annotations beside a $ref (a field's own x-label) stay on the resolved schema
+            extra = {k: v for k, v in schema.items() if k != "$ref"}
+            return {**resolved, **extra} if isinstance(resolved, Mapping) and extra else resolved
         return {k: _inline_refs(v, root, depth + 1) for k, v in schema.items() if k != "$defs"}
     if isinstance(schema, list):
         return [_inline_refs(v, root, depth + 1) for v in schema]
@@ -269,13 +272,28 @@ def _schema_at(path: str, fields: Iterable[InputField]) -> Mapping[str, Any] | N
     return node if isinstance(node, Mapping) else None
 
 
-def input_label(path: str, fields: Iterable[InputField] = ()) -> Text | None:
-    """The label of an input path (``x-label`` in the schemas or ``inputs.yaml``), if any."""
-    node = _schema_at(path, fields)
-    label = node.get("x-label") if node is not None else None
-    if isinstance(label, Mapping) and isinstance(label.get("zh"), str):
-        return Text(label["zh"], label.get("en"))
+def _text_of(value: Any) -> Text | None:
+    if isinstance(value, Mapping) and isinstance(value.get("zh"), str):
+        return Text(value["zh"], value.get("en"))
     return None
+
+
+def input_label(path: str, fields: Iterable[InputField] = ()) -> Text | None:
+    """The label of an input path: its ``x-label`` in the schemas or ``inputs.yaml``; for a field
+    of a shared definition (a school), its ``x-label-part`` after the label of the field holding
+    it (``request.to_school.vacancies`` → 转入（接收）学校空余学位)."""
+    node = _schema_at(path, fields)
+    if node is None:
+        return None
+    own = _text_of(node.get("x-label"))
+    part = _text_of(node.get("x-label-part"))
+    if own is not None or part is None or "." not in path.split(".", 1)[1]:
+        return own or part
+    holder = input_label(path.rsplit(".", 1)[0], fields)
+    if holder is None:
+        return part
+    en = f"{holder.en}: {part.en}" if holder.en and part.en else part.en
+    return Text(f"{holder.zh}{part.zh}", en)
 
 
 def declarations_for(

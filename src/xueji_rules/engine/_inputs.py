@@ -33,7 +33,7 @@ Converter = Callable[[Any], Any]
 _KNOWN = {
     "$schema", "$id", "$defs", "$ref", "title", "description", "type", "properties", "required",
     "additionalProperties", "enum", "minLength", "maxLength", "minimum", "maximum", "maxItems",
-    "minItems", "items", "format", "pattern", "x-label",
+    "minItems", "items", "format", "pattern", "x-label", "x-label-part",
 }  # fmt: skip
 _INT64 = (-(2**63), 2**63 - 1)  # CEL's int: a larger integer input could only overflow later
 _MAX_DEPTH = 64  # an input nested deeper than any schema allows is refused before it is worded

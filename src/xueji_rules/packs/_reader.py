@@ -15,6 +15,7 @@ from xueji_rules.errors import Location, PackError, Problem
 from xueji_rules.packs._yaml import YamlDocument, load_yaml_file
 from xueji_rules.packs.model import (
     NOT_SPECIFIED,
+    NOT_SPECIFIED_LABEL,
     Approval,
     Citation,
     Clock,
@@ -138,6 +139,16 @@ def _citation(data: dict[str, Any]) -> Citation:
         paragraph=data.get("paragraph"),
         item=data.get("item"),
     )
+
+
+def _exception_route(data: dict[str, Any] | None, modality: str) -> ExceptionRoute | None:
+    """A default rule's exception route; none given means the text names no one."""
+    if data is None:
+        return ExceptionRoute(NOT_SPECIFIED, NOT_SPECIFIED_LABEL) if modality == "default" else None
+    label = _text(data["label"]) if "label" in data else None
+    if label is None and data["route"] == NOT_SPECIFIED:
+        label = NOT_SPECIFIED_LABEL
+    return ExceptionRoute(data["route"], label)
 
 
 class _LayerReader:
@@ -378,11 +389,7 @@ class _LayerReader:
             stages=tuple(data["stages"]) if "stages" in data else None,
             when=data.get("when"),
             require=data.get("require"),
-            exception=ExceptionRoute(
-                exception["route"], _text(exception["label"]) if "label" in exception else None
-            )
-            if exception
-            else (ExceptionRoute(NOT_SPECIFIED) if data["modality"] == "default" else None),
+            exception=_exception_route(exception, data["modality"]),
             documents=tuple(
                 DocumentRequirement(
                     d["id"],

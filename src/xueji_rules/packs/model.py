@@ -12,6 +12,7 @@ from xueji_rules.errors import Location
 
 __all__ = [
     "NOT_SPECIFIED",
+    "NOT_SPECIFIED_LABEL",
     "VOCABULARY_KINDS",
     "Approval",
     "Citation",
@@ -92,6 +93,10 @@ class Text:
     def in_lang(self, lang: str) -> str:
         """The text in ``lang`` (``zh`` or ``en``); Chinese when there is no English."""
         return self.en if lang == "en" and self.en is not None else self.zh
+
+
+NOT_SPECIFIED_LABEL = Text("条文未规定由谁批准例外", "not specified by the text")
+"""The label of the :data:`NOT_SPECIFIED` exception route."""
 
 
 @dataclass(frozen=True, slots=True)
