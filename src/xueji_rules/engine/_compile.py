@@ -208,6 +208,13 @@ class CompiledEdge:
     to_grade: Fn | None = None
     to_school_system: Fn | None = None
 
+    @property
+    def has_targets(self) -> bool:
+        """Whether the edge moves the record's stage, grade or school system."""
+        return not (
+            self.to_stage is None and self.to_grade is None and self.to_school_system is None
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CompiledForbidden:

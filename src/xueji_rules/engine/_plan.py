@@ -70,17 +70,33 @@ class _Writer:
             self.lines.append(f"{indent}if {' and '.join(guards)}:")
             indent += "    "
         if item.missing_inputs is not None:
-            # a rule that applies but lacks an input it needs is undecided, not failed
+            # a rule that applies but lacks an input it needs is undecided, not failed; the
+            # presence test is inlined (keys as constants), the list of absent paths is built
+            # only when one is missing
             self.lines += [
-                f"{indent}absent = {self.const(item.missing_inputs)}(rec, req)",
-                f"{indent}if absent:",
-                f"{indent}    undecided.append(({self.const(item)}, absent))",
+                f"{indent}if not ({self.present(rule.needs)}):",
+                f"{indent}    undecided.append(({self.const(item)}, "
+                f"{self.const(item.missing_inputs)}(rec, req)))",
                 f"{indent}    if worst < 2:",
                 f"{indent}        worst = 2",
                 f"{indent}else:",
             ]
             indent += "    "
         self.body(item, indent)
+
+    def present(self, paths: tuple[str, ...]) -> str:
+        """Code testing that every path is present (objects on the way are converted dicts)."""
+        tests = []
+        for path in paths:
+            root, *keys = path.split(".")
+            node = "rec" if root == "record" else "req"
+            steps = []
+            for key in keys:
+                name = self.const(key)
+                steps.append(f"{name} in {node}")
+                node = f"{node}[{name}]"
+            tests.append(" and ".join(steps))
+        return " and ".join(tests)
 
     def body(self, item: CompiledRule, indent: str) -> None:
         rule = item.rule

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from xueji_rules.calendar._grades import grade_range
+from xueji_rules.calendar._grades import SCHOOL_SYSTEMS, grade_range
 from xueji_rules.engine._compile import (
     CompiledEdge,
     CompiledObligation,
@@ -113,11 +114,22 @@ class Engine:
         self._records = input_model("record", self.pack.inputs)
         self._requests = input_model("request", self.pack.inputs)
         self._ids = _Ids(self.pack)
-        self._pack_fields = {
-            "pack": self.pack.id,
-            "pack_version": self.pack.version,
-            "pack_digest": self.pack.digest,
-        }
+        # (stage, the record's school_system or None) -> its grades, for the fast input check
+        self._grades: dict[tuple[str, str | None], tuple[int, int] | None] = {}
+        for stage in self.pack.lifecycle.stages:
+            for system in (None, *SCHOOL_SYSTEMS):
+                try:
+                    span = grade_range(stage, system or self.time.default_school_system)
+                except EvaluationError:  # a stage the grade table does not know: not checked
+                    continue
+                self._grades[(stage, system)] = span
+        self._statuses = frozenset(self.pack.lifecycle.statuses)
+        self._stages = frozenset(self.pack.lifecycle.stages)
+        self._valid_from = self.pack.valid_from
+        self._valid_until = self.pack.valid_until or dt.date.max
+        self._pack_id = self.pack.id
+        self._pack_version = self.pack.version
+        self._pack_digest = self.pack.digest
 
     def __repr__(self) -> str:
         return (
@@ -131,6 +143,42 @@ class Engine:
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         rec = self._records.convert(record)
         req = self._requests.convert(request)
+        if rec["status"] not in self._statuses or rec["stage"] not in self._stages:
+            self._unknown_status_or_stage(rec)
+        day: dt.date = req["date"]
+        if day < self._valid_from or day > self._valid_until:
+            pack = self.pack
+            until = pack.valid_until.isoformat() if pack.valid_until else "open-ended"
+            raise OutsideValidity(
+                f"request.date {day.isoformat()} is outside pack '{pack.id}', which covers "
+                f"{pack.valid_from.isoformat()} to {until}",
+                Location(path="request.date"),
+            )
+        # fast path: the common request passes every check with a few set lookups
+        grade = rec.get("grade")
+        if grade is not None:
+            span = self._grades.get((rec["stage"], rec.get("school_system")), (grade, grade))
+            if span is None or not span[0] <= grade <= span[1]:
+                self._check_record(rec, day)
+        birth = rec.get("birth_date")
+        if birth is not None and birth > day:
+            self._check_record(rec, day)
+        ids = self._ids
+        if (
+            req["transition"] not in ids.transitions
+            or "exceptions" in req
+            or ("ground" in req and ids.grounds is not None and req["ground"] not in ids.grounds)
+            or ("documents" in req and not ids.documents.issuperset(req["documents"]))
+        ):
+            self._check_ids(req)
+        elif "approvals" in req:
+            bodies = ids.bodies
+            for approval in req["approvals"]:
+                if approval["body"] not in bodies:
+                    self._check_ids(req)
+        return rec, req
+
+    def _unknown_status_or_stage(self, rec: dict[str, Any]) -> None:
         lifecycle = self.pack.lifecycle
         if rec["status"] not in lifecycle.statuses:
             known = ", ".join(sorted(lifecycle.statuses))
@@ -139,29 +187,16 @@ class Engine:
                 f"(known: {known})",
                 Location(path="record.status"),
             )
-        if rec["stage"] not in lifecycle.stages:
-            raise InputError(
-                f"stage {rec['stage']!r} is not covered by pack '{self.pack.id}'",
-                Location(path="record.stage"),
-            )
-        day: dt.date = req["date"]
-        pack = self.pack
-        if day < pack.valid_from or (pack.valid_until is not None and day > pack.valid_until):
-            until = pack.valid_until.isoformat() if pack.valid_until else "open-ended"
-            raise OutsideValidity(
-                f"request.date {day.isoformat()} is outside pack '{pack.id}', which covers "
-                f"{pack.valid_from.isoformat()} to {until}",
-                Location(path="request.date"),
-            )
-        self._check_record(rec, day)
-        self._check_ids(req)
-        return rec, req
+        raise InputError(
+            f"stage {rec['stage']!r} is not covered by pack '{self.pack.id}'",
+            Location(path="record.stage"),
+        )
 
     def _check_record(self, rec: dict[str, Any], day: dt.date) -> None:
         """Facts that a schema cannot check: the grade belongs to the stage, the birth date is
         not in the future of the request."""
         grade = rec.get("grade")
-        if grade is not None:
+        if grade is not None and (rec["stage"], rec.get("school_system")) in self._grades:
             system = self.time.school_system_of(rec)
             span = grade_range(rec["stage"], system)
             if span is None:
@@ -263,18 +298,8 @@ class Engine:
         stage: str = rec["stage"]
         status: str = rec["status"]
         day: dt.date = req["date"]
-        period = self._params.period(day)
+        period = bisect.bisect_right(self._params.starts, day)
         params = self._params.tables[period]
-        base = {
-            "transition": transition_id,
-            "from_status": status,
-            "from_stage": stage,
-            "as_of": day,
-            "record_id": rec["id"],
-            **self._pack_fields,
-        }
-        grade = rec.get("grade")
-        system = rec.get("school_system")
         chosen: CompiledEdge | None = None
         for candidate in self._compiled.edges.get(transition_id, ()):
             e = candidate.edge
@@ -286,7 +311,7 @@ class Engine:
                 chosen = candidate
                 break
         if chosen is None:
-            return self._refusal(rec, req, params, period, base)
+            return self._refusal(rec, req, params, period)
         edge = chosen.edge
 
         results: list[RuleResult] = []
@@ -300,28 +325,33 @@ class Engine:
         for a in req.get("approvals", ()):
             if a.get("granted", True):
                 granted.setdefault(a["body"], set()).add(a.get("kind"))
-        exceptions = self._exceptions(req)
+        exceptions = self._exceptions(req) if "exceptions" in req else _NO_EXCEPTIONS
         plan = self._plans.get((transition_id, stage)) if self._use_plans else None
         worst = 0  # index into _SEVERITY
-        lists = (results, approvals, missing, applied, undecided)
         if plan is not None:
             try:
-                worst = plan(rec, req, params, day, period, exceptions, granted, documents, *lists)
+                worst = plan(
+                    rec, req, params, day, period, exceptions, granted, documents,
+                    results, approvals, missing, applied, undecided,
+                )  # fmt: skip
             except EvaluationError:
                 # rerun the reference loop below: it names the rule whose expression failed
-                for items in lists:
+                for items in (results, approvals, missing, applied, undecided):
                     items.clear()
                 plan = None
         if plan is None:
             worst = self._evaluate_rules(
                 (transition_id, stage), rec, req, params, day, period, exceptions, granted,
-                documents, *lists,
+                documents, results, approvals, missing, applied, undecided,
             )  # fmt: skip
         outcome: Outcome = _SEVERITY[worst]
         next_stage = stage
+        grade = rec.get("grade")
+        system = rec.get("school_system")
         if outcome == "allowed":
             next_status = edge.to
-            next_stage, grade, system = self._targets(chosen, rec, req, params, transition_id)
+            if chosen.has_targets:
+                next_stage, grade, system = self._targets(chosen, rec, req, params, transition_id)
         elif outcome == "needs_approval" and edge.pending:
             next_status = edge.pending
         else:
@@ -344,10 +374,17 @@ class Engine:
             next_grade=grade,
             next_school_system=system,
             missing_inputs=self._missing_inputs(undecided) if undecided else (),
-            **base,
+            transition=transition_id,
+            from_status=status,
+            from_stage=stage,
+            as_of=day,
+            record_id=rec["id"],
+            pack=self._pack_id,
+            pack_version=self._pack_version,
+            pack_digest=self._pack_digest,
         )
 
-    def _exceptions(self, req: dict[str, Any]) -> set[tuple[str, str]]:
+    def _exceptions(self, req: dict[str, Any]) -> frozenset[tuple[str, str]]:
         """(rule, route) of each exception the request carries. It counts only when granted by
         the rule's own route; for a rule whose text names no route, a grant by any body the pack
         knows counts (docs/decisions.md D-103)."""
@@ -356,7 +393,7 @@ class Engine:
             rule = self._ids.rules.get(x["rule"])
             route = rule.exception.route if rule is not None and rule.exception else None
             out.add((x["rule"], NOT_SPECIFIED if route == NOT_SPECIFIED else x["granted_by"]))
-        return out
+        return frozenset(out)
 
     def _refusal(
         self,
@@ -364,7 +401,6 @@ class Engine:
         req: dict[str, Any],
         params: dict[str, Any],
         period: int,
-        base: dict[str, Any],
     ) -> Decision:
         """No edge matches: refused, citing the articles that forbid the move when the pack
         models them (``forbidden:``), else saying that no text provides for it."""
@@ -409,7 +445,14 @@ class Engine:
             allowed_transitions=self._allowed(rec, req, params),
             reason=reason,
             citations=citations,
-            **base,
+            transition=transition_id,
+            from_status=status,
+            from_stage=stage,
+            as_of=req["date"],
+            record_id=rec["id"],
+            pack=self._pack_id,
+            pack_version=self._pack_version,
+            pack_digest=self._pack_digest,
         )
 
     def _allowed(
@@ -455,11 +498,19 @@ class Engine:
             system = self._eval(
                 chosen.to_school_system, rec, req, params, f"{where} to_school_system"
             )
+            if system is not None and system not in SCHOOL_SYSTEMS:
+                known = ", ".join(SCHOOL_SYSTEMS)
+                raise InputError(
+                    f"{where} moves the record to unknown school system {system!r} (known: {known})",
+                    Location(path="request.target_school_system"),
+                )
         if chosen.to_grade is not None:
             grade = self._eval(chosen.to_grade, rec, req, params, f"{where} to_grade")
         if grade is not None:
+            if grade.__class__ is not int:
+                raise EvaluationError(f"{where} to_grade gave {grade!r}, not an int")
             effective = system or self.time.default_school_system
-            span = grade_range(stage, effective)
+            span = self._grades.get((stage, system), (grade, grade))
             if span is None or not span[0] <= grade <= span[1]:
                 where_to = (
                     "a stage without grades" if span is None else f"grades {span[0]}-{span[1]}"
@@ -492,7 +543,7 @@ class Engine:
         params: dict[str, Any],
         day: dt.date,
         period: int,
-        exceptions: set[tuple[str, str]],
+        exceptions: frozenset[tuple[str, str]],
         granted: dict[str, set[str | None]],
         documents: set[str],
         results: list[RuleResult],
@@ -638,6 +689,7 @@ class Engine:
 
 
 _OBLIGATION_CACHE = 4096
+_NO_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset()
 
 
 _SEVERITY: tuple[Outcome, ...] = (
