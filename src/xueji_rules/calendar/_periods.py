@@ -9,9 +9,22 @@ from typing import Literal, get_args
 
 from xueji_rules.calendar._conventions import Conventions
 from xueji_rules.calendar._workdays import WorkdayCalendar
-from xueji_rules.errors import EvaluationError
+from xueji_rules.errors import CalendarUnavailable, EvaluationError
 
-__all__ = ["UNITS", "DueDate", "Unit", "add_days", "add_months", "age_on", "due_date"]
+__all__ = [
+    "UNITS",
+    "DueDate",
+    "Unit",
+    "add_days",
+    "add_months",
+    "add_years",
+    "age_on",
+    "days_in_period",
+    "due_date",
+    "period_last_day",
+]
+
+_OUT_OF_RANGE = "is out of range (dates run from 0001-01-01 to 9999-12-31)"
 
 Unit = Literal["workdays", "days", "weeks", "months", "years"]
 UNITS: tuple[str, ...] = get_args(Unit)
@@ -22,7 +35,7 @@ def add_days(day: dt.date, n: int) -> dt.date:
     try:
         return day + dt.timedelta(days=n)
     except OverflowError:
-        raise EvaluationError(f"{day.isoformat()} plus {n} days is out of range") from None
+        raise EvaluationError(f"{day.isoformat()} plus {n} days {_OUT_OF_RANGE}") from None
 
 
 def add_months(day: dt.date, n: int, *, clamp: bool = True) -> dt.date:
@@ -34,13 +47,69 @@ def add_months(day: dt.date, n: int, *, clamp: bool = True) -> dt.date:
     month0 = day.year * 12 + day.month - 1 + n
     year, month = divmod(month0, 12)
     if not dt.MINYEAR <= year <= dt.MAXYEAR:
-        raise EvaluationError(f"{day.isoformat()} plus {n} months is out of range")
+        raise EvaluationError(f"{day.isoformat()} plus {n} months {_OUT_OF_RANGE}")
     last = _gregorian.monthrange(year, month + 1)[1]
     if day.day <= last:
         return dt.date(year, month + 1, day.day)
     if clamp:
         return dt.date(year, month + 1, last)
-    return dt.date(year, month + 1, last) + dt.timedelta(days=1)
+    return add_days(dt.date(year, month + 1, last), 1)
+
+
+def add_years(day: dt.date, n: int, *, clamp: bool = True) -> dt.date:
+    """``day`` moved by ``n`` calendar years, keeping the month and day.
+
+    29 February moved into a common year becomes 28 February (民法典 第二百零二条: a period with no
+    corresponding day ends on the month's last day); with ``clamp=False`` it becomes 1 March.
+    """
+    return add_months(day, 12 * n, clamp=clamp)
+
+
+def period_last_day(
+    start: dt.date, amount: int, unit: str, conventions: Conventions | None = None
+) -> dt.date:
+    """The last day of a period of ``amount`` ``unit`` whose **first** day is ``start``.
+
+    This is the span of a state that begins on a known day and includes it (a suspension from
+    ``start``, the five years a text is valid), as opposed to :func:`due_date`, which counts a
+    time limit from an event on the day before the period starts (民法典 第二百零一条):
+
+    * ``days``: ``start + amount - 1``; ``weeks``: ``amount × week_days`` days the same way;
+    * ``months``, ``years``: the day before the corresponding day of the last month (one year
+      from 2027-09-01 ends 2028-08-31), or that month's last day when it has no corresponding
+      day (one year from 2028-02-29 ends 2029-02-28; two years end 2030-02-28), which is
+      第二百零二条 applied to a period whose first day counts.
+
+    The last day is not moved off a rest day: 第二百零三条 extends the time to *do* something, and
+    such a span sets none. ``amount`` must be at least 1; ``workdays`` is not a span unit (count
+    them with :meth:`WorkdayCalendar.add_workdays`).
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise EvaluationError(f"period_last_day: amount must be an integer, not {amount!r}")
+    if amount < 1:
+        raise EvaluationError(f"period_last_day: a period has at least 1 {unit}, got {amount}")
+    week_days = (conventions or Conventions()).week_days
+    if unit == "days":
+        return add_days(start, amount - 1)
+    if unit == "weeks":
+        return add_days(start, amount * week_days - 1)
+    if unit in ("months", "years"):
+        months = amount * 12 if unit == "years" else amount
+        return _month_end(start, months, clamp=True, counted=True)
+    raise EvaluationError(
+        f"period_last_day: unit must be days, weeks, months or years, not {unit!r}"
+    )
+
+
+def days_in_period(
+    start: dt.date, amount: int, unit: str, conventions: Conventions | None = None
+) -> int:
+    """How many calendar days the period of :func:`period_last_day` holds, both ends included.
+
+    Two years from 2027-09-01 hold 731 days (29 February 2028 falls in them), two years from
+    2028-09-01 hold 730, two years from 2028-02-29 hold 731 (they end on 2030-02-28).
+    """
+    return (period_last_day(start, amount, unit, conventions) - start).days + 1
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -99,6 +168,29 @@ def due_date(
         raise EvaluationError(f"due_date: amount must be an integer, not {amount!r}")
     if amount < 0:
         raise EvaluationError(f"due_date: amount must not be negative, got {amount}")
+    try:
+        return _due_date(trigger, amount, unit, conventions, calendar)
+    except CalendarUnavailable:
+        raise
+    except EvaluationError as exc:
+        if not exc.message.endswith(_OUT_OF_RANGE):
+            raise
+        # a due date past 9999-12-31 cannot be represented; like a year without holiday data,
+        # the duty stands and its date is unknown (the engine reports calendar_unavailable)
+        raise CalendarUnavailable(
+            dt.MAXYEAR + 1 if amount else dt.MINYEAR - 1,
+            f"the due date of {amount} {unit} from {trigger.isoformat()} falls outside the "
+            "dates the calendar can count (0001-01-01 to 9999-12-31)",
+        ) from None
+
+
+def _due_date(
+    trigger: dt.date,
+    amount: int,
+    unit: str,
+    conventions: Conventions,
+    calendar: WorkdayCalendar,
+) -> DueDate:
     counted = conventions.trigger_day_counts and amount > 0
     if unit == "workdays":
         if amount == 0:
@@ -123,8 +215,8 @@ def _month_end(trigger: dt.date, months: int, clamp: bool, counted: bool) -> dt.
     if counted:
         # the period starts on the trigger day, so it ends the day before the corresponding
         # day; a month without one ends on its last day either way
-        return corresponding - dt.timedelta(days=1) if has_day else corresponding
-    return corresponding if has_day or clamp else corresponding + dt.timedelta(days=1)
+        return add_days(corresponding, -1) if has_day else corresponding
+    return corresponding if has_day or clamp else add_days(corresponding, 1)
 
 
 def _extend(

@@ -6,6 +6,7 @@ from typing import Literal
 
 from xueji_rules.engine.decision import Decision, Obligation
 from xueji_rules.packs.model import NOT_SPECIFIED, Pack, Text
+from xueji_rules.records.masking import Masker
 
 __all__ = ["LANGUAGES", "OUTCOME_LABELS", "explain"]
 
@@ -75,16 +76,20 @@ _W = {
 _SEP = {"zh": ("：", "　", "、", "（", "）", "；"), "en": (": ", "  ", ", ", " (", ")", "; ")}
 
 
-def explain(decision: Decision, pack: Pack | None = None, lang: str = "zh") -> str:
+def explain(
+    decision: Decision, pack: Pack | None = None, lang: str = "zh", *, reveal: bool = False
+) -> str:
     """A multi-line explanation of ``decision`` in ``lang`` (``"zh"``, the default, or ``"en"``).
 
     With ``pack``, ids are shown with their labels (statuses, stages, transitions). Where a text
-    has no English the Chinese is shown; the ids stay the same in both languages.
+    has no English the Chinese is shown; the ids stay the same in both languages. The 学籍号 is
+    masked (docs/privacy.md) unless ``reveal=True``.
     """
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r} (known: zh, en)")
     colon, gap, comma, lp, rp, semi = _SEP[lang]
     lifecycle = pack.lifecycle if pack else None
+    record_id = decision.record_id if reveal else Masker.for_pack(pack).mask_id(decision.record_id)
 
     def w(key: str) -> str:
         return _W[key].in_lang(lang)
@@ -111,7 +116,7 @@ def explain(decision: Decision, pack: Pack | None = None, lang: str = "zh") -> s
     if decision.pack_digest:
         pack_line += f"{gap}{decision.pack_digest}"
     lines = [
-        f"{w('transition')}{colon}{transition}{gap}{w('record')}{colon}{decision.record_id}"
+        f"{w('transition')}{colon}{transition}{gap}{w('record')}{colon}{record_id}"
         f"{gap}{w('date')}{colon}{decision.as_of.isoformat()}",
         f"{w('pack')}{colon}{pack_line}",
         f"{w('outcome')}{colon}{outcome}{lp}{decision.outcome}{rp}",

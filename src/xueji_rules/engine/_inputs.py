@@ -265,10 +265,12 @@ class InputModel:
                 f"{self.kind} is nested more than {_MAX_DEPTH} levels deep or contains itself",
                 Location(file=source),
             )
+        # a pack's own fields make a schema of their own; otherwise the bundled file's validator
+        schema = getattr(self, "schema", None)
         validator = (
             validator_for(self.schema_file)
-            if self.schema is load_schema(self.schema_file)
-            else validator_for_contents(self.schema)
+            if schema is None or schema is load_schema(self.schema_file)
+            else validator_for_contents(schema)
         )
         problems = list(
             iter_problems(

@@ -40,6 +40,10 @@ from xueji_rules.errors import (
 )
 from xueji_rules.packs.loader import load_pack
 from xueji_rules.packs.model import NOT_SPECIFIED, Citation, Pack, Text
+from xueji_rules.records._build import records_spec
+from xueji_rules.records.masking import Masker
+from xueji_rules.records.spec import RecordsSpec
+from xueji_rules.records.validate import RecordValidation, validate_record
 
 __all__ = ["Engine"]
 
@@ -91,6 +95,9 @@ class Engine:
     ``calendar_files`` adds holiday years the ``chinese-calendar`` package does not cover yet.
     With ``strict_calendar=True`` a due date that cannot be computed raises
     :class:`~xueji_rules.errors.CalendarUnavailable` instead of being reported on the obligation.
+
+    Errors raised while deciding mask the record's personal data (the pack's
+    ``records/privacy.yaml``, docs/privacy.md) unless ``reveal_personal_data=True``.
     """
 
     def __init__(
@@ -99,8 +106,12 @@ class Engine:
         *,
         calendar_files: Iterable[str | os.PathLike[str]] = (),
         strict_calendar: bool = False,
+        reveal_personal_data: bool = False,
     ) -> None:
         self.pack: Pack = pack if isinstance(pack, Pack) else load_pack(pack)
+        self.records: RecordsSpec = records_spec(self.pack)  # records data, checked at load
+        self._masker = Masker(self.records)
+        self._reveal = reveal_personal_data
         self.time = TimeService.for_pack(
             self.pack, extra_files=[os.fspath(f) for f in calendar_files]
         )
@@ -280,8 +291,30 @@ class Engine:
         or one naming an id the pack does not know, raises
         :class:`~xueji_rules.errors.InputError` naming the field.
         """
-        rec, req = self._check_inputs(record, request)
-        return self._decide(rec, req)
+        try:
+            rec, req = self._check_inputs(record, request)
+            return self._decide(rec, req)
+        except (InputError, EvaluationError) as exc:
+            if self._reveal:
+                raise
+            raise self._masker.scrub_error(exc, record) from None
+
+    def validate_record(
+        self, record: Mapping[str, Any], *, as_of: dt.date | None = None
+    ) -> RecordValidation:
+        """Check ``record`` as a registry system does on save; every problem at once.
+
+        Delegates to :func:`xueji_rules.records.validate.validate_record` with this pack's
+        collection form, code lists, identity and 学籍号 rules (docs/records.md). ``as_of``
+        (default: today) bounds dates. Findings name each field by its Chinese label and path
+        and never carry personal values.
+        """
+        try:
+            self._records.convert(record)  # the compiled schema check; jsonschema words failures
+            valid_shape = True
+        except InputError:
+            valid_shape = False
+        return validate_record(record, self.records, as_of=as_of, check_schema=not valid_shape)
 
     def decide_many(
         self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]
@@ -292,6 +325,27 @@ class Engine:
                 yield self.decide(record, request)
             except XuejiRulesError as exc:
                 yield exc
+
+    def audit(
+        self,
+        snapshot: str | os.PathLike[str],
+        *,
+        as_of: dt.date | str,
+        out: Any = None,
+        jobs: int = 1,
+        calendar_files: Iterable[str] = (),
+    ) -> Any:
+        """Audit a registry snapshot under this engine's pack (see :mod:`xueji_rules.audit`).
+
+        Findings go to ``out`` (a path or text stream) as JSONL, or, without ``out``, into the
+        returned :class:`~xueji_rules.audit.AuditResult`. Workers load the pack from its directory.
+        """
+        from xueji_rules.audit import audit_snapshot
+
+        return audit_snapshot(
+            snapshot, pack=self.pack.root, as_of=as_of, out=out, jobs=jobs,
+            calendar_files=tuple(calendar_files),
+        )  # fmt: skip
 
     def _decide(self, rec: dict[str, Any], req: dict[str, Any]) -> Decision:
         transition_id: str = req["transition"]

@@ -6,9 +6,12 @@ import bisect
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from xueji_rules.errors import Location
+
+if TYPE_CHECKING:
+    from xueji_rules._yaml import YamlDocument
 
 __all__ = [
     "NOT_SPECIFIED",
@@ -505,9 +508,13 @@ class Pack:
     calendar_files: tuple[str, ...] = ()
     scenario_files: tuple[str, ...] = ()
     disabled_rules: tuple[tuple[str, Override], ...] = ()
+    # (layer id, document) of every records/*.yaml, base layer first; read by xueji_rules.records
+    record_files: tuple[tuple[str, YamlDocument], ...] = ()
+    # "sha256:<hex>" of every file of every layer that can change a decision (tests/ excluded);
+    # see xueji_rules.packs.loader.pack_digest and docs/pack-format.md
+    digest: str = ""
     vocabularies: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
     inputs: tuple[InputField, ...] = ()
-    digest: str = ""
 
     def label_of(self, kind: str, item: str) -> Text | None:
         """The declared label of ``item`` in vocabulary ``kind`` (``None`` when undeclared)."""
