@@ -44,9 +44,9 @@ class PackExpression:
 
 
 def rule_needs(rule: Rule) -> tuple[str, ...]:
-    """The inputs a rule declares it needs (SD5 ``needs:``; empty before the field exists)."""
-    needs = getattr(rule, "needs", ())
-    return tuple(str(n) for n in needs) if isinstance(needs, tuple | list) else ()
+    """The inputs a rule declares it needs (SD5 ``needs:``): present whenever its require,
+    narrowings and obligations run."""
+    return tuple(rule.needs)
 
 
 def iter_expressions(pack: Pack) -> Iterator[PackExpression]:

@@ -140,7 +140,8 @@ def rule_texts(rule: Rule) -> Iterator[tuple[str, Text]]:
     if rule.approval is not None and rule.approval.label is not None:
         yield "approval label", rule.approval.label
     for document in rule.documents:
-        yield f"document '{document.id}' label", document.label
+        if document.label is not None:
+            yield f"document '{document.id}' label", document.label
     for ob in rule.obligations:
         yield f"obligation '{ob.id}' action", ob.action
 

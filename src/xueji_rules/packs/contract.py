@@ -115,8 +115,7 @@ def _input_schemas() -> dict[str, Any]:
 
 
 def _vocabulary_label(pack: Pack, kind: str, ident: str) -> dict[str, str] | None:
-    vocabularies: Mapping[str, Mapping[str, Any]] = getattr(pack, "vocabularies", None) or {}
-    label = vocabularies.get(kind, {}).get(ident)
+    label = pack.vocabularies.get(kind, {}).get(ident)
     return label.to_json() if isinstance(label, Text) else None
 
 
@@ -165,8 +164,8 @@ class _Stage:
                 self.values.setdefault(use.path, set()).add(use.value)
 
     def rule(self, rule: Rule) -> None:
-        for path in getattr(rule, "needs", ()) or ():
-            self.field(str(path), "needed_by", rule.id)
+        for path in rule.needs:
+            self.field(path, "needed_by", rule.id)
         for document in rule.documents:
             label = document.label.to_json() if document.label is not None else None
             alternatives = list(document.alternatives) or None

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from xueji_rules.errors import PackError, Problem, XuejiRulesError
 from xueji_rules.packs._expressions import compile_expressions, pack_declarations
@@ -118,9 +116,8 @@ def _expression_checks(pack: Pack) -> list[Problem]:
         return []
     compiled = compile_expressions(pack, decls)
     problems = [*unguarded_problems(compiled), *message_problems(pack, compiled)]
-    vocabularies: Mapping[str, Mapping[str, Any]] | None = getattr(pack, "vocabularies", None)
-    if vocabularies:  # SD4: packs declare their ids in vocabularies.yaml
-        problems += vocabulary_problems(pack, vocabularies, compiled)
+    if pack.vocabularies:  # SD4: packs declare their ids in vocabularies.yaml
+        problems += vocabulary_problems(pack, pack.vocabularies, compiled)
     return problems
 
 

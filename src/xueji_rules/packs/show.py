@@ -79,7 +79,7 @@ def _rule(r: Rule) -> dict[str, Any]:
         "also_cites": [c.render() for c in r.also_cites],
         "when": r.when,
         "require": r.require,
-        "needs": list(getattr(r, "needs", ()) or ()),
+        "needs": list(r.needs),
         "message": r.message.zh,
         "message_en": r.message.en,
         "effective": {
