@@ -215,19 +215,13 @@ CAP_MONTHS = BASE_PARAMS.replace("type: int\n", "type: int\n    unit: months\n")
 
 
 def test_message_placeholders_and_figures(write_pack: Writer) -> None:
-    problems = [
-        p
-        for p in lint_pack(_pack(write_pack, PLACEHOLDERS, CAP_MONTHS))
-        if p.code.startswith("message")
-    ]
+    pack = _pack(write_pack, PLACEHOLDERS, CAP_MONTHS)
+    problems = [p for p in lint_pack(pack) if p.code.startswith("message")]
     assert [(p.code, p.message) for p in problems] == [
         (
             "message-placeholder",
-            "message (zh): placeholder '{params.capp}' names no parameter of the pack (did you mean 'cap'?)",
-        ),
-        (
-            "message-placeholder",
-            "message (zh): unknown placeholder '{param.cap}'; a message can show a parameter's value as {params.NAME}",
+            "message (zh): unknown placeholder '{param.cap}'; a message can show a parameter's "
+            "value as {params.NAME}",
         ),
         (
             "message-figure",
@@ -240,6 +234,11 @@ def test_message_placeholders_and_figures(write_pack: Writer) -> None:
             "{params.cap} instead, so the message follows the parameter when a layer changes it",
         ),
     ]
+    # an unknown parameter name is the engine's load error, reported once
+    unknown = [p for p in lint_pack(pack) if "capp" in p.message]
+    assert (
+        len(unknown) == 1 and "unknown parameter 'capp' (did you mean 'cap'?)" in unknown[0].message
+    )
 
 
 def test_a_figure_in_another_unit_is_not_the_parameter(write_pack: Writer) -> None:
@@ -369,3 +368,63 @@ def test_load_pack_still_refuses_what_lint_reads_past(write_pack: Writer) -> Non
     texts = [str(p) for p in info.value.problems]
     assert any("unknown field 'modalty'" in t for t in texts)
     assert any("unknown transition 'suspnd'" in t for t in texts)
+
+
+def test_needs_guard_require_and_obligations_but_not_when(write_pack: Writer) -> None:
+    pack = _pack(
+        write_pack,
+        """
+        rules:
+          - id: base.suspend.needed
+            transitions: [suspend]
+            modality: mandatory
+            needs: [record.grade, request.period_end]
+            require: "record.grade > 0"
+            message: {zh: 年级}
+            citation: {document: doc_a, article: 1}
+            obligations:
+              - id: needed.report
+                party: school
+                action: {zh: 报告}
+                clock: {trigger: "request.period_end", amount: 1, unit: days}
+          - id: base.suspend.needed_in_when
+            transitions: [suspend]
+            when: "record.grade > 3"
+            modality: mandatory
+            needs: [record.grade]
+            require: "true"
+            message: {zh: 年级}
+            citation: {document: doc_a, article: 1}
+        """,
+    )
+    problems = _problems(pack)
+    # the engine tests needs only once `when` holds, so needs do not protect `when`
+    assert [(p.location.rule_id, p.code) for p in problems] == [
+        ("base.suspend.needed_in_when", "unguarded-read")
+    ]
+    assert "when reads 'record.grade'" in problems[0].message
+
+
+def test_declared_vocabularies_are_checked_through_lint(write_pack: Writer) -> None:
+    pack = write_pack(
+        "base",
+        {
+            "pack.yaml": BASE_PACK,
+            "lifecycle.yaml": BASE_LIFECYCLE,
+            "rules/suspend.yaml": BASE_RULES,
+            "parameters.yaml": BASE_PARAMS,
+            "vocabularies.yaml": """
+                vocabularies:
+                  approval_bodies: {scool: {zh: 学校, en: school}}
+                  applicants: {guardian: {zh: 监护人, en: guardian}}
+            """,
+        },
+    )
+    problems = [p for p in lint_pack(pack) if p.code == "vocabulary"]
+    assert [(p.location.rule_id, p.message) for p in problems] == [
+        (
+            "base.suspend.school",
+            "approval body: 'school' is not declared in vocabularies.approval_bodies"
+            " (did you mean 'scool'?)",
+        )
+    ]

@@ -2,7 +2,8 @@
 
 * an optional input read that no ``has()`` and no ``needs:`` guards (it raises when deciding a
   schema-valid input that lacks the field; SD5);
-* ``{params.NAME}`` placeholders in messages and labels: an unknown name is an error; a literal
+* ``{params.NAME}`` placeholders in messages and labels: a placeholder that is not
+  ``{params.NAME}`` is an error (an unknown NAME is the engine's load error); a literal
   figure that equals a parameter the rule reads is flagged, since it goes stale when a layer
   overrides the parameter (SD6);
 * ids a rule uses (approval bodies, documents, grounds, applicants, exception routes, parties,
@@ -19,7 +20,7 @@ from typing import Any
 from xueji_rules import expr
 from xueji_rules.errors import ExpressionError, Location, Problem
 from xueji_rules.packs._expressions import PackExpression, guards_of
-from xueji_rules.packs.model import Pack, Rule, Text
+from xueji_rules.packs.model import NOT_SPECIFIED, Pack, Rule, Text
 
 __all__ = [
     "message_problems",
@@ -185,7 +186,7 @@ def _placeholder_problems(
     pack: Pack, rule: Rule, what: str, lang: str, value: str
 ) -> Iterator[Problem]:
     for match in _PLACEHOLDER.finditer(value):
-        head, name = match.group(1), match.group(2)
+        head = match.group(1)
         if head != "params":
             yield Problem(
                 f"{what} ({lang}): unknown placeholder '{match.group(0)}'; a message can show a "
@@ -193,13 +194,8 @@ def _placeholder_problems(
                 rule.location,
                 code="message-placeholder",
             )
-        elif name not in pack.parameters:
-            yield Problem(
-                f"{what} ({lang}): placeholder '{match.group(0)}' names no parameter of the pack"
-                + _hint(name, pack.parameters),
-                rule.location,
-                code="message-placeholder",
-            )
+        # an unknown name after "params." is the engine's error ("message shows unknown
+        # parameter"), which lint reports with the pack's other load problems
 
 
 def _figure_problems(
@@ -240,11 +236,12 @@ def vocabulary_problems(
     vocabularies: Mapping[str, Mapping[str, Any]],
     compiled: list[tuple[PackExpression, expr.Program]],
 ) -> Iterator[Problem]:
-    """Every id a rule uses that the pack's vocabularies do not declare (did-you-mean)."""
+    """Every id a rule uses that the pack's vocabularies do not declare (did-you-mean), for each
+    kind the pack declares (``vocabularies.yaml`` is optional, kind by kind)."""
 
     def unknown(kind: str, ident: str, where: str, location: Location) -> Iterator[Problem]:
         known = vocabularies.get(kind, {})
-        if ident not in known:
+        if known and ident not in known:  # a kind the pack does not declare is not checked
             yield Problem(
                 f"{where}: '{ident}' is not declared in vocabularies.{kind}" + _hint(ident, known),
                 location,
@@ -258,7 +255,7 @@ def vocabulary_problems(
         for document in rule.documents:
             for ident in (document.id, *document.alternatives):
                 yield from unknown("documents", ident, "document", loc)
-        if rule.exception is not None:
+        if rule.exception is not None and rule.exception.route != NOT_SPECIFIED:
             yield from unknown("exception_routes", rule.exception.route, "exception route", loc)
         for ob in rule.obligations:
             yield from unknown("parties", ob.party, f"obligation '{ob.id}' party", ob.location)
