@@ -303,10 +303,10 @@ def input_label(path: str, fields: Iterable[InputField] = ()) -> Text | None:
     return Text(f"{holder.zh}{part.zh}", en)
 
 
-def input_sizes(kind: str) -> dict[str, int]:
-    """The largest sizes the schema of ``record`` or ``request`` allows, by path (cost estimate)."""
-    schema = copy.deepcopy(load_schema(f"{kind}.schema.json"))
-    return t.sizes_from_json_schema(_inline_refs(schema, schema), kind)
+def input_sizes(kind: str, fields: Iterable[InputField] = ()) -> dict[str, int]:
+    """The largest sizes the schema of ``record`` or ``request`` (plus a pack's own input fields)
+    allows, by path: the sizes the cost estimate assumes."""
+    return t.sizes_from_json_schema(_inlined(kind, fields), kind)
 
 
 def _parameter_sizes(pack: Pack) -> dict[str, int]:
@@ -342,7 +342,11 @@ def declarations_for(
         },
         functions=functions,
         constants={"settings": (settings_type, dict(settings))},
-        sizes={**input_sizes("record"), **input_sizes("request"), **_parameter_sizes(pack)},
+        sizes={
+            **input_sizes("record", pack.inputs),
+            **input_sizes("request", pack.inputs),
+            **_parameter_sizes(pack),
+        },
     )
 
 

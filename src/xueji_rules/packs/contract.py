@@ -88,8 +88,8 @@ def _schema_node(schema: Any, parts: list[str]) -> Mapping[str, Any] | None:
 
 
 def _label(schemas: Mapping[str, Any], path: str) -> dict[str, str] | None:
-    """The label of an input path: ``x-label`` {zh, en} when the schema has one, else its
-    description."""
+    """The label of an input path: its ``x-label`` (from the schemas or the pack's
+    ``inputs.yaml``), else its description."""
     root, *parts = path.split(".")
     node = _schema_node(schemas.get(root), parts)
     if node is None:
@@ -99,19 +99,6 @@ def _label(schemas: Mapping[str, Any], path: str) -> dict[str, str] | None:
         return Text(label["zh"], label.get("en")).to_json()
     description = node.get("description")
     return {"en": description} if isinstance(description, str) else None
-
-
-def _input_schemas() -> dict[str, Any]:
-    import copy
-
-    from xueji_rules._schemas import load_schema
-    from xueji_rules.engine._compile import _inline_refs
-
-    out = {}
-    for kind in _INPUT_ROOTS:
-        schema = copy.deepcopy(load_schema(f"{kind}.schema.json"))
-        out[kind] = _inline_refs(schema, schema)
-    return out
 
 
 def _vocabulary_label(pack: Pack, kind: str, ident: str) -> dict[str, str] | None:
@@ -246,7 +233,9 @@ def transition_contract(
         if _concerns(item, transition)
     ]
     rules = [rule for rule in pack.rules if transition in rule.transitions]
-    schemas = _input_schemas()
+    from xueji_rules.engine._compile import _inlined
+
+    schemas = {kind: _inlined(kind, pack.inputs) for kind in _INPUT_ROOTS}
     stages: dict[str, Any] = {}
     for stage_id in pack.lifecycle.stages:
         edges = [e for e in found.edges if _applies(e.stages, stage_id)]
