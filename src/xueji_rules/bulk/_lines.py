@@ -36,6 +36,7 @@ __all__ = [
     "decide_line_chunk",
     "decide_rows",
     "parse_line",
+    "salvage_id",
 ]
 
 LINE_KEYS = ("id", "record", "request")
@@ -62,7 +63,7 @@ class LineResult(NamedTuple):
     error: str | None
 
 
-def _bad(source: str, line: int, message: str, path: str | None = None) -> InputError:
+def _bad(source: str, line: int | None, message: str, path: str | None = None) -> InputError:
     return InputError(message, Location(file=source, line=line, path=path))
 
 
@@ -70,8 +71,11 @@ def _json_error(exc: json.JSONDecodeError) -> str:
     return f"not valid JSON: {exc.msg} (column {exc.colno})"
 
 
-def parse_line(source: str, line: int, raw: RawLine) -> tuple[Any, dict[str, Any]] | None:
-    """``(id or None, the line's object)``; ``None`` for a blank line; :class:`InputError` if bad."""
+def parse_line(source: str, line: int | None, raw: RawLine) -> tuple[Any, dict[str, Any]] | None:
+    """``(id or None, the line's object)``; ``None`` for a blank line; :class:`InputError` if bad.
+
+    ``source`` and ``line`` (``None`` when unknown, as in Spark) locate the errors.
+    """
     if isinstance(raw, Oversized):
         raise _bad(
             source, line, f"the line has {raw.length} bytes, over the limit of {MAX_LINE_BYTES}"
@@ -111,6 +115,16 @@ def parse_line(source: str, line: int, raw: RawLine) -> tuple[Any, dict[str, Any
     return ident, data
 
 
+def salvage_id(raw: RawLine) -> Any:
+    """The valid ``id`` of a line that was refused for another reason, else ``None``."""
+    try:
+        data = json.loads(raw) if isinstance(raw, bytes | str) else None
+    except (ValueError, RecursionError):
+        return None
+    ident = data.get("id") if isinstance(data, dict) else None
+    return ident if _valid_id(ident) else None
+
+
 def _valid_id(value: Any) -> bool:
     if isinstance(value, str):
         return 0 < len(value) <= MAX_ID_LENGTH
@@ -135,6 +149,8 @@ def decide_line(engine: Engine, source: str, line: int, raw: RawLine) -> LineRes
         ident, data = parsed
         decision = engine.decide(data["record"], data["request"])
     except XuejiRulesError as exc:
+        if ident is None:
+            ident = salvage_id(raw)
         text = _envelope(line, ident, "error", error_json(exc))
         return LineResult(line, text, None, f"{source}:{line}: {_first_problem(exc)}")
     except RecursionError:  # a record nested beyond what the converters walk
