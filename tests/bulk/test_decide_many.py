@@ -58,7 +58,11 @@ def test_pack_object_and_options_reach_the_workers(tmp_path: Path) -> None:
     engine = Engine(pack, strict_calendar=True)
     recipe = recipe_of(engine)
     assert recipe.pack is pack
-    assert dict(recipe.options) == {"calendar_files": (), "strict_calendar": True}
+    assert dict(recipe.options) == {
+        "calendar_files": (),
+        "strict_calendar": True,
+        "reveal_personal_data": False,
+    }
     pairs = scenario_pairs("shanxi")[:40]
     _compare(engine, pairs, jobs=2, chunk_size=5)
 

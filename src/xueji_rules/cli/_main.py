@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "xueji_rules.cli.demo",
     "xueji_rules.cli.diff",
     "xueji_rules.cli.docs",
+    "xueji_rules.cli.records",
 )
 
 
