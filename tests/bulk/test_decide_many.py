@@ -117,3 +117,33 @@ def test_transport_round_trips_decisions(shanxi: Engine) -> None:
     again = loads(dumps(decisions))
     assert again == decisions
     assert [d.to_json() for d in again] == [d.to_json() for d in decisions]
+
+
+def engine_identity(_: object) -> tuple[int, str]:
+    """Worker task for the tests: which engine object this worker uses."""
+    from xueji_rules.bulk._worker import worker_engine
+
+    engine = worker_engine()
+    return id(engine), engine.pack.version
+
+
+def test_forked_workers_inherit_the_parents_engine(shanxi: Engine) -> None:
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    recipe = recipe_of(shanxi)
+    seen = set(ordered_map(engine_identity, range(6), recipe, jobs=2, engine=shanxi))
+    assert seen == {(id(shanxi), shanxi.pack.version)}
+
+
+def test_spawned_workers_build_the_same_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from xueji_rules.bulk import _pool
+
+    monkeypatch.setattr(_pool, "_context", lambda: multiprocessing.get_context("spawn"))
+    engine = Engine(load_pack("shanxi"), strict_calendar=True)
+    seen = set(ordered_map(engine_identity, range(4), recipe_of(engine), jobs=2, engine=engine))
+    assert id(engine) not in {i for i, _ in seen}  # built in the worker, not inherited
+    _compare(engine, scenario_pairs("shanxi")[:60], jobs=2, chunk_size=8)

@@ -70,6 +70,8 @@ def decide_chunk(chunk: list[Pair]) -> bytes:
 def _in_workers(
     engine: Engine, pairs: Iterable[Pair], jobs: int, chunk_size: int
 ) -> Iterator[Decision | XuejiRulesError]:
-    for data in ordered_map(decide_chunk, _chunks(pairs, chunk_size), recipe_of(engine), jobs):
+    for data in ordered_map(
+        decide_chunk, _chunks(pairs, chunk_size), recipe_of(engine), jobs, engine
+    ):
         for item in loads(data):
             yield restore(item) if isinstance(item, PortableError) else item

@@ -16,11 +16,14 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from xueji_rules.bulk._errors import restore
-from xueji_rules.bulk._worker import EngineRecipe, WorkerFailed, init_worker
+from xueji_rules.bulk._worker import EngineRecipe, WorkerFailed, init_worker, set_inherited
 from xueji_rules.errors import EvaluationError
+
+if TYPE_CHECKING:
+    from xueji_rules.engine import Engine
 
 __all__ = ["in_flight_limit", "ordered_map"]
 
@@ -41,17 +44,24 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def ordered_map(
-    task: Callable[[T], R], chunks: Iterable[T], recipe: EngineRecipe, jobs: int
+    task: Callable[[T], R],
+    chunks: Iterable[T],
+    recipe: EngineRecipe,
+    jobs: int,
+    engine: Engine | None = None,
 ) -> Iterator[R]:
     """``task(chunk)`` for every chunk in ``jobs`` worker processes, results in input order.
 
     ``task`` must be a module-level function (it is pickled by reference) that gets its engine
     from :func:`~xueji_rules.bulk._worker.worker_engine`. When a worker cannot build its engine
     the error it raised is raised here; a worker that dies raises
-    :class:`~xueji_rules.errors.EvaluationError`.
+    :class:`~xueji_rules.errors.EvaluationError`. ``engine``, built from ``recipe``, is handed
+    to workers started by ``fork`` instead of being built again.
     """
+    context = _context()
+    set_inherited(recipe, engine if context.get_start_method() == "fork" else None)
     pool = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_context(), initializer=init_worker, initargs=(recipe,)
+        max_workers=jobs, mp_context=context, initializer=init_worker, initargs=(recipe,)
     )
     window: deque[Future[R]] = deque()
     limit = in_flight_limit(jobs)
@@ -66,6 +76,7 @@ def ordered_map(
         for future in window:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+        set_inherited(recipe, None)
 
 
 def _result(future: Future[R]) -> R:

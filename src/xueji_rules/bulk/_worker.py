@@ -4,7 +4,8 @@ A recipe holds the pack — a reference (bundled name or directory) or a loaded
 :class:`~xueji_rules.packs.model.Pack`, which pickles whole (about 200 kB for Shanxi) so a
 worker compiles exactly the pack the caller holds, edits included — and the engine's keyword
 options. The pool initializer turns it into the process's engine; a task then calls
-:func:`worker_engine`.
+:func:`worker_engine`. A worker started by ``fork`` inherits the parent's engine instead of
+building its own (the same object, copied with the process), which saves compiling the pack.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ from xueji_rules.packs.model import Pack
 if TYPE_CHECKING:
     from xueji_rules.engine import Engine
 
-__all__ = ["EngineRecipe", "build_engine", "init_worker", "recipe_of", "worker_engine"]
+__all__ = [
+    "EngineRecipe",
+    "build_engine",
+    "init_worker",
+    "recipe_of",
+    "set_inherited",
+    "worker_engine",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +60,24 @@ def build_engine(recipe: EngineRecipe) -> Engine:
 
 _ENGINE: Engine | None = None
 _FAILURE: PortableError | None = None
+# set by the parent just before it forks its workers: a forked child finds the parent's engine
+# here, already built, and uses it instead of compiling the pack again
+_INHERITED: tuple[EngineRecipe, Engine] | None = None
+
+
+def set_inherited(recipe: EngineRecipe, engine: Engine | None) -> None:
+    """Offer ``engine`` (built from ``recipe``) to workers forked from now on."""
+    global _INHERITED
+    _INHERITED = (recipe, engine) if engine is not None else None
 
 
 def init_worker(recipe: EngineRecipe) -> None:
-    """Pool initializer: build this process's engine (a failure is kept, reported per task)."""
+    """Pool initializer: this process's engine — inherited through ``fork`` or built once."""
     global _ENGINE, _FAILURE
+    inherited = _INHERITED
+    if inherited is not None and inherited[0] is recipe:  # the same object: a forked child
+        _ENGINE = inherited[1]
+        return
     try:
         _ENGINE = build_engine(recipe)
     except XuejiRulesError as exc:

@@ -163,7 +163,7 @@ def run_batch(
     if jobs == 1:
         results: Iterator[list[LineResult]] = (decide_rows(engine, job) for job in work)
     else:
-        results = ordered_map(decide_line_chunk, work, recipe_of(engine), jobs)
+        results = ordered_map(decide_line_chunk, work, recipe_of(engine), jobs, engine)
     done = 0
     for chunk_results in results:
         _, rows = pending.popleft()
