@@ -52,6 +52,8 @@ class BatchSummary:
     error_examples: list[tuple[int, str]] = field(default_factory=list)
     jobs: int = 1
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process
+    worker_cpu_seconds: float = 0.0  # the worker processes, once they have exited
 
     def add(self, result: LineResult) -> None:
         """Count one output line."""
@@ -75,6 +77,8 @@ class BatchSummary:
             "error_examples": [{"line": n, "error": e} for n, e in self.error_examples],
             "jobs": self.jobs,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
+            "worker_cpu_seconds": round(self.worker_cpu_seconds, 3),
         }
 
     def render(self) -> str:
@@ -151,6 +155,7 @@ def run_batch(
     check_count("jobs", jobs)
     check_count("chunk_size", chunk_size)
     started = time.perf_counter()
+    cpu_before = _cpu()
     summary = BatchSummary(source=source, jobs=jobs)
     pending: deque[Job] = deque()  # chunks submitted and not yet written, oldest first
 
@@ -176,4 +181,18 @@ def run_batch(
         if on_chunk is not None:
             on_chunk(done, summary)
     summary.seconds = time.perf_counter() - started
+    cpu_after = _cpu()
+    summary.cpu_seconds = cpu_after[0] - cpu_before[0]
+    summary.worker_cpu_seconds = cpu_after[1] - cpu_before[1]
     return summary
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of its exited children."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return 0.0, 0.0
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
