@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.bulk.conftest import damaged, scenario_pairs
+from tests.bulk.conftest import ROOT, damaged, scenario_pairs
 from xueji_rules import Engine
 from xueji_rules._schemas import validator_for
 from xueji_rules.bulk import Oversized, iter_lines, parse_line
@@ -258,3 +258,19 @@ def test_progress_hint_without_tqdm(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     )  # fmt: skip
     assert code == 0
     assert "pip install 'xueji-rules[progress]'" in terminal.getvalue()
+
+
+def test_readme_batch_example(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Batch runs", 1)[1].split("```", 2)[1]
+    command = block.splitlines()[1].removeprefix("$ xueji-rules ").split()
+    expected = [line for line in block.splitlines()[2:] if line.startswith("  ")]
+    output = tmp_path / "decisions.jsonl"
+    command[command.index("-o") + 1] = str(output)
+    command[command.index("--batch") + 1] = str(ROOT / "examples/batch/requests.jsonl")
+    code, out, _ = _run(*command)
+    assert code == 1 and "$ echo $?\n1" in block
+    shown = [line for line in out.splitlines() if line.startswith("  ")]
+    assert [line.split("…")[0] for line in expected[:-1]] == shown[:-1]
+    assert "examples/batch/requests.jsonl:4:" in shown[-1] and "'enroled'" in shown[-1]
+    assert len(output.read_text(encoding="utf-8").splitlines()) == 7
