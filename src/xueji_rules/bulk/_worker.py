@@ -11,6 +11,7 @@ building its own (the same object, copied with the process), which saves compili
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -74,6 +75,9 @@ def set_inherited(recipe: EngineRecipe, engine: Engine | None) -> None:
 def init_worker(recipe: EngineRecipe) -> None:
     """Pool initializer: this process's engine — inherited through ``fork`` or built once."""
     global _ENGINE, _FAILURE
+    # Ctrl-C reaches the whole process group: the parent stops the pool; a worker that raised
+    # KeyboardInterrupt would only add a traceback per process to the terminal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     inherited = _INHERITED
     if inherited is not None and inherited[0] is recipe:  # the same object: a forked child
         _ENGINE = inherited[1]

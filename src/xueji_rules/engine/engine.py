@@ -197,10 +197,10 @@ class Engine:
         """Decide many (record, request) pairs, in input order; a bad pair yields its error.
 
         With ``jobs=1`` every pair is decided in this process. With ``jobs=N > 1`` pairs go in
-        chunks of ``chunk_size`` to N worker processes, each of which builds this same engine
-        once (from a copy of :attr:`pack` and this engine's options); at most ``2N + 2`` chunks
-        are in flight, so memory stays bounded on an unbounded iterator. Results are the same
-        for any ``jobs`` (see ``docs/scale.md``). Raises :class:`~xueji_rules.errors.InputError`
+        chunks of ``chunk_size`` to N worker processes, each with this same engine (inherited
+        through ``fork``, or rebuilt once from a copy of :attr:`pack` and this engine's options
+        under ``spawn``); at most ``2N + 2`` chunks are in flight, so memory stays bounded on
+        an unbounded iterator. Results are the same for any ``jobs`` (see ``docs/scale.md``). Raises :class:`~xueji_rules.errors.InputError`
         at once when ``jobs`` or ``chunk_size`` is not a whole number of at least 1.
         """
         from xueji_rules.bulk._pairs import decide_pairs
