@@ -13,7 +13,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from xueji_rules.cli._common import EXIT_BAD_INPUT, ArgumentError, Parser
+from xueji_rules._safeio import escape_controls
+from xueji_rules.cli._common import (
+    EXIT_BAD_INPUT,
+    ArgumentError,
+    Parser,
+    prepare_streams,
+    write_problems,
+)
 from xueji_rules.errors import XuejiRulesError
 
 __all__ = ["main"]
@@ -24,6 +31,8 @@ COMMAND_MODULES = (
     "xueji_rules.cli.authoring",
     "xueji_rules.cli.calendar",
     "xueji_rules.cli.demo",
+    "xueji_rules.cli.audit",
+    "xueji_rules.cli.synth",
     "xueji_rules.cli.diff",
     "xueji_rules.cli.docs",
     "xueji_rules.cli.records",
@@ -51,17 +60,17 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     stdin = stdin or sys.stdin
+    prepare_streams(out, err)
     parser = build_parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
         handler: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.handler
         return handler(args, out, stdin)
     except ArgumentError as exc:
-        err.write(f"{exc}\n")
+        err.write(f"{escape_controls(str(exc))}\n")
         return EXIT_BAD_INPUT
     except XuejiRulesError as exc:
-        for problem in exc.problems:
-            err.write(f"error: {problem}\n")
+        write_problems(err, exc)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         err.write("interrupted\n")

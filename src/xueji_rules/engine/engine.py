@@ -30,8 +30,9 @@ from xueji_rules.errors import (
 )
 from xueji_rules.packs.loader import load_pack
 from xueji_rules.packs.model import Pack, Text
+from xueji_rules.records._build import records_spec
 from xueji_rules.records.masking import Masker
-from xueji_rules.records.spec import RecordsSpec, records_spec
+from xueji_rules.records.spec import RecordsSpec
 from xueji_rules.records.validate import RecordValidation, validate_record
 
 __all__ = ["Engine"]
@@ -206,6 +207,27 @@ class Engine:
         from xueji_rules.bulk._pairs import decide_pairs
 
         return decide_pairs(self, pairs, jobs=jobs, chunk_size=chunk_size)
+
+    def audit(
+        self,
+        snapshot: str | os.PathLike[str],
+        *,
+        as_of: dt.date | str,
+        out: Any = None,
+        jobs: int = 1,
+        calendar_files: Iterable[str] = (),
+    ) -> Any:
+        """Audit a registry snapshot under this engine's pack (see :mod:`xueji_rules.audit`).
+
+        Findings go to ``out`` (a path or text stream) as JSONL, or, without ``out``, into the
+        returned :class:`~xueji_rules.audit.AuditResult`. Workers load the pack from its directory.
+        """
+        from xueji_rules.audit import audit_snapshot
+
+        return audit_snapshot(
+            snapshot, pack=self.pack.root, as_of=as_of, out=out, jobs=jobs,
+            calendar_files=tuple(calendar_files),
+        )  # fmt: skip
 
     def _decide(self, rec: dict[str, Any], req: dict[str, Any], params: dict[str, Any]) -> Decision:
         transition_id: str = req["transition"]
