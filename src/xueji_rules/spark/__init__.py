@@ -15,6 +15,7 @@ the same code as ``Engine.decide_many`` and ``decide --batch``, so the results a
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import os
 import sys
@@ -22,6 +23,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from xueji_rules.errors import InputError, Location
+from xueji_rules.spark._audit import AUDIT_FIELDS, AuditJob, audit_batches
 from xueji_rules.spark._executor import OUTPUT_FIELDS, Layout, decide_batches
 from xueji_rules.spark._ship import PackShipment, ship_engine
 
@@ -30,8 +32,10 @@ if TYPE_CHECKING:
     from xueji_rules.packs.model import Pack
 
 __all__ = [
+    "AUDIT_COLUMNS",
     "DECISION_COLUMNS",
     "PackShipment",
+    "audit_dataframe",
     "decide_dataframe",
     "local_session",
     "require_pyspark",
@@ -40,6 +44,7 @@ __all__ = [
 
 INSTALL_HINT = "pip install 'xueji-rules[spark]'"
 DECISION_COLUMNS = tuple(name for name, _ in OUTPUT_FIELDS)
+AUDIT_COLUMNS = AUDIT_FIELDS
 
 
 def require_pyspark() -> Any:
@@ -151,3 +156,47 @@ def decide_dataframe(
     ]
     shipment = ship_engine(df.sparkSession, engine)
     return df.mapInArrow(partial(decide_batches, shipment, layout), StructType(fields))
+
+
+def audit_dataframe(
+    df: Any,
+    pack: str | os.PathLike[str],
+    as_of: dt.date | str,
+    *,
+    line: str | None = None,
+    calendar_files: tuple[str, ...] = (),
+    **settings: Any,
+) -> Any:
+    """The per-record findings of every bundle in ``df``: one row per finding.
+
+    Input: one row per bundle (``schemas/bundle.schema.json``) — either one column per top-level
+    bundle field (``spark.read.parquet("snapshot/bundles.parquet")``), or ``line=NAME``, a
+    string column of JSONL bundle lines (``spark.read.text("snapshot/bundles.jsonl")``, column
+    ``value``). Output columns ``record_id``, ``check``, ``severity`` and ``finding`` (the
+    finding's JSON text, as in ``audit -o``). A bundle that cannot be audited gives an
+    ``input.bad_line`` finding (file ``<spark>`` or the column, line 0: Spark does not keep line
+    numbers).
+
+    These are the checks :func:`~xueji_rules.audit.audit_bundle` makes on each record and its
+    history. The cross-record checks (O01, O07 reuse and continuation) and the side-file checks
+    (O04, O12, O15) group records or read other files; run ``xueji-rules audit`` for them
+    (``docs/scale.md``). ``settings`` are :class:`~xueji_rules.audit.AuditSpec`'s optional fields.
+    """
+    require_pyspark()
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from xueji_rules.audit.context import parse_as_of, spec_from
+
+    day = parse_as_of(as_of) if isinstance(as_of, str) else as_of
+    spec = spec_from(pack, day, calendar_files=tuple(calendar_files), **settings)
+    from xueji_rules.audit import context_for
+
+    ctx = context_for(spec)  # a bad pack or setting fails here, before any job
+    if line is not None:
+        _check_columns(df, {"bundle lines": line})
+    else:
+        _check_columns(df, {"record": "record"})
+    shipment = ship_engine(df.sparkSession, ctx.top)
+    job = AuditJob(as_of=day, settings=tuple(sorted(settings.items())), line=line)
+    schema = StructType([StructField(name, StringType()) for name in AUDIT_FIELDS])
+    return df.mapInArrow(partial(audit_batches, shipment, job), schema)

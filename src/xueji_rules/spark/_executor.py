@@ -65,6 +65,14 @@ def _unpack(archive: str) -> Path:
     return folder
 
 
+def unpacked_reference(shipment: PackShipment) -> tuple[str, list[str]]:
+    """The pack reference and calendar files on this executor (a shipped zip unpacked once)."""
+    if shipment.archive is None:
+        return shipment.pack, []
+    root = _unpack(shipment.archive)
+    return str(root / shipment.pack), [str(root / c) for c in shipment.calendars]
+
+
 def engine_for(shipment: PackShipment) -> Engine:
     """This process's engine for ``shipment`` (built once; checked against the driver's pack)."""
     engine = _ENGINES.get(shipment.key)
@@ -72,9 +80,7 @@ def engine_for(shipment: PackShipment) -> Engine:
         return engine
     from xueji_rules.engine import Engine
 
-    root = _unpack(shipment.archive) if shipment.archive else None
-    ref: str = str(root / shipment.pack) if root is not None else shipment.pack
-    calendars = [str(root / c) for c in shipment.calendars] if root is not None else []
+    ref, calendars = unpacked_reference(shipment)
     engine = Engine(
         ref,
         calendar_files=calendars,
@@ -84,9 +90,9 @@ def engine_for(shipment: PackShipment) -> Engine:
     found = fingerprint(engine.pack)
     if found != shipment.expected:
         raise InputError(
-            f"the executor's pack {found[0]!r} version {found[1]!r} differs from the driver's "
-            f"{shipment.expected[0]!r} version {shipment.expected[1]!r}: install the same "
-            "xueji-rules version on every executor",
+            f"the executor's pack {found[0]!r} (version {found[1]!r}, {found[4]}) differs from "
+            f"the driver's (version {shipment.expected[1]!r}, {shipment.expected[4]}): install "
+            "the same xueji-rules version on every executor",
             Location(),
         )
     if len(_ENGINES) >= 4:
