@@ -157,7 +157,8 @@ def test_stdin_and_stdout(tmp_path: Path) -> None:
     ("argv", "fragment"),
     [
         (["--batch", "{missing}"], "cannot read the batch file"),
-        (["--batch", "{dir}"], "cannot read the batch file: Is a directory"),
+        (["--batch", "{dir}"], "cannot read the batch file: not a regular file"),
+        (["--batch", "/dev/zero"], "not a regular file (read a stream with --batch -)"),
         (["--batch", "{good}", "-o", "{dir}/no/such/dir/out.jsonl"], "cannot write the output"),
         (["--batch", "{good}", "--record", "r.json"], "drop --record/--request"),
         (["--batch", "{good}", "--jobs", "0"], "must be at least 1"),

@@ -44,3 +44,13 @@ def test_executor_refuses_a_different_pack() -> None:
     with pytest.raises(InputError, match="install the same xueji-rules version"):
         list(decide_batches(shipment, Layout(), iter([batch])))
     assert "other" not in _ENGINES
+
+
+def test_missing_pyspark_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from xueji_rules.spark import require_pyspark
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    with pytest.raises(InputError, match=r"pip install 'xueji-rules\[spark\]'"):
+        require_pyspark()

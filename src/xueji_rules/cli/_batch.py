@@ -68,17 +68,30 @@ def add_batch_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _open_input(path: str, stdin: TextIO) -> tuple[IO[Any], str, int | None]:
+    """The input stream, its name for messages, and its size when it is a regular file.
+
+    A named input must be a regular file, opened without blocking and checked with ``fstat``
+    as every CLI input is (``_safeio``); a stream is read from stdin with ``--batch -``.
+    """
     if path == "-":
         buffer = getattr(stdin, "buffer", None)
         return (buffer if buffer is not None else stdin), "<stdin>", None
+    from xueji_rules._safeio import describe_os_error, display_name
+
+    where = Location(file=display_name(path))
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the caller's ExitStack
+        fd = os.open(path, flags)
     except OSError as exc:
+        raise InputError(f"cannot read the batch file: {describe_os_error(exc)}", where) from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
         raise InputError(
-            f"cannot read the batch file: {exc.strerror}", Location(file=path)
-        ) from None
-    info = os.fstat(handle.fileno())
-    return handle, path, info.st_size if stat.S_ISREG(info.st_mode) else None
+            "cannot read the batch file: not a regular file (read a stream with --batch -)", where
+        )
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb"), display_name(path), info.st_size
 
 
 class _Progress:
