@@ -9,7 +9,6 @@ too. Each row goes through the same code as ``decide_many`` and ``decide --batch
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -210,10 +209,3 @@ def decide_batches(shipment: PackShipment, layout: Layout, batches: Iterator[Any
             )
         yield pa.RecordBatch.from_pydict(columns)
 
-
-def cleanup() -> None:
-    """Forget this process's engines and remove unpacked packs (tests; a worker's exit)."""
-    _ENGINES.clear()
-    for folder in _UNPACKED.values():
-        shutil.rmtree(folder, ignore_errors=True)
-    _UNPACKED.clear()
