@@ -208,4 +208,3 @@ def decide_batches(shipment: PackShipment, layout: Layout, batches: Iterator[Any
                 list(values), type=pa.list_(pa.string()) if name == "failed_rules" else pa.string()
             )
         yield pa.RecordBatch.from_pydict(columns)
-
