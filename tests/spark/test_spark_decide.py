@@ -95,9 +95,12 @@ def test_batch_lines_equal_the_cli(spark: Any, tmp_path: Path) -> None:
     for _number, cli in by_line.items():
         if "decision" in cli:
             assert json.loads(by_id[cli["id"]]["decision"]) == cli["decision"]
-        else:
-            assert cli["error"]["type"] == "InputError"
-            assert cli.get("id") in (None, "s10")
+        elif "id" in cli:  # the same error, without the file and line Spark does not know
+            spark_error = json.loads(by_id[cli["id"]]["error"])
+            assert spark_error["type"] == cli["error"]["type"]
+            assert [p["message"] for p in spark_error["problems"]] == [
+                p["message"] for p in cli["error"]["problems"]
+            ]
     assert json.loads(by_id["s10"]["error"])["type"] == "InputError"
     assert next(row for row in out if row["id"] is None)["error"] is not None  # "oops": no id
 
