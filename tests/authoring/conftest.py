@@ -44,3 +44,86 @@ def draft_window(tmp_path: Path) -> Path:
     draft = copy_pack("shanxi", tmp_path / "drafts")
     set_window(draft, 20)
     return draft
+
+
+# A third province's layer over the national pack, as the third-province report wrote one: its own
+# input field, vocabulary, a rule that needs an input and shows a parameter in its message, a
+# forbidden move, and an extra field on the collection form.
+NATIONAL = packs_root() / "national"
+PROVINCE_FILES = {
+    "pack.yaml": f"""
+        id: thirdprov
+        version: 0.1.0
+        name: {{zh: 第三省学籍规则, en: Third province registry rules}}
+        extends: {NATIONAL}
+        validity: {{from: 2026-03-01, until: 2030-12-31}}
+        documents:
+          - {{id: third_2026_1, number: 丙教〔2026〕1号, title: 实施细则, issuer: 丙省教育厅,
+              issued: 2026-02-01, effective: 2026-03-01, implements: [jiaoji_2025_1]}}
+        """,
+    "articles/third_2026_1.yaml": """
+        document: third_2026_1
+        articles:
+          - {article: 1, topic: 监护人工作调动转学}
+          - {article: 2, topic: 休学期间不得转学}
+          - {article: 3, topic: 转学的期限}
+        """,
+    "inputs.yaml": """
+        inputs:
+          request.guardian_job_move_scope:
+            type: string
+            label: {zh: 监护人工作调动范围, en: how far the guardian's job moved}
+            enum: [province, city, county, none]
+            description: 监护人因工作调动跨省、市、县迁移
+        """,
+    "vocabularies.yaml": """
+        vocabularies:
+          grounds:
+            guardian_job_move: {zh: 监护人工作调动, en: the guardian's job moved}
+        """,
+    "parameters.yaml": """
+        parameters:
+          job_move_window_days:
+            type: int
+            unit: days
+            label: {zh: 工作调动后申请转学的天数, en: days to apply after a job move}
+            values:
+              - {since: 2026-03-01, value: 30, citation: {document: third_2026_1, article: 3}}
+        """,
+    "lifecycle.yaml": """
+        forbidden:
+          - transition: transfer
+            from: [suspended]
+            citation: {document: third_2026_1, article: 2}
+            also_cites:
+              - {document: jiaoji_2025_1, article: 15}
+            message: {zh: 休学期间不得转学。, en: No transfer while suspended.}
+        """,
+    "rules/transfer.yaml": """
+        rules:
+          - id: thirdprov.transfer.job_move
+            transitions: [transfer]
+            stages: [primary, junior_secondary, senior_secondary]
+            when: "has(request.ground) && request.ground == 'guardian_job_move'"
+            needs: [request.guardian_job_move_scope]
+            modality: mandatory
+            relation: adds
+            require: >-
+              request.guardian_job_move_scope in ['province', 'city', 'county'] &&
+              days_since_term_start(request.date) < params.job_move_window_days
+            message:
+              zh: 因监护人工作调动转学的，调动须跨省、市或县，并在开学后{params.job_move_window_days}天内申请。
+              en: A transfer for a guardian's job move needs a move across province, city or county, within {params.job_move_window_days} days of the term's start.
+            citation: {document: third_2026_1, article: 1}
+            also_cites:
+              - {document: jiaoji_2025_1, article: 15}
+        """,
+}
+
+
+@pytest.fixture
+def province(tmp_path: Path) -> Path:
+    """The third province's layer (see ``PROVINCE_FILES``), written under ``tmp_path``."""
+    from tests.packs.conftest import write_files
+
+    return write_files(tmp_path / "thirdprov", PROVINCE_FILES)
