@@ -86,10 +86,13 @@ def _rule(d: Any, rule_id: str) -> Any:
 
 def test_a_pack_declares_its_own_input_and_a_rule_reads_it(province: Path) -> None:
     engine = Engine(province)
+    # the province's own fields beside the one its national base declares (record.pending_from)
     assert [f.path for f in engine.pack.inputs] == [
         "record.boarding_days",
+        "record.pending_from",
         "request.guardian_job_move_scope",
     ]
+    assert {f.path: f.source_pack for f in engine.pack.inputs}["record.pending_from"] == "national"
     across = engine.decide(RECORD, {**REQUEST, "guardian_job_move_scope": "city"})
     assert _rule(across, "thirdprov.transfer.job_move").passed
     local = engine.decide(RECORD, {**REQUEST, "guardian_job_move_scope": "none"})
