@@ -60,12 +60,15 @@ def test_names_are_the_engines_and_the_contracts() -> None:
     # the contract (show --transition) names a school's fields like the engine does
     contract = transition_contract(pack, "transfer")
     rows = {r["path"]: r for r in contract["stages"]["primary"]["fields"]}
-    assert rows["request.to_school.city"]["label"] == input_label("request.to_school.city").to_json()
+    assert (
+        rows["request.to_school.city"]["label"] == input_label("request.to_school.city").to_json()
+    )
     labels = Labels(pack, "en")
     assert labels.field("params.transfer_window_days").startswith("parameter “")
-    assert Labels(pack, "zh").value("request.ground", "illness") == pack.label_of(
-        "grounds", "illness"
-    ).zh  # type: ignore[union-attr]
+    assert (
+        Labels(pack, "zh").value("request.ground", "illness")
+        == pack.label_of("grounds", "illness").zh
+    )  # type: ignore[union-attr]
 
 
 def test_a_packs_own_fields_take_its_labels(tmp_path: Path) -> None:

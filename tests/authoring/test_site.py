@@ -77,7 +77,9 @@ def test_every_internal_link_resolves_and_nothing_is_fetched(site: dict[str, str
     assert check_links(site) > 4000
     # the two languages link to each other page for page
     assert '<a class="lang" href="en/transition-transfer.html"' in site["transition-transfer.html"]
-    assert '<a class="lang" href="../transition-transfer.html"' in site["en/transition-transfer.html"]
+    assert (
+        '<a class="lang" href="../transition-transfer.html"' in site["en/transition-transfer.html"]
+    )
 
 
 def test_every_rule_has_a_card_and_every_transition_a_page_in_both_languages(
@@ -95,7 +97,9 @@ def test_every_rule_has_a_card_and_every_transition_a_page_in_both_languages(
             assert "<svg" in site[f"{prefix}lifecycle-{sid}.html"]
     assert '<html lang="en">' in site["en/index.html"]
     assert '<html lang="zh-CN">' in site["index.html"]
-    assert "在籍" in site["lifecycle-primary.svg"] and ">enrolled<" in site["en/lifecycle-primary.svg"]
+    assert (
+        "在籍" in site["lifecycle-primary.svg"] and ">enrolled<" in site["en/lifecycle-primary.svg"]
+    )
 
 
 def test_cards_read_as_law_with_figures_citations_and_exceptions(site: dict[str, str]) -> None:
@@ -140,8 +144,9 @@ def test_transition_pages_show_edges_targets_forbidden_moves_and_ids(
     assert 'href="vocabularies.html#vocab-grounds-special_education_placement"' in grounds
     assert "转入学校空余学位" in transfer and "request.to_school.vacancies" in transfer
     assert "参数「转学各方核办时限（工作日）」个工作日内" in transfer
-    promote = site["transition-promote.html"] if "transition-promote.html" in site else ""
-    assert not promote or "学段" in promote
+    # admission to the next stage moves the record's stage and grade (edge targets)
+    admit = site["transition-admit.html"]
+    assert "学段：若已填写" in admit and "年级：" in admit and "起始年级" in admit
     withdraw = site["lifecycle-primary.html"]
     assert "禁止的情形" in withdraw and "义务教育阶段" in withdraw
     lifecycle = site["lifecycle.html"]
@@ -183,13 +188,18 @@ def test_a_provinces_own_inputs_vocabulary_and_figures(province: Path) -> None:
     assert "how far the guardian&#x27;s job moved" in site["en/inputs.html"]
     card = _card(site, "article-third_2026_1.html", "thirdprov.transfer.job_move")
     assert "监护人工作调动范围" in card and "request.guardian_job_move_scope" in card
-    assert re.search(r'并在开学后<a class="figure" href="parameters.html#param-job_move_window_days"[^>]*>30</a>天内申请', card)
+    assert re.search(
+        r'并在开学后<a class="figure" href="parameters.html#param-job_move_window_days"[^>]*>30</a>天内申请',
+        card,
+    )
     assert "申请理由 等于 “监护人工作调动”" in card
     assert "另引" in card and "教基〔2025〕1号 第十五条" in card
     transfer = site["transition-transfer.html"]
     assert "休学期间不得转学。" in transfer and "丙教〔2026〕1号 第二条" in transfer
     vocab = site["vocabularies.html"]
-    assert 'id="vocab-grounds-guardian_job_move"' in vocab and "thirdprov.transfer.job_move" in vocab
+    assert (
+        'id="vocab-grounds-guardian_job_move"' in vocab and "thirdprov.transfer.job_move" in vocab
+    )
 
 
 def test_same_pack_same_bytes(tmp_path: Path) -> None:

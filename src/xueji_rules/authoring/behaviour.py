@@ -51,7 +51,7 @@ class Snapshot:
     missing_documents: tuple[tuple[str, str], ...] = ()
     obligations: tuple[tuple[str, str, str, str], ...] = ()
     allowed_transitions: tuple[str, ...] = ()
-    missing_inputs: tuple[str, ...] = ()
+    missing_inputs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path, rules needing it)
     citations: tuple[str, ...] = ()
     error: str | None = None
     rule_map: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
@@ -101,7 +101,7 @@ def snapshot(engine: Any, record: Mapping[str, Any], request: Mapping[str, Any])
             )
         ),
         allowed_transitions=tuple(d.allowed_transitions or ()),
-        missing_inputs=tuple(sorted(m.path for m in d.missing_inputs)),
+        missing_inputs=tuple(sorted((m.path, tuple(sorted(m.rules))) for m in d.missing_inputs)),
         citations=tuple(c.render() for c in d.citations),
         rule_map=dict(rules),
     )
@@ -267,10 +267,14 @@ def _change_text(a: Snapshot, b: Snapshot) -> list[str]:
             f"{sorted({x[0] for x in b.missing_documents})}"
         )
     if a.missing_inputs != b.missing_inputs:
-        lines.append(f"missing inputs {list(a.missing_inputs)} → {list(b.missing_inputs)}")
+        lines.append(f"missing inputs {_needed(a)} → {_needed(b)}")
     if a.citations != b.citations:
         lines.append(f"refusal cites {list(a.citations)} → {list(b.citations)}")
     return lines
+
+
+def _needed(s: Snapshot) -> str:
+    return "; ".join(f"{path} ({', '.join(rules)})" for path, rules in s.missing_inputs) or "none"
 
 
 @dataclass

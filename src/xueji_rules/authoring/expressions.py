@@ -346,8 +346,8 @@ class _Reader:
             positive = (node.op == "==") == right.value
             return (w.holds if positive else w.fails).format(self.text(node.left))
         if node.op in w.compare:
-            left, right = self.text(node.left, "cmp"), self.text(node.right, "cmp")
-            return f"{left} {w.compare[node.op]} {right}"
+            shown = self.text(node.left, "cmp"), self.text(node.right, "cmp")
+            return f"{shown[0]} {w.compare[node.op]} {shown[1]}"
         if node.op == "in":
             return f"{self.text(node.left, 'cmp')} ∈ {self.text(node.right, 'cmp')}"
         text = f"{self.text(node.left, 'arith')} {node.op} {self.text(node.right, 'arith')}"
