@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.engine.test_pack_inputs import INPUTS, RULES, VOCAB
 from xueji_rules._resources import packs_root
 from xueji_rules.cli import main
 
@@ -47,8 +48,8 @@ def draft_window(tmp_path: Path) -> Path:
 
 
 # A third province's layer over the national pack, as the third-province report wrote one: its own
-# input field, vocabulary, a rule that needs an input and shows a parameter in its message, a
-# forbidden move, and an extra field on the collection form.
+# input field and ground with a rule that needs the field (the engine tests' own), a rule whose
+# message shows a parameter and that also cites the national article, and a forbidden move.
 NATIONAL = packs_root() / "national"
 PROVINCE_FILES = {
     "pack.yaml": f"""
@@ -68,19 +69,8 @@ PROVINCE_FILES = {
           - {article: 2, topic: 休学期间不得转学}
           - {article: 3, topic: 转学的期限}
         """,
-    "inputs.yaml": """
-        inputs:
-          request.guardian_job_move_scope:
-            type: string
-            label: {zh: 监护人工作调动范围, en: how far the guardian's job moved}
-            enum: [province, city, county, none]
-            description: 监护人因工作调动跨省、市、县迁移
-        """,
-    "vocabularies.yaml": """
-        vocabularies:
-          grounds:
-            guardian_job_move: {zh: 监护人工作调动, en: the guardian's job moved}
-        """,
+    "inputs.yaml": INPUTS,
+    "vocabularies.yaml": VOCAB,
     "parameters.yaml": """
         parameters:
           job_move_window_days:
@@ -99,22 +89,20 @@ PROVINCE_FILES = {
               - {document: jiaoji_2025_1, article: 15}
             message: {zh: 休学期间不得转学。, en: No transfer while suspended.}
         """,
-    "rules/transfer.yaml": """
+    "rules/transfer.yaml": RULES,
+    "rules/window.yaml": """
         rules:
-          - id: thirdprov.transfer.job_move
+          - id: thirdprov.transfer.job_move_window
             transitions: [transfer]
             stages: [primary, junior_secondary, senior_secondary]
             when: "has(request.ground) && request.ground == 'guardian_job_move'"
-            needs: [request.guardian_job_move_scope]
             modality: mandatory
             relation: adds
-            require: >-
-              request.guardian_job_move_scope in ['province', 'city', 'county'] &&
-              days_since_term_start(request.date) < params.job_move_window_days
+            require: "days_since_term_start(request.date) < params.job_move_window_days"
             message:
-              zh: 因监护人工作调动转学的，调动须跨省、市或县，并在开学后{params.job_move_window_days}天内申请。
-              en: A transfer for a guardian's job move needs a move across province, city or county, within {params.job_move_window_days} days of the term's start.
-            citation: {document: third_2026_1, article: 1}
+              zh: 因监护人工作调动转学的，须在开学后{params.job_move_window_days}天内申请。
+              en: A transfer for a guardian's job move is asked for within {params.job_move_window_days} days of the term's start.
+            citation: {document: third_2026_1, article: 3}
             also_cites:
               - {document: jiaoji_2025_1, article: 15}
         """,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xueji_rules.authoring.expressions import WORDS, readable
+from xueji_rules.authoring.expressions import WORDS, Words, readable
 from xueji_rules.authoring.labels import Labels
 from xueji_rules.authoring.programs import PackPrograms
 from xueji_rules.packs.loader import load_pack
@@ -89,3 +89,5 @@ def test_every_registered_function_has_words_in_both_languages(programs: PackPro
     names = set(declarations.functions.names()) - conversions
     for lang, table in WORDS.items():
         assert names <= set(table.functions), (lang, sorted(names - set(table.functions)))
+        for phrase in Words.__annotations__:
+            assert isinstance(getattr(table, phrase), str), (lang, phrase)

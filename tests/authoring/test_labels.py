@@ -12,23 +12,14 @@ import pytest
 from tests.packs.conftest import write_files
 from xueji_rules.authoring.labels import UNLABELLED, Labels, field_text
 from xueji_rules.engine._compile import _inlined, input_label
-from xueji_rules.packs.contract import transition_contract, transition_contracts
+from xueji_rules.packs.contract import _schema_node, transition_contract, transition_contracts
 from xueji_rules.packs.loader import load_pack
 from xueji_rules.packs.model import Text
 
 
 def _node(path: str) -> Mapping[str, Any] | None:
     kind, *parts = path.split(".")
-    node: Any = _inlined(kind)
-    for part in parts:
-        props = node.get("properties") if isinstance(node, Mapping) else None
-        name = part.removesuffix("[]")
-        if not isinstance(props, Mapping) or name not in props:
-            return None
-        node = props[name]
-        if part.endswith("[]"):
-            node = node.get("items")
-    return node if isinstance(node, Mapping) else None
+    return _schema_node(_inlined(kind), parts)
 
 
 @pytest.mark.parametrize("path", sorted(UNLABELLED))

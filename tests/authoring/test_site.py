@@ -188,11 +188,12 @@ def test_a_provinces_own_inputs_vocabulary_and_figures(province: Path) -> None:
     assert "how far the guardian&#x27;s job moved" in site["en/inputs.html"]
     card = _card(site, "article-third_2026_1.html", "thirdprov.transfer.job_move")
     assert "监护人工作调动范围" in card and "request.guardian_job_move_scope" in card
+    assert "申请理由 等于 “监护人工作调动”" in card
+    card = _card(site, "article-third_2026_1.html", "thirdprov.transfer.job_move_window")
     assert re.search(
-        r'并在开学后<a class="figure" href="parameters.html#param-job_move_window_days"[^>]*>30</a>天内申请',
+        r'须在开学后<a class="figure" href="parameters.html#param-job_move_window_days"[^>]*>30</a>天内申请',
         card,
     )
-    assert "申请理由 等于 “监护人工作调动”" in card
     assert "另引" in card and "教基〔2025〕1号 第十五条" in card
     transfer = site["transition-transfer.html"]
     assert "休学期间不得转学。" in transfer and "丙教〔2026〕1号 第二条" in transfer
@@ -240,7 +241,7 @@ def test_refuses_a_foreign_directory_and_bad_packs(tmp_path: Path) -> None:
 
 
 def test_refuses_a_pack_that_does_not_type_check(province: Path, tmp_path: Path) -> None:
-    rules = province / "rules" / "transfer.yaml"
+    rules = province / "rules" / "window.yaml"
     rules.write_text(
         rules.read_text(encoding="utf-8").replace(
             "params.job_move_window_days", "params.job_move_window"

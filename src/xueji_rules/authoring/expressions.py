@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Protocol
 
 from xueji_rules import expr
@@ -93,33 +92,6 @@ def canonical_text(program: expr.Program) -> str:
 
 
 # -- words ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Words:
-    """The words of one language a condition is read in."""
-
-    conj: str
-    disj: str
-    group: str
-    negation: str
-    given: str
-    not_given: str
-    true: str
-    false: str
-    null: str
-    holds: str
-    fails: str
-    one_of: str
-    item: str
-    sep: str
-    arg_sep: str
-    conditional: str
-    compare: dict[str, str]
-    functions: dict[str, str]
-    macros: dict[str, str]
-    mapped: str
-    mapped_where: str
 
 
 _ZH_FUNCTIONS = {
@@ -201,64 +173,75 @@ _EN_FUNCTIONS = {
     "matches": "{0} matches the pattern {1}",
 }
 
-WORDS = {
-    "zh": Words(
-        conj=" 并且 ",
-        disj=" 或者 ",
-        group="（{}）",
-        negation="并非（{}）",
-        given="已填写{}",
-        not_given="未填写{}",
-        true="成立",
-        false="不成立",
-        null="无",
-        holds="{}为是",
-        fails="{}为否",
-        one_of="{}属于{{{}}}",
-        item="该项",
-        sep="、",
-        arg_sep="，",
-        conditional="若{}则为{}，否则为{}",
-        compare={"==": "等于", "!=": "不等于", "<": "<", "<=": "≤", ">": ">", ">=": "≥"},
-        functions=_ZH_FUNCTIONS,
-        macros={
-            "exists": "{r}中有一项满足：{p}",
-            "all": "{r}中每一项都满足：{p}",
-            "exists_one": "{r}中恰有一项满足：{p}",
-            "filter": "{r}中满足“{p}”的各项",
-        },
-        mapped="{r}的各项的{x}",
-        mapped_where="{r}中满足“{p}”的各项的{x}",
-    ),
-    "en": Words(
-        conj=" and ",
-        disj=" or ",
-        group="({})",
-        negation="not ({})",
-        given="{} is given",
-        not_given="{} is not given",
-        true="true",
-        false="false",
-        null="none",
-        holds="{} is yes",
-        fails="{} is no",
-        one_of="{} is one of {{{}}}",
-        item="the item",
-        sep=", ",
-        arg_sep=", ",
-        conditional="if {} then {}, else {}",
-        compare={"==": "is", "!=": "is not", "<": "<", "<=": "≤", ">": ">", ">=": "≥"},
-        functions=_EN_FUNCTIONS,
-        macros={
-            "exists": "some item of {r} has: {p}",
-            "all": "every item of {r} has: {p}",
-            "exists_one": "exactly one item of {r} has: {p}",
-            "filter": "the items of {r} with “{p}”",
-        },
-        mapped="{x} of each item of {r}",
-        mapped_where="{x} of each item of {r} with “{p}”",
-    ),
+# each phrase in Chinese and in English; ``{}`` stands for the parts it joins
+_PHRASES: dict[str, tuple[str, str]] = {
+    "conj": (" 并且 ", " and "),
+    "disj": (" 或者 ", " or "),
+    "group": ("（{}）", "({})"),
+    "negation": ("并非（{}）", "not ({})"),
+    "given": ("已填写{}", "{} is given"),
+    "not_given": ("未填写{}", "{} is not given"),
+    "true": ("成立", "true"),
+    "false": ("不成立", "false"),
+    "null": ("无", "none"),
+    "holds": ("{}为是", "{} is yes"),
+    "fails": ("{}为否", "{} is no"),
+    "one_of": ("{}属于{{{}}}", "{} is one of {{{}}}"),
+    "item": ("该项", "the item"),
+    "sep": ("、", ", "),
+    "arg_sep": ("，", ", "),
+    "conditional": ("若{}则为{}，否则为{}", "if {} then {}, else {}"),
+    "mapped": ("{r}的各项的{x}", "{x} of each item of {r}"),
+    "mapped_where": ("{r}中满足“{p}”的各项的{x}", "{x} of each item of {r} with “{p}”"),
 }
+_COMPARE = {
+    "==": ("等于", "is"),
+    "!=": ("不等于", "is not"),
+    "<": ("<", "<"),
+    "<=": ("≤", "≤"),
+    ">": (">", ">"),
+    ">=": ("≥", "≥"),
+}
+_MACROS = {
+    "exists": ("{r}中有一项满足：{p}", "some item of {r} has: {p}"),
+    "all": ("{r}中每一项都满足：{p}", "every item of {r} has: {p}"),
+    "exists_one": ("{r}中恰有一项满足：{p}", "exactly one item of {r} has: {p}"),
+    "filter": ("{r}中满足“{p}”的各项", "the items of {r} with “{p}”"),
+}
+
+
+class Words:
+    """The words of one language (``zh`` or ``en``) a condition is read in."""
+
+    conj: str
+    disj: str
+    group: str
+    negation: str
+    given: str
+    not_given: str
+    true: str
+    false: str
+    null: str
+    holds: str
+    fails: str
+    one_of: str
+    item: str
+    sep: str
+    arg_sep: str
+    conditional: str
+    mapped: str
+    mapped_where: str
+
+    def __init__(self, lang: str) -> None:
+        index = 1 if lang == "en" else 0
+        for name, pair in _PHRASES.items():
+            setattr(self, name, pair[index])
+        self.compare = {op: pair[index] for op, pair in _COMPARE.items()}
+        self.macros = {kind: pair[index] for kind, pair in _MACROS.items()}
+        self.functions = _EN_FUNCTIONS if lang == "en" else _ZH_FUNCTIONS
+
+
+WORDS = {lang: Words(lang) for lang in ("zh", "en")}
 """The words conditions are read in, by language."""
 
 
