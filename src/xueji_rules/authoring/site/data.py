@@ -91,7 +91,8 @@ def vocabularies_page(ctx: SiteContext) -> str:
             )
             for key, label in sorted(entries.items())
         ]
-        parts.append(table(("id", "中文", "English", t("使用它的规则", "rules naming it")), rows))
+        headers = ("id", "中文", "English", t("使用它的规则", "rules naming it"))
+        parts.append(table(headers, rows, "vocab"))
     return "\n".join(parts)
 
 

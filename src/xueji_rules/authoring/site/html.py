@@ -57,6 +57,7 @@ a.figure { font-weight: 600; text-decoration: underline dotted; }
 table { border-collapse: collapse; width: 100%; margin: 0.5rem 0 1rem; font-size: 0.92rem; }
 th, td { border: 1px solid var(--line); padding: 0.35rem 0.5rem; vertical-align: top; text-align: left; }
 th { background: var(--soft); }
+table.vocab td:nth-child(2), table.vocab td:nth-child(3) { min-width: 10em; }
 .rule { border: 1px solid var(--line); border-left: 4px solid var(--accent); border-radius: 4px;
   padding: 0.6rem 0.9rem; margin: 0.8rem 0; background: #fff; }
 .rule.mandatory { border-left-color: #c53030; }
