@@ -239,3 +239,16 @@ def test_git_follows_only_relative_extends(extends: str | None, expected: str | 
     found: Callable[[str | None], Any] = _relative_base
     result = found(extends)
     assert (str(result) if result is not None else None) == expected
+
+
+def test_a_province_over_its_base_validates_and_renders() -> None:
+    structure = _structure("national", Path(__file__).parents[2] / "rulepacks" / "shanxi")
+    forbidden = structure["lifecycle"]["forbidden"]["added"]
+    assert forbidden and all(f["source_pack"] == "shanxi" for f in forbidden)
+    assert all(f["citation"].startswith("晋教〔2026〕1号") for f in forbidden)
+    citations = structure["records"]["form"]["citations"]
+    assert "晋教〔2026〕1号 第九条第一款" in set(citations["after"]) - set(citations["before"])
+    disabled = [r for r in structure["rules"]["removed"] if "disabled_by" in r]
+    assert disabled and all(r["disabled_by"]["pack"] == "shanxi" for r in disabled)
+    text = render_markdown(diff_packs("national", "shanxi", population=0, scenarios=False))
+    assert "### Forbidden moves" in text and "disabled by shanxi" in text
