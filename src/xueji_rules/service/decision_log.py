@@ -1,0 +1,85 @@
+"""Decision logs: one JSON line per decision, with personal fields masked.
+
+Masking uses :mod:`xueji_rules.records` when it provides ``mask_record`` (SD7); until then the
+personal fields of a record are masked here: the 学籍号 (``id``, which embeds the identity-card
+number) and the birth date, in the record and in the decision's ``record_id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from typing import IO, Any
+
+__all__ = ["DecisionLog", "mask_id", "mask_record"]
+
+
+def mask_id(value: str) -> str:
+    """Keep the first four and last two characters; the rest becomes ``*``."""
+    if len(value) <= 6:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 6) + value[-2:]
+
+
+def _own_mask_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(record)
+    if isinstance(out.get("id"), str):
+        out["id"] = mask_id(out["id"])
+    if isinstance(out.get("birth_date"), str):
+        out["birth_date"] = out["birth_date"][:4] + "-**-**"
+    return out
+
+
+def _records_masker() -> Callable[[Mapping[str, Any]], dict[str, Any]] | None:
+    try:
+        module = importlib.import_module("xueji_rules.records")
+    except ImportError:
+        return None
+    masker = getattr(module, "mask_record", None)
+    return masker if callable(masker) else None
+
+
+def mask_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record with its personal fields masked."""
+    masker = _records_masker()
+    return dict(masker(record)) if masker is not None else _own_mask_record(record)
+
+
+class DecisionLog:
+    """Appends decision lines to a file (``-``: standard output); safe across threads."""
+
+    def __init__(self, target: str) -> None:
+        self._own = target != "-"
+        self._stream: IO[str] = (
+            open(target, "a", encoding="utf-8", buffering=1) if self._own else sys.stdout  # noqa: SIM115
+        )
+        self._lock = threading.Lock()
+
+    def write(
+        self,
+        record: Mapping[str, Any],
+        request: Mapping[str, Any],
+        decision: Mapping[str, Any],
+        pack: Mapping[str, str],
+    ) -> None:
+        """Log one decision (the record masked, the decision's ``record_id`` too)."""
+        masked = mask_record(record)
+        line = {
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+            "pack": dict(pack),
+            "record": masked,
+            "request": dict(request),
+            "decision": {**decision, "record_id": masked.get("id", "")},
+        }
+        text = json.dumps(line, ensure_ascii=False, default=str) + "\n"
+        with self._lock:
+            self._stream.write(text)
+
+    def close(self) -> None:
+        """Close the file (standard output is left open)."""
+        if self._own:
+            self._stream.close()
