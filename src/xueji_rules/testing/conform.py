@@ -48,6 +48,13 @@ __all__ = [
 
 Status = Literal["passed", "failed", "not_answered", "error"]
 _SCALARS = ("outcome", "next_status", "next_stage")
+# the modality of the failed rules that give each outcome
+_DECIDING_MODALITY = {
+    "denied": "mandatory",
+    "denied_by_default": "default",
+    "incomplete": "documents",
+    "needs_approval": "approval",
+}
 
 
 class System(Protocol):
@@ -265,7 +272,13 @@ class _Citer:
         return rules, tuple(articles)
 
     def outcome(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        failed = [r.id for r in self.decision.rules if not r.passed] if self.decision else []
+        """The covered rules, and the failed rules that make the expected outcome what it is."""
+        modality = _DECIDING_MODALITY.get(str(self.scenario.expect.get("outcome")))
+        failed = [
+            r.id
+            for r in (self.decision.rules if self.decision else ())
+            if not r.passed and r.modality == modality
+        ]
         rules, articles = self.rule_articles([*self.scenario.covers, *failed])
         if not articles and self.engine is not None:
             transition = self.engine.pack.lifecycle.transitions.get(

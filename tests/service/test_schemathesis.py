@@ -1,0 +1,73 @@
+"""Schemathesis against the running service: no 5xx, every answer fits the OpenAPI document.
+
+Bounded and reproducible: a fixed number of examples per operation, derandomized.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.service.conftest import Server
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCUMENT = json.loads((ROOT / "schemas" / "openapi.json").read_text(encoding="utf-8"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+def _not_in_this_build() -> set[str]:
+    """Operations whose library function has not landed yet (they answer 501, tested as xfail)."""
+    from xueji_rules.engine import Engine
+    from xueji_rules.packs import show
+
+    missing = set()
+    if not hasattr(show, "transition_inputs"):
+        missing.add("transitionInputs")
+    if not hasattr(Engine, "validate_record"):
+        missing.add("validateRecord")
+    return missing
+
+
+def _english_explain() -> bool:
+    from xueji_rules import explain
+
+    return "lang" in inspect.signature(explain).parameters
+
+
+# batch (NDJSON) and admin calls are tested by hand in test_client.py and test_reload.py
+schema = (
+    schemathesis.openapi.from_dict(DOCUMENT)
+    .exclude(operation_id=["decideBatch", "reloadPack", *_not_in_this_build()])
+)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_conforms_to_its_openapi_document(case: Any, shanxi_server: Server) -> None:
+    if case.operation.definition.raw.get("operationId") == "explain" and not _english_explain():
+        case.query = {**(case.query or {}), "lang": "zh"}
+    case.call_and_validate(base_url=shanxi_server.url, checks=CHECKS)
