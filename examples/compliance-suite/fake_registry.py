@@ -60,7 +60,11 @@ class FakeRegistry:
             return VendorAnswer("refused_unless_exempted", status)
         deadlines = []
         consent = next(
-            (a for a in application.get("approvals", []) if a.get("kind") == "consent" and "date" in a),
+            (
+                a
+                for a in application.get("approvals", [])
+                if a.get("kind") == "consent" and "date" in a
+            ),
             None,
         )
         if consent is not None:

@@ -28,9 +28,13 @@ def _failures(system: System) -> dict[str, list[str]]:
 def _check_planted_mistake_only(failures: dict[str, list[str]]) -> None:
     assert list(failures) == [PLANTED]
     outcome, status = failures[PLANTED]
-    assert outcome.startswith("outcome: expected 'denied_by_default', the system answered 'needs_approval'")
+    assert outcome.startswith(
+        "outcome: expected 'denied_by_default', the system answered 'needs_approval'"
+    )
     assert "晋教〔2026〕1号 第十六条" in outcome and "shanxi.transfer.window" in outcome
-    assert status.startswith("next_status: expected 'enrolled', the system answered 'transfer_pending'")
+    assert status.startswith(
+        "next_status: expected 'enrolled', the system answered 'transfer_pending'"
+    )
 
 
 def test_the_python_adapter_shows_the_planted_mistake() -> None:

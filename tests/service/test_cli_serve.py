@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import signal
-import tomllib
 import time
+import tomllib
 
 import httpx
 
@@ -16,7 +16,9 @@ from xueji_rules.cli import main
 def test_version_matches_the_package_metadata() -> None:
     out = io.StringIO()
     assert main(["--version"], out=out) == 0
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "version"
+    ]
     assert out.getvalue() == f"xueji-rules {version}\n"
 
 
@@ -38,7 +40,9 @@ def test_two_workers_serve_reload_on_sighup_and_stop_cleanly() -> None:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             digests = {client.get("/healthz").json()["pack"]["digest"] for _ in range(20)}
             assert len(digests) == 1
-            server.proc.send_signal(signal.SIGHUP)  # forwarded to both workers: same pack, no change
+            server.proc.send_signal(
+                signal.SIGHUP
+            )  # forwarded to both workers: same pack, no change
             time.sleep(1.0)
             assert server.proc.poll() is None
             assert all(client.get("/healthz").status_code == 200 for _ in range(20))

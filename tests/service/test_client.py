@@ -18,13 +18,24 @@ RECORD = {
     "status": "enrolled",
     "stage": "senior_secondary",
     "grade": 11,
-    "school": {"id": "140105001", "city": "太原市", "county": "小店区", "enrollment_area": "太原市区"},
+    "school": {
+        "id": "140105001",
+        "city": "太原市",
+        "county": "小店区",
+        "enrollment_area": "太原市区",
+    },
 }
 REQUEST = {
     "transition": "transfer",
     "date": "2026-03-09",
     "applicant": "guardian",
-    "to_school": {"id": "140202003", "city": "大同市", "county": "平城区", "enrollment_area": "大同市区", "vacancies": 3},
+    "to_school": {
+        "id": "140202003",
+        "city": "大同市",
+        "county": "平城区",
+        "enrollment_area": "大同市区",
+        "vacancies": 3,
+    },
     "hukou_move_scope": "city",
     "residence_moved": True,
     "new_hukou": {"city": "大同市"},
@@ -40,7 +51,15 @@ def _cli_errors(record: dict[str, Any], request: dict[str, Any], tmp_path: Any) 
     (tmp_path / "rec.json").write_text(json.dumps(record), encoding="utf-8")
     (tmp_path / "req.json").write_text(json.dumps(request), encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
-    argv = ["decide", "--pack", "shanxi", "--record", str(tmp_path / "rec.json"), "--request", str(tmp_path / "req.json")]
+    argv = [
+        "decide",
+        "--pack",
+        "shanxi",
+        "--record",
+        str(tmp_path / "rec.json"),
+        "--request",
+        str(tmp_path / "req.json"),
+    ]
     assert main(argv, out=out, err=err) == 2
     return [line.removeprefix("error: ") for line in err.getvalue().splitlines()]
 
@@ -102,16 +121,29 @@ def test_unknown_paths_and_methods_are_problems(shanxi_server: Server) -> None:
     assert r.status_code == 404  # the admin API is off unless --admin-token is given
 
 
-def test_batch_streams_answers_in_order_with_bad_lines_in_place(shanxi_server: Server, engine: Engine) -> None:
+def test_batch_streams_answers_in_order_with_bad_lines_in_place(
+    shanxi_server: Server, engine: Engine
+) -> None:
     good = json.dumps({"id": "a", "record": RECORD, "request": REQUEST}, ensure_ascii=False)
-    other = json.dumps({"record": RECORD, "request": {**REQUEST, "date": "2026-03-20"}}, ensure_ascii=False)
+    other = json.dumps(
+        {"record": RECORD, "request": {**REQUEST, "date": "2026-03-20"}}, ensure_ascii=False
+    )
     body = "\n".join([good, "{not json", "", other, '{"record": {}}', good]) + "\n"
-    r = httpx.post(shanxi_server.url + "/v1/decide/batch", content=body.encode(), headers={"content-type": "application/x-ndjson"})
+    r = httpx.post(
+        shanxi_server.url + "/v1/decide/batch",
+        content=body.encode(),
+        headers={"content-type": "application/x-ndjson"},
+    )
     assert r.status_code == 200 and r.headers["content-type"] == "application/x-ndjson"
     lines = [json.loads(x) for x in r.text.splitlines()]
     assert [x["line"] for x in lines] == [1, 2, 4, 5, 6]
-    assert lines[0]["id"] == "a" and lines[0]["decision"] == engine.decide(RECORD, REQUEST).to_json()
-    assert lines[1]["error"]["type"].endswith("/malformed-json") and "line 2" in lines[1]["error"]["detail"]
+    assert (
+        lines[0]["id"] == "a" and lines[0]["decision"] == engine.decide(RECORD, REQUEST).to_json()
+    )
+    assert (
+        lines[1]["error"]["type"].endswith("/malformed-json")
+        and "line 2" in lines[1]["error"]["detail"]
+    )
     assert lines[2]["decision"]["outcome"] == "denied_by_default"
     assert lines[3]["error"]["detail"] == "line 5: 'request' is a required property"
     assert lines[4]["decision"] == lines[0]["decision"]
@@ -132,16 +164,26 @@ def test_explain_in_chinese(shanxi_server: Server, engine: Engine) -> None:
     r = httpx.post(shanxi_server.url + "/v1/explain", json={"record": RECORD, "request": REQUEST})
     answer = r.json()
     decision = engine.decide(RECORD, REQUEST)
-    assert answer == {"lang": "zh", "text": explain(decision, engine.pack), "decision": decision.to_json()}
-    r = httpx.post(shanxi_server.url + "/v1/explain?lang=fr", json={"record": RECORD, "request": REQUEST})
+    assert answer == {
+        "lang": "zh",
+        "text": explain(decision, engine.pack),
+        "decision": decision.to_json(),
+    }
+    r = httpx.post(
+        shanxi_server.url + "/v1/explain?lang=fr", json={"record": RECORD, "request": REQUEST}
+    )
     assert r.status_code == 422 and "'zh', 'en'" in r.json()["detail"]
 
 
-@pytest.mark.xfail(strict=True, reason="waits for explain(decision, pack, lang='en') (engine-model)")
+@pytest.mark.xfail(
+    strict=True, reason="waits for explain(decision, pack, lang='en') (engine-model)"
+)
 def test_explain_in_english(shanxi_server: Server, engine: Engine) -> None:
     from xueji_rules import explain
 
-    r = httpx.post(shanxi_server.url + "/v1/explain?lang=en", json={"record": RECORD, "request": REQUEST})
+    r = httpx.post(
+        shanxi_server.url + "/v1/explain?lang=en", json={"record": RECORD, "request": REQUEST}
+    )
     assert r.status_code == 200
     decision = engine.decide(RECORD, REQUEST)
     assert r.json()["text"] == explain(decision, engine.pack, lang="en")  # type: ignore[call-arg,unused-ignore]
@@ -164,7 +206,9 @@ def test_transition_inputs(shanxi_server: Server, engine: Engine) -> None:
     assert r.json() == json.loads(json.dumps(show.transition_inputs(engine.pack, "transfer")))  # type: ignore[attr-defined,unused-ignore]
 
 
-@pytest.mark.xfail(strict=True, reason="waits for pack.digest in the decision JSON (engine-model, SD3)")
+@pytest.mark.xfail(
+    strict=True, reason="waits for pack.digest in the decision JSON (engine-model, SD3)"
+)
 def test_decisions_carry_the_digest(shanxi_server: Server) -> None:
     r = httpx.post(shanxi_server.url + "/v1/decide", json={"record": RECORD, "request": REQUEST})
     assert r.json()["pack"]["digest"] == r.headers["xueji-pack-digest"]
@@ -189,11 +233,16 @@ def test_calendar_queries(shanxi_server: Server) -> None:
     assert httpx.get(url + "is-workday", params={"date": "2026-10-10"}).json() == {
         "date": "2026-10-10", "workday": True, "holiday": False,
     }  # fmt: skip
-    assert httpx.get(url + "add-workdays", params={"date": "2026-09-24", "n": 10}).json()["date"] == "2026-10-15"
+    assert (
+        httpx.get(url + "add-workdays", params={"date": "2026-09-24", "n": 10}).json()["date"]
+        == "2026-10-15"
+    )
     term = httpx.get(url + "term", params={"date": "2026-03-09"}).json()
     assert (term["start"], term["days_since_term_start"]) == ("2026-03-02", 7)
     r = httpx.get(url + "term", params={"date": "2026-02-30"})
-    assert r.status_code == 422 and r.json()["detail"] == "date: not a date (yyyy-mm-dd): '2026-02-30'"
+    assert (
+        r.status_code == 422 and r.json()["detail"] == "date: not a date (yyyy-mm-dd): '2026-02-30'"
+    )
     r = httpx.get(url + "is-workday", params={"date": "2099-01-05"})
     assert r.status_code == 422 and "2099" in r.json()["detail"]
 

@@ -56,7 +56,9 @@ def test_too_many_waiting_requests_get_503_at_once() -> None:
     app = _app(ServiceConfig("shanxi", timeout=5, threads=1, max_pending=1), SlowEngine(0.3))
     answers = asyncio.run(_post_all(app, 3))
     assert sorted(r.status_code for r in answers) == [200, 503, 503]
-    assert any("already waiting (limit 1)" in r.json()["detail"] for r in answers if r.status_code == 503)
+    assert any(
+        "already waiting (limit 1)" in r.json()["detail"] for r in answers if r.status_code == 503
+    )
 
 
 def test_decision_log_masks_personal_fields(tmp_path: Path) -> None:
@@ -70,7 +72,11 @@ def test_decision_log_masks_personal_fields(tmp_path: Path) -> None:
     assert RECORD["id"] not in text and "2016-01-01" not in text
     assert line["record"]["id"] == "G140*************21" == line["decision"]["record_id"]
     assert line["record"]["birth_date"] == "2016-**-**"
-    assert line["pack"] == {"id": "shanxi", "version": ENGINE.pack.version, "digest": pack_digest(ENGINE)}
+    assert line["pack"] == {
+        "id": "shanxi",
+        "version": ENGINE.pack.version,
+        "digest": pack_digest(ENGINE),
+    }
     assert line["decision"]["outcome"] == answer.json()["outcome"]
 
 

@@ -94,7 +94,9 @@ def test_reload_swaps_without_dropping_requests_in_flight(draft: tuple[Server, P
                     except Exception as exc:  # recorded: the test fails on any
                         errors.append(repr(exc))
 
-        threads = [threading.Thread(target=send_batch)] + [threading.Thread(target=hammer) for _ in range(3)]
+        threads = [threading.Thread(target=send_batch)] + [
+            threading.Thread(target=hammer) for _ in range(3)
+        ]
         for t in threads:
             t.start()
         assert started.wait(30)
@@ -146,7 +148,9 @@ def test_a_broken_pack_is_refused_and_the_old_one_kept(draft: tuple[Server, Path
         try:
             r = client.post("/admin/reload", headers=AUTH)
             assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
-            assert r.json()["type"].endswith("/pack-error") and "parameters.yaml" in r.json()["detail"]
+            assert (
+                r.json()["type"].endswith("/pack-error") and "parameters.yaml" in r.json()["detail"]
+            )
             assert _outcome_and_digest(client) == before
             metrics = client.get("/metrics").text
             assert 'xueji_pack_reloads_total{result="failed"} 1.0' in metrics

@@ -18,7 +18,9 @@ def test_bundled_scenarios_through_http_equal_the_library(
     server = {"shanxi": shanxi_server, "national": national_server}[pack]
     engine = Engine(pack)
     scenarios = [
-        s for f in sorted((resolve_pack_dir(pack) / "tests").glob("*.yaml")) for s in load_scenarios(f)
+        s
+        for f in sorted((resolve_pack_dir(pack) / "tests").glob("*.yaml"))
+        for s in load_scenarios(f)
     ]
     assert len(scenarios) > 100
     with httpx.Client(base_url=server.url, timeout=30) as client:
@@ -39,10 +41,13 @@ def test_bundled_scenarios_through_the_batch_endpoint(shanxi_server: Server) -> 
 
     engine = Engine("shanxi")
     scenarios = [
-        s for f in sorted((resolve_pack_dir("shanxi") / "tests").glob("*.yaml")) for s in load_scenarios(f)
+        s
+        for f in sorted((resolve_pack_dir("shanxi") / "tests").glob("*.yaml"))
+        for s in load_scenarios(f)
     ]
     body = "".join(
-        json.dumps({"id": s.test_id, "record": s.record, "request": s.request}, ensure_ascii=False) + "\n"
+        json.dumps({"id": s.test_id, "record": s.record, "request": s.request}, ensure_ascii=False)
+        + "\n"
         for s in scenarios
     )
     r = httpx.post(shanxi_server.url + "/v1/decide/batch", content=body.encode(), timeout=60)

@@ -53,9 +53,8 @@ def _english_explain() -> bool:
 
 
 # batch (NDJSON) and admin calls are tested by hand in test_client.py and test_reload.py
-schema = (
-    schemathesis.openapi.from_dict(DOCUMENT)
-    .exclude(operation_id=["decideBatch", "reloadPack", *_not_in_this_build()])
+schema = schemathesis.openapi.from_dict(DOCUMENT).exclude(
+    operation_id=["decideBatch", "reloadPack", *_not_in_this_build()]
 )
 
 

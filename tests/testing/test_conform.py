@@ -13,7 +13,12 @@ import pytest
 from xueji_rules import Engine, XuejiRulesError
 from xueji_rules.cli import main
 from xueji_rules.errors import InputError
-from xueji_rules.testing.conform import PythonSystem, conform_scenario, conform_suite, system_from_spec
+from xueji_rules.testing.conform import (
+    PythonSystem,
+    conform_scenario,
+    conform_suite,
+    system_from_spec,
+)
 from xueji_rules.testing.runner import collect_files
 from xueji_rules.testing.scenarios import load_scenarios
 
@@ -40,7 +45,9 @@ def test_the_engine_conforms_to_its_own_scenarios() -> None:
 
 def test_only_the_fields_answered_are_compared() -> None:
     scenario = load_scenarios(TRANSFER)[0]  # expects needs_approval, transfer_pending, approvals, …
-    only_outcome = conform_scenario(PythonSystem(lambda rec, req: {"outcome": "needs_approval"}), scenario, ENGINE)
+    only_outcome = conform_scenario(
+        PythonSystem(lambda rec, req: {"outcome": "needs_approval"}), scenario, ENGINE
+    )
     assert only_outcome.status == "passed" and only_outcome.compared == ("outcome",)
     nothing = conform_scenario(PythonSystem(lambda rec, req: {}), scenario, ENGINE)
     assert nothing.status == "not_answered" and nothing.passed
@@ -57,21 +64,35 @@ def test_every_difference_names_its_article() -> None:
     result = conform_scenario(PythonSystem(lambda rec, req: wrong), scenario, ENGINE)
     lines = [d.render() for d in result.differences]
     assert result.status == "failed" and len(lines) == 4
-    assert lines[0].startswith("outcome: expected 'needs_approval', the system answered 'allowed' [")
-    assert "approvals: expected [receiving_superior_registry_dept, sending_superior_registry_dept], " \
+    assert lines[0].startswith(
+        "outcome: expected 'needs_approval', the system answered 'allowed' ["
+    )
+    assert (
+        "approvals: expected [receiving_superior_registry_dept, sending_superior_registry_dept], "
         "the system answered [receiving_superior_registry_dept] [教基〔2025〕1号" in lines[1]
+    )
     assert "national.transfer.superior_processing" in lines[1]
-    assert lines[2].startswith("rule shanxi.transfer.window: expected 'passed', the system answered 'failed' [晋教〔2026〕1号 第十六条")
-    assert lines[3].startswith("obligation transfer.receiving_school.processing due: expected '2026-03-24', the system answered '2026-03-25' [")
+    assert lines[2].startswith(
+        "rule shanxi.transfer.window: expected 'passed', the system answered 'failed' [晋教〔2026〕1号 第十六条"
+    )
+    assert lines[3].startswith(
+        "obligation transfer.receiving_school.processing due: expected '2026-03-24', the system answered '2026-03-25' ["
+    )
     assert all("〔" in line for line in lines)
 
 
 def test_refusals_compare_as_errors() -> None:
     scenario = load_scenarios(TRANSFER)[0]
-    result = conform_scenario(PythonSystem(lambda rec, req: {"error": "bad date"}), scenario, ENGINE)
+    result = conform_scenario(
+        PythonSystem(lambda rec, req: {"error": "bad date"}), scenario, ENGINE
+    )
     assert result.status == "failed"
-    assert result.differences[0].render().startswith(
-        "error: expected {'outcome': 'needs_approval', 'next_status': 'transfer_pending'}, the system answered 'a refusal: bad date'"
+    assert (
+        result.differences[0]
+        .render()
+        .startswith(
+            "error: expected {'outcome': 'needs_approval', 'next_status': 'transfer_pending'}, the system answered 'a refusal: bad date'"
+        )
     )
 
 
@@ -85,7 +106,9 @@ def test_bad_answers_and_crashing_adapters_are_errors() -> None:
         raise KeyError("vacancies")
 
     crashed = conform_scenario(PythonSystem(crash, "vendor:answer"), scenario, ENGINE)
-    assert crashed.status == "error" and crashed.error == "vendor:answer raised KeyError: 'vacancies'"
+    assert (
+        crashed.status == "error" and crashed.error == "vendor:answer raised KeyError: 'vacancies'"
+    )
 
 
 @pytest.mark.parametrize(
@@ -107,18 +130,28 @@ def test_cli_conform_reports_the_planted_mistake(monkeypatch: pytest.MonkeyPatch
     monkeypatch.chdir(EXAMPLE)
     monkeypatch.syspath_prepend(str(EXAMPLE))
     out = io.StringIO()
-    assert main(["conform", "--system", "adapter:answer", "--pack", "shanxi", "scenarios"], out=out) == 1
+    assert (
+        main(["conform", "--system", "adapter:answer", "--pack", "shanxi", "scenarios"], out=out)
+        == 1
+    )
     text = out.getvalue()
     assert text.count("FAIL ") == 1 and "开学第16天申请转学" in text
     assert "[晋教〔2026〕1号 第十六条: shanxi.transfer.window]" in text
     assert text.rstrip().endswith("4 passed, 1 failed, 4 not answered by the system")
 
 
-def test_cli_conform_fails_when_nothing_is_answered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "silent.py").write_text("def answer(record, request):\n    return {}\n", encoding="utf-8")
+def test_cli_conform_fails_when_nothing_is_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "silent.py").write_text(
+        "def answer(record, request):\n    return {}\n", encoding="utf-8"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     out = io.StringIO()
-    assert main(["conform", "--system", "silent:answer", "--pack", "shanxi", str(TRANSFER)], out=out) == 1
+    assert (
+        main(["conform", "--system", "silent:answer", "--pack", "shanxi", str(TRANSFER)], out=out)
+        == 1
+    )
     assert "answered none of the scenarios" in out.getvalue()
     err = io.StringIO()
     assert main(["conform", "--system", "silent", str(TRANSFER)], out=out, err=err) == 2
@@ -132,5 +165,8 @@ def test_the_pytest_plugin_runs_scenarios_against_the_system() -> None:
     )  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "1 failed, 4 passed, 4 skipped" in proc.stdout
-    assert "outcome: expected 'denied_by_default', the system answered 'needs_approval' [晋教〔2026〕1号 第十六条" in proc.stdout
+    assert (
+        "outcome: expected 'denied_by_default', the system answered 'needs_approval' [晋教〔2026〕1号 第十六条"
+        in proc.stdout
+    )
     assert "the system under test does not answer this request" in proc.stdout

@@ -247,13 +247,13 @@ def service_schemas() -> dict[str, Any]:
     )
     return {
         "DecideBody": _object(
-            ["record", "request"], {"record": _ref("Record"), "request": _ref("Request")}
+            ["record", "request"], {"record": _ref("StudentRecord"), "request": _ref("Request")}
         ),
         "BatchLine": _object(
             ["record", "request"],
             {
                 "id": {**_STR, "description": "echoed in the answer line"},
-                "record": _ref("Record"),
+                "record": _ref("StudentRecord"),
                 "request": _ref("Request"),
             },
         ),
@@ -274,7 +274,7 @@ def service_schemas() -> dict[str, Any]:
                 "decision": _ref("Decision"),
             },
         ),
-        "ValidateBody": _object(["record"], {"record": _ref("Record")}),
+        "ValidateBody": _object(["record"], {"record": _ref("StudentRecord")}),
         "ValidationAnswer": _object(
             ["valid", "findings"],
             {"valid": _BOOL, "findings": {"type": "array", "items": _ref("Finding")}},
@@ -297,7 +297,7 @@ def service_schemas() -> dict[str, Any]:
             ],
             {
                 **pack_identity["properties"],
-                "name": _ref("DecisionText"),
+                "name": _ref("Text"),
                 "chain": {"type": "array", "items": _STR},
                 "valid_from": _DATE_STR,
                 "valid_until": {"type": ["string", "null"], "format": "date"},

@@ -2,7 +2,7 @@
 
 Records, requests, decisions, findings and problems are the very schema files the library
 validates with; each file's ``$defs`` become components of their own (``record.schema.json``'s
-``school`` is ``RecordSchool``) so that client generators see plain ``#/components`` references.
+``school`` is ``School``) so that client generators see plain ``#/components`` references.
 The committed copy is ``schemas/openapi.json``; regenerate it with
 ``python -m xueji_rules.service.openapi --write schemas/openapi.json`` (a test checks it is fresh).
 """
@@ -26,18 +26,28 @@ __all__ = ["build_openapi", "main", "render_openapi"]
 
 # schema file -> component name of its root
 _FILES = {
-    "record.schema.json": "Record",
+    "record.schema.json": "StudentRecord",  # not "Record": java.lang.Record would clash
     "request.schema.json": "Request",
     "decision.schema.json": "Decision",
     "finding.schema.json": "Finding",
     "problem.schema.json": "Problem",
     "conformance-answer.schema.json": "ConformanceAnswer",
 }
+# $defs with a name of their own (else: root name + the definition's name in CamelCase)
+_DEF_NAMES = {
+    ("record.schema.json", "school"): "School",
+    ("decision.schema.json", "text"): "Text",
+    ("decision.schema.json", "citation"): "Citation",
+}
 _REF = re.compile(r"^(?:(?P<file>[a-z-]+\.schema\.json))?#/\$defs/(?P<name>[a-z_]+)$")
 
 
 def _camel(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def _def_name(file: str, name: str) -> str:
+    return _DEF_NAMES.get((file, name), _FILES[file] + _camel(name))
 
 
 def _rewrite(node: Any, own_file: str) -> Any:
@@ -52,7 +62,7 @@ def _rewrite(node: Any, own_file: str) -> Any:
                 if match is None:
                     raise ValueError(f"{own_file}: cannot translate $ref {value!r}")
                 file = match.group("file") or own_file
-                out[key] = f"#/components/schemas/{_FILES[file]}{_camel(match.group('name'))}"
+                out[key] = f"#/components/schemas/{_def_name(file, match.group('name'))}"
                 continue
             out[key] = _rewrite(value, own_file)
         # an enum of strings without a type: say it is a string, for client generators
@@ -73,7 +83,7 @@ def _components() -> dict[str, Any]:
             continue
         data = json.loads(path.read_text(encoding="utf-8"))
         for def_name, definition in sorted(data.get("$defs", {}).items()):
-            schemas[name + _camel(def_name)] = _rewrite(definition, file)
+            schemas[_def_name(file, def_name)] = _rewrite(definition, file)
         schemas[name] = _rewrite(data, file)
     schemas.update(paths.service_schemas())
     return dict(sorted(schemas.items()))

@@ -224,6 +224,27 @@ def _jsonable(value: Any) -> Any:
     )
 
 
+def _from_decision_form(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """A decision's JSON read as an answer: its lists of objects become lists of ids."""
+    out = dict(answer)
+    for key, id_key in (("approvals", "body"), ("missing_documents", "id")):
+        items = out.get(key)
+        if isinstance(items, list) and all(isinstance(i, Mapping) and id_key in i for i in items):
+            out[key] = sorted({str(i[id_key]) for i in items})
+    rules = out.get("rules")
+    if isinstance(rules, list) and all(isinstance(r, Mapping) and "id" in r for r in rules):
+        out["rules"] = {str(r["id"]): "passed" if r.get("passed") else "failed" for r in rules}
+    obligations = out.get("obligations")
+    if isinstance(obligations, list):
+        out["obligations"] = [
+            {k: v for k, v in o.items() if not (k == "due" and v is None)}
+            if isinstance(o, Mapping)
+            else o
+            for o in obligations
+        ]
+    return out
+
+
 def _check_answer(answer: Mapping[str, Any]) -> None:
     problems = list(
         iter_problems(
@@ -238,16 +259,6 @@ def _check_answer(answer: Mapping[str, Any]) -> None:
             "the answer does not match conformance-answer.schema.json: "
             + "; ".join(p.message for p in problems)
         )
-
-
-def _ids(items: Iterable[Any], key: str) -> set[str]:
-    return {item[key] if isinstance(item, Mapping) else str(item) for item in items}
-
-
-def _rules(value: Any) -> dict[str, str]:
-    if isinstance(value, Mapping):
-        return {str(k): str(v) for k, v in value.items()}
-    return {r["id"]: "passed" if r["passed"] else "failed" for r in value}
 
 
 class _Citer:
@@ -330,21 +341,18 @@ def _compare(
             compared.append(key)
             if expect[key] != answer[key]:
                 diffs.append(Difference(key, expect[key], answer[key], *cite.outcome()))
-    for key, id_key in (
-        ("approvals", "body"),
-        ("missing_documents", "id"),
-        ("allowed_transitions", ""),
-    ):
+    for key in ("approvals", "missing_documents", "allowed_transitions"):
         if key in expect and key in answer:
             compared.append(key)
             want_ids: set[str] = set(expect[key])
-            got_ids = _ids(answer[key], id_key) if id_key else set(answer[key])
+            got_ids: set[str] = set(answer[key])
             if want_ids != got_ids:
-                rules, articles = cite.of(key, want_ids ^ got_ids) if id_key else cite.outcome()
+                by_item = key != "allowed_transitions"
+                rules, articles = cite.of(key, want_ids ^ got_ids) if by_item else cite.outcome()
                 diffs.append(Difference(key, want_ids, got_ids, rules, articles))
     if "rules" in expect and "rules" in answer:
         compared.append("rules")
-        states = _rules(answer["rules"])
+        states: Mapping[str, str] = answer["rules"]
         for rule_id, state in expect["rules"].items():
             got_state = states.get(rule_id, "not_applied")
             if got_state != state:
@@ -390,6 +398,7 @@ def conform_scenario(
         answer = system.answer(record, request)
         if not isinstance(answer, Mapping):
             raise SystemFailure(f"the adapter returned {type(answer).__name__}, not a mapping")
+        answer = _from_decision_form(answer)
         _check_answer(answer)
     except SystemFailure as exc:
         return ConformResult(scenario, "error", error=str(exc))
