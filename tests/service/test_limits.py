@@ -105,3 +105,10 @@ def test_config_rejects_nonsense_limits() -> None:
         ServiceConfig("shanxi", timeout=0)
     with pytest.raises(InputError, match="--threads"):
         ServiceConfig("shanxi", threads=0)
+
+
+def test_a_decision_log_that_cannot_be_opened_is_bad_input(tmp_path: Path) -> None:
+    from xueji_rules.errors import InputError
+
+    with pytest.raises(InputError, match="cannot open the decision log"):
+        _app(ServiceConfig("shanxi", decision_log=str(tmp_path / "missing" / "log.jsonl")))

@@ -10,10 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import os
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import IO, Any
+from typing import Any
+
+from xueji_rules.errors import InputError, Location
 
 __all__ = ["DecisionLog", "mask_id", "mask_record"]
 
@@ -50,14 +53,23 @@ def mask_record(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class DecisionLog:
-    """Appends decision lines to a file (``-``: standard output); safe across threads."""
+    """Appends decision lines to a file (``-``: standard output).
+
+    Each line is one ``write`` on a file opened with ``O_APPEND``, so the lines of several
+    threads, or of several worker processes sharing the file, never interleave.
+    """
 
     def __init__(self, target: str) -> None:
         self._own = target != "-"
-        self._stream: IO[str] = (
-            open(target, "a", encoding="utf-8", buffering=1) if self._own else sys.stdout  # noqa: SIM115
-        )
         self._lock = threading.Lock()
+        self._fd = sys.stdout.fileno() if not self._own else -1
+        if self._own:
+            try:
+                self._fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+            except OSError as exc:
+                raise InputError(
+                    f"cannot open the decision log: {exc.strerror}", Location(file=target)
+                ) from None
 
     def write(
         self,
@@ -75,11 +87,14 @@ class DecisionLog:
             "request": dict(request),
             "decision": {**decision, "record_id": masked.get("id", "")},
         }
-        text = json.dumps(line, ensure_ascii=False, default=str) + "\n"
+        data = (json.dumps(line, ensure_ascii=False, default=str) + "\n").encode("utf-8")
         with self._lock:
-            self._stream.write(text)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view) :]
 
     def close(self) -> None:
         """Close the file (standard output is left open)."""
-        if self._own:
-            self._stream.close()
+        if self._own and self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,8 +109,3 @@ class PackHolder:
     async def reload(self) -> ReloadResult:
         """:meth:`reload_blocking` in a thread of its own, so requests keep being served."""
         return await asyncio.to_thread(self.reload_blocking)
-
-
-def parent_pid() -> int:
-    """The supervisor's process id (a worker forwards an admin reload to it)."""
-    return os.getppid()
