@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "xueji_rules.cli.authoring",
     "xueji_rules.cli.calendar",
     "xueji_rules.cli.demo",
+    "xueji_rules.cli.diff",
+    "xueji_rules.cli.docs",
     "xueji_rules.cli.serve",
     "xueji_rules.cli.conform",
 )
