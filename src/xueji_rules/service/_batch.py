@@ -14,6 +14,7 @@ to watch for a disconnect, racing the body this endpoint is still reading.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["CHUNK_LINES", "BatchEndpoint"]
 
 CHUNK_LINES = 32
+log = logging.getLogger("xueji_rules.service")
 NDJSON = "application/x-ndjson"
 
 Message = dict[str, Any]
@@ -108,6 +110,10 @@ def _decide_chunk(
             out.append({**_error_line(number, exc), **echo})
         except XuejiRulesError as exc:
             out.append({**_error_line(number, problem_from_error(exc)), **echo})
+        except Exception:  # a bug: answer the line, log the traceback, keep the stream going
+            log.exception("internal error on batch line %d", number)
+            problem = HttpProblem("internal-error", "see the service's log")
+            out.append({**_error_line(number, problem), **echo})
     return out
 
 
