@@ -262,3 +262,31 @@ def test_openapi_is_served(shanxi_server: Server) -> None:
     from xueji_rules.service.openapi import build_openapi
 
     assert httpx.get(shanxi_server.url + "/openapi.json").json() == build_openapi()
+
+
+def test_batch_answers_each_line_before_the_next_is_sent(shanxi_server: Server) -> None:
+    """Full duplex: the answer to line 1 arrives while the request body is still open."""
+    import socket
+
+    line = (json.dumps({"record": RECORD, "request": REQUEST}, ensure_ascii=False) + "\n").encode()
+    with socket.create_connection(("127.0.0.1", shanxi_server.port), timeout=30) as sock:
+        sock.sendall(
+            b"POST /v1/decide/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        received = b""
+        for expected_lines in (1, 2):
+            sock.sendall(b"%x\r\n%s\r\n" % (len(line), line))
+            while received.count(b'{"line": ') < expected_lines:
+                chunk = sock.recv(65536)
+                assert chunk, "connection closed early"
+                received += chunk
+        sock.sendall(b"0\r\n\r\n")
+        while not received.endswith(b"0\r\n\r\n"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 200 ")
+    assert b'{"line": 1, "decision": {"outcome": "needs_approval"' in received
+    assert b'{"line": 2, "decision": {"outcome": "needs_approval"' in received
