@@ -102,6 +102,9 @@ def test_malformed_bodies(shanxi_server: Server) -> None:
     r = httpx.post(url, json={"record": RECORD, "requests": REQUEST})
     assert r.status_code == 422
     assert r.json()["detail"] == "unknown field 'requests' in the body (did you mean 'request'?)"
+    # nothing in a request names a pack or a file: such a field is refused, not obeyed
+    r = httpx.post(url, json={"record": RECORD, "request": REQUEST, "pack": "./drafts/shanxi"})
+    assert r.status_code == 422 and r.json()["detail"] == "unknown field 'pack' in the body"
     r = httpx.post(url, json={"record": [], "request": REQUEST})
     assert r.status_code == 422 and r.json()["detail"] == "record must be a JSON object"
 
