@@ -170,3 +170,26 @@ def test_the_pytest_plugin_runs_scenarios_against_the_system() -> None:
         in proc.stdout
     )
     assert "the system under test does not answer this request" in proc.stdout
+
+
+def test_cli_conform_with_nobody_listening_is_bad_input() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound, not listening: connections are refused
+        err, out = io.StringIO(), io.StringIO()
+        status = main(
+            [
+                "conform",
+                "--endpoint",
+                f"http://127.0.0.1:{port}/answer",
+                str(TRANSFER),
+                "--pack",
+                "shanxi",
+            ],
+            out=out,
+            err=err,
+        )
+    assert status == 2 and out.getvalue() == ""
+    assert err.getvalue().startswith(f"error: cannot reach http://127.0.0.1:{port}/answer: ")

@@ -39,6 +39,7 @@ __all__ = [
     "PythonSystem",
     "System",
     "SystemFailure",
+    "SystemUnreachable",
     "conform_scenario",
     "conform_suite",
     "render_result",
@@ -67,6 +68,10 @@ class System(Protocol):
 
 class SystemFailure(XuejiRulesError):
     """The system under test could not answer (it crashed, timed out or is unreachable)."""
+
+
+class SystemUnreachable(SystemFailure, InputError):
+    """Nothing answers at the endpoint at all (a configuration error: exit status 2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +119,8 @@ class HttpSystem:
             raise SystemFailure(f"{self.url} answered HTTP {exc.code}: {text[:300]}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
+            if isinstance(reason, OSError) and not isinstance(reason, TimeoutError):
+                raise SystemUnreachable(f"cannot reach {self.url}: {reason}") from None
             raise SystemFailure(f"cannot reach {self.url}: {reason}") from None
 
 
@@ -387,7 +394,11 @@ def _compare(
 
 
 def conform_scenario(
-    system: System, scenario: Scenario, engine: Engine | None = None
+    system: System,
+    scenario: Scenario,
+    engine: Engine | None = None,
+    *,
+    unreachable_raises: bool = False,
 ) -> ConformResult:
     """Ask ``system`` about the scenario and compare its answer with the expectation.
 
@@ -400,6 +411,10 @@ def conform_scenario(
             raise SystemFailure(f"the adapter returned {type(answer).__name__}, not a mapping")
         answer = _from_decision_form(answer)
         _check_answer(answer)
+    except SystemUnreachable as exc:
+        if unreachable_raises:
+            raise
+        return ConformResult(scenario, "error", error=str(exc))
     except SystemFailure as exc:
         return ConformResult(scenario, "error", error=str(exc))
     decision = None
@@ -435,13 +450,17 @@ def conform_suite(
     from xueji_rules.testing.scenarios import load_scenarios
 
     engines: dict[str, Engine] = {}
-    results = []
+    results: list[ConformResult] = []
     for file in files:
         for scenario in load_scenarios(file):
             ref = _pack_ref(file, scenario, pack)
             if ref not in engines:
                 engines[ref] = Engine(ref)
-            results.append(conform_scenario(system, scenario, engines[ref]))
+            # an endpoint nobody listens on is bad input, said once, not once per scenario
+            first = not results
+            results.append(
+                conform_scenario(system, scenario, engines[ref], unreachable_raises=first)
+            )
     return results
 
 
