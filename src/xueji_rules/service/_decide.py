@@ -38,7 +38,7 @@ def decide_pair(service: Service, snap: Snapshot, body: Any, what: str = "the bo
     data = decision.to_json()
     service.metrics.decisions.labels(decision.outcome).inc()
     if service.decision_log is not None:
-        service.decision_log.write(record, request, data, snap.pack_json)
+        service.decision_log.write(snap.masking, record, request, data, snap.pack_json)
     return decision, data
 
 
@@ -95,9 +95,8 @@ async def validate_record(service: Service, request: Any) -> Any:
         raise HttpProblem("not-implemented", "record validation needs Engine.validate_record")
 
     def work() -> dict[str, Any]:
-        findings = [f.to_json() for f in validate(record)]
-        errors = [f for f in findings if f.get("severity") == "error"]
-        return {"valid": not errors, "findings": findings}
+        data: dict[str, Any] = validate(record).to_json()  # {"record", "form", "ok", "findings"}
+        return data
 
     answer = await service.executor.run(work, service.config.timeout)
     return json_response(answer, headers={DIGEST_HEADER: snap.digest})

@@ -76,19 +76,20 @@ async def show_pack(service: Service, request: Any) -> Any:
 
 
 async def transition_inputs(service: Service, request: Any) -> Any:
-    """The input contract of one transition (``packs.show.transition_inputs``)."""
+    """The input contract of one transition (``packs.contract.transition_contract``)."""
     snap = service.holder.current
     _served(snap, request.path_params["pack_id"])
     transition = request.path_params["transition_id"]
     if transition not in snap.engine.pack.lifecycle.transitions:
         known = ", ".join(sorted(snap.engine.pack.lifecycle.transitions))
         raise HttpProblem("not-found", f"no transition {transition!r} in the pack (known: {known})")
-    show = importlib.import_module("xueji_rules.packs.show")
-    contract = getattr(show, "transition_inputs", None)
-    if contract is None:
+    try:
+        contract = importlib.import_module("xueji_rules.packs.contract").transition_contract
+    except (ImportError, AttributeError):
         raise HttpProblem(
-            "not-implemented", "a transition's input contract needs packs.show.transition_inputs"
-        )
+            "not-implemented",
+            "a transition's input contract needs packs.contract.transition_contract",
+        ) from None
     try:
         data = contract(snap.engine.pack, transition)
     except XuejiRulesError as exc:

@@ -175,7 +175,7 @@ def paths() -> dict[str, Any]:
             "post": {
                 "operationId": "validateRecord",
                 "tags": ["records"],
-                "summary": "Check a record on its own: its findings",
+                "summary": "Check a record as a registry system does on save: every finding at once",
                 "requestBody": _body("ValidateBody"),
                 "responses": _responses(
                     _ok(_ref("ValidationAnswer"), "the findings"), *_DECIDING, 501

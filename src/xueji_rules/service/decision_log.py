@@ -1,8 +1,9 @@
 """Decision logs: one JSON line per decision, with personal fields masked.
 
-Masking uses :mod:`xueji_rules.records` when it provides ``mask_record`` (SD7); until then the
-personal fields of a record are masked here: the 学籍号 (``id``, which embeds the identity-card
-number) and the birth date, in the record and in the decision's ``record_id``.
+Masking uses the records package's ``Masker`` (SD7: the pack's own list of personal fields)
+when it is installed; until then the personal fields of a record are masked here: the 学籍号
+(``id``, which embeds the identity-card number) and the birth date, in the record and in the
+decision's ``record_id``.
 """
 
 from __future__ import annotations
@@ -13,12 +14,28 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from xueji_rules.errors import InputError, Location
 
-__all__ = ["DecisionLog", "mask_id", "mask_record"]
+if TYPE_CHECKING:
+    from xueji_rules.packs.model import Pack
+
+__all__ = ["DecisionLog", "FallbackMasking", "Masking", "mask_id", "masking_for"]
+
+
+class Masking(Protocol):
+    """What a log needs from a masker."""
+
+    def mask_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The record with its personal values masked."""
+        ...
+
+    def mask_id(self, record_id: str) -> str:
+        """The masked 学籍号."""
+        ...
 
 
 def mask_id(value: str) -> str:
@@ -28,28 +45,30 @@ def mask_id(value: str) -> str:
     return value[:4] + "*" * (len(value) - 6) + value[-2:]
 
 
-def _own_mask_record(record: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(record)
-    if isinstance(out.get("id"), str):
-        out["id"] = mask_id(out["id"])
-    if isinstance(out.get("birth_date"), str):
-        out["birth_date"] = out["birth_date"][:4] + "-**-**"
-    return out
+@dataclass(frozen=True, slots=True)
+class FallbackMasking:
+    """The fallback: 学籍号 and birth date."""
+
+    def mask_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        out = dict(record)
+        if isinstance(out.get("id"), str):
+            out["id"] = mask_id(out["id"])
+        if isinstance(out.get("birth_date"), str):
+            out["birth_date"] = out["birth_date"][:4] + "-**-**"
+        return out
+
+    def mask_id(self, record_id: str) -> str:
+        return mask_id(record_id)
 
 
-def _records_masker() -> Callable[[Mapping[str, Any]], dict[str, Any]] | None:
+def masking_for(pack: Pack) -> Masking:
+    """The records package's masker for ``pack`` when available, else the fallback."""
     try:
-        module = importlib.import_module("xueji_rules.records")
+        module = importlib.import_module("xueji_rules.records.masking")
     except ImportError:
-        return None
-    masker = getattr(module, "mask_record", None)
-    return masker if callable(masker) else None
-
-
-def mask_record(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The record with its personal fields masked."""
-    masker = _records_masker()
-    return dict(masker(record)) if masker is not None else _own_mask_record(record)
+        return FallbackMasking()
+    masker: Masking = module.Masker.for_pack(pack)
+    return masker
 
 
 class DecisionLog:
@@ -73,19 +92,23 @@ class DecisionLog:
 
     def write(
         self,
+        masking: Masking,
         record: Mapping[str, Any],
         request: Mapping[str, Any],
         decision: Mapping[str, Any],
         pack: Mapping[str, str],
     ) -> None:
         """Log one decision (the record masked, the decision's ``record_id`` too)."""
-        masked = mask_record(record)
+        record_id = decision.get("record_id")
         line = {
             "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
             "pack": dict(pack),
-            "record": masked,
+            "record": masking.mask_record(record),
             "request": dict(request),
-            "decision": {**decision, "record_id": masked.get("id", "")},
+            "decision": {
+                **decision,
+                "record_id": masking.mask_id(record_id) if isinstance(record_id, str) else "",
+            },
         }
         data = (json.dumps(line, ensure_ascii=False, default=str) + "\n").encode("utf-8")
         with self._lock:

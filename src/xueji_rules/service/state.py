@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xueji_rules.service.config import ServiceConfig
+from xueji_rules.service.decision_log import FallbackMasking, Masking, masking_for
 
 if TYPE_CHECKING:
     from xueji_rules.engine import Engine
@@ -45,11 +46,12 @@ def pack_digest(engine: Engine) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One loaded engine with the identity of its pack."""
+    """One loaded engine with the identity of its pack (and how its logs mask records)."""
 
     engine: Engine
     digest: str
     generation: int
+    masking: Masking = field(default_factory=FallbackMasking)
 
     @property
     def pack_json(self) -> dict[str, str]:
@@ -67,7 +69,7 @@ def load_snapshot(config: ServiceConfig, generation: int) -> Snapshot:
         calendar_files=config.calendar_files,
         strict_calendar=config.strict_calendar,
     )
-    return Snapshot(engine, pack_digest(engine), generation)
+    return Snapshot(engine, pack_digest(engine), generation, masking_for(engine.pack))
 
 
 @dataclass(frozen=True, slots=True)
