@@ -115,3 +115,18 @@ def test_a_decision_log_that_cannot_be_opened_is_bad_input(tmp_path: Path) -> No
 
     with pytest.raises(InputError, match="cannot open the decision log"):
         _app(ServiceConfig("shanxi", decision_log=str(tmp_path / "missing" / "log.jsonl")))
+
+
+def test_importing_the_service_package_is_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, xueji_rules.service as s; "
+        "heavy = [m for m in ('starlette', 'uvicorn', 'prometheus_client', 'xueji_rules.engine') if m in sys.modules]; "
+        "print(heavy, s.__all__)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[] ['ServiceConfig', 'create_app']"
