@@ -14,9 +14,12 @@ from xueji_rules.calendar import (
     WorkdayCalendar,
     add_days,
     add_months,
+    add_years,
     age_on,
     boundary_of,
+    days_in_period,
     due_date,
+    period_last_day,
     satisfies,
 )
 from xueji_rules.errors import CalendarUnavailable, EvaluationError, LoadError
@@ -195,3 +198,73 @@ def test_conventions_from_pack_settings() -> None:
         "week_days",
     )
     assert Conventions().to_mapping()["week_days"] == 7
+
+
+# -- periods whose first day counts: spans in years and months (docs/time.md "Periods in years") --
+
+
+@pytest.mark.parametrize(
+    ("start", "amount", "unit", "last", "days"),
+    [
+        # one year from a day that has its anniversary: the day before it
+        (D(2027, 9, 1), 1, "years", D(2028, 8, 31), 366),  # 29 February 2028 inside
+        (D(2028, 9, 1), 1, "years", D(2029, 8, 31), 365),
+        (D(2027, 3, 1), 1, "years", D(2028, 2, 29), 366),
+        # no 29 February in the last year: that February's last day
+        (D(2028, 2, 29), 1, "years", D(2029, 2, 28), 366),
+        (D(2028, 2, 29), 2, "years", D(2030, 2, 28), 731),
+        (D(2028, 2, 29), 4, "years", D(2032, 2, 28), 1461),
+        (D(2027, 9, 1), 2, "years", D(2029, 8, 31), 731),
+        (D(2028, 9, 1), 2, "years", D(2030, 8, 31), 730),
+        (D(2028, 3, 1), 2, "years", D(2030, 2, 28), 730),
+        # 晋教〔2026〕1号 第五十三条: five years from 2026-02-10 (D-02)
+        (D(2026, 2, 10), 5, "years", D(2031, 2, 9), 1826),
+        (D(2026, 1, 31), 1, "months", D(2026, 2, 28), 29),
+        (D(2026, 3, 1), 1, "months", D(2026, 3, 31), 31),
+        (D(2028, 2, 29), 12, "months", D(2029, 2, 28), 366),
+        (D(2026, 3, 2), 15, "days", D(2026, 3, 16), 15),
+        (D(2026, 3, 2), 2, "weeks", D(2026, 3, 15), 14),
+    ],
+)
+def test_period_last_day_counts_the_first_day(
+    start: dt.date, amount: int, unit: str, last: dt.date, days: int
+) -> None:
+    assert period_last_day(start, amount, unit) == last
+    assert days_in_period(start, amount, unit) == days
+
+
+def test_a_span_ends_where_a_time_limit_from_the_day_before_ends(cal: WorkdayCalendar) -> None:
+    # due_date counts from an event (the day is not part of the period); a span counts its own
+    # first day, so n years from the day after the event end where the time limit ends
+    for trigger in (D(2027, 8, 31), D(2028, 2, 28), D(2026, 2, 9)):
+        for years in (1, 2, 5):
+            due = due_date(trigger, years, "years", Conventions(extend_to_next_workday=False), cal)
+            assert period_last_day(trigger + dt.timedelta(days=1), years, "years") == due.raw_date
+
+
+def test_a_span_is_not_moved_off_a_rest_day() -> None:
+    # 2026-10-03 is in the National Day holiday; the span still ends on it
+    assert period_last_day(D(2025, 10, 4), 1, "years") == D(2026, 10, 3)
+
+
+def test_add_years_keeps_the_day_or_takes_the_last_of_february() -> None:
+    assert add_years(D(2027, 9, 1), 2) == D(2029, 9, 1)
+    assert add_years(D(2028, 2, 29), 1) == D(2029, 2, 28)
+    assert add_years(D(2028, 2, 29), 4) == D(2032, 2, 29)
+    assert add_years(D(2028, 2, 29), 1, clamp=False) == D(2029, 3, 1)
+    assert add_years(D(2029, 2, 28), -1) == D(2028, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "message"),
+    [
+        (0, "years", "at least 1"),
+        (-1, "days", "at least 1"),
+        (1, "workdays", "unit must be"),
+        (1, "fortnights", "unit must be"),
+        (True, "years", "must be an integer"),
+    ],
+)
+def test_period_last_day_rejects_bad_input(amount: int, unit: str, message: str) -> None:
+    with pytest.raises(EvaluationError, match=message):
+        period_last_day(D(2026, 3, 2), amount, unit)

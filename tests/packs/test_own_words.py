@@ -1,6 +1,7 @@
 """Rule messages are written in our own words: no long run of article text is pasted in.
 
-The law texts live beside the repository in ``../shared/law`` (as in CI). Institutional names
+The law texts live beside the repository in ``../shared/law`` (as in CI), or beside a folder
+above it. Institutional names
 (上级学籍管理部门, 县级及以上医院, ...) are shared vocabulary, so only runs of 20 or more characters
 copied from an article count as pasting.
 """
@@ -14,7 +15,18 @@ import pytest
 
 from xueji_rules.packs import load_pack
 
-LAW = Path(__file__).resolve().parents[3] / "shared" / "law"
+
+
+def _law_dir() -> Path:
+    """``shared/law`` beside the checkout (or beside any folder above it: worktrees nest deeper)."""
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared" / "law"
+        if candidate.is_dir():
+            return candidate
+    return Path(__file__).resolve().parents[3] / "shared" / "law"
+
+
+LAW = _law_dir()
 LIMIT = 20
 
 

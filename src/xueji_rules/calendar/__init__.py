@@ -32,8 +32,11 @@ from xueji_rules.calendar._periods import (
     DueDate,
     add_days,
     add_months,
+    add_years,
     age_on,
+    days_in_period,
     due_date,
+    period_last_day,
 )
 from xueji_rules.calendar._school import SchoolCalendar, SchoolYear, Term, estimated_school_year
 from xueji_rules.calendar._workdays import WorkdayCalendar
@@ -53,8 +56,10 @@ __all__ = [
     "WorkdayCalendar",
     "add_days",
     "add_months",
+    "add_years",
     "age_on",
     "boundary_of",
+    "days_in_period",
     "due_date",
     "estimated_school_year",
     "grade_range",
@@ -62,6 +67,7 @@ __all__ = [
     "is_graduating_grade",
     "load_calendar_files",
     "load_holiday_file",
+    "period_last_day",
     "satisfies",
     "stage_of_grade",
 ]

@@ -11,7 +11,18 @@ from xueji_rules.calendar._conventions import Conventions
 from xueji_rules.calendar._workdays import WorkdayCalendar
 from xueji_rules.errors import EvaluationError
 
-__all__ = ["UNITS", "DueDate", "Unit", "add_days", "add_months", "age_on", "due_date"]
+__all__ = [
+    "UNITS",
+    "DueDate",
+    "Unit",
+    "add_days",
+    "add_months",
+    "add_years",
+    "age_on",
+    "days_in_period",
+    "due_date",
+    "period_last_day",
+]
 
 Unit = Literal["workdays", "days", "weeks", "months", "years"]
 UNITS: tuple[str, ...] = get_args(Unit)
@@ -41,6 +52,62 @@ def add_months(day: dt.date, n: int, *, clamp: bool = True) -> dt.date:
     if clamp:
         return dt.date(year, month + 1, last)
     return dt.date(year, month + 1, last) + dt.timedelta(days=1)
+
+
+def add_years(day: dt.date, n: int, *, clamp: bool = True) -> dt.date:
+    """``day`` moved by ``n`` calendar years, keeping the month and day.
+
+    29 February moved into a common year becomes 28 February (民法典 第二百零二条: a period with no
+    corresponding day ends on the month's last day); with ``clamp=False`` it becomes 1 March.
+    """
+    return add_months(day, 12 * n, clamp=clamp)
+
+
+def period_last_day(
+    start: dt.date, amount: int, unit: str, conventions: Conventions | None = None
+) -> dt.date:
+    """The last day of a period of ``amount`` ``unit`` whose **first** day is ``start``.
+
+    This is the span of a state that begins on a known day and includes it (a suspension from
+    ``start``, the five years a text is valid), as opposed to :func:`due_date`, which counts a
+    time limit from an event on the day before the period starts (民法典 第二百零一条):
+
+    * ``days``: ``start + amount - 1``; ``weeks``: ``amount × week_days`` days the same way;
+    * ``months``, ``years``: the day before the corresponding day of the last month (one year
+      from 2027-09-01 ends 2028-08-31), or that month's last day when it has no corresponding
+      day (one year from 2028-02-29 ends 2029-02-28; two years end 2030-02-28), which is
+      第二百零二条 applied to a period whose first day counts.
+
+    The last day is not moved off a rest day: 第二百零三条 extends the time to *do* something, and
+    such a span sets none. ``amount`` must be at least 1; ``workdays`` is not a span unit (count
+    them with :meth:`WorkdayCalendar.add_workdays`).
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise EvaluationError(f"period_last_day: amount must be an integer, not {amount!r}")
+    if amount < 1:
+        raise EvaluationError(f"period_last_day: a period has at least 1 {unit}, got {amount}")
+    week_days = (conventions or Conventions()).week_days
+    if unit == "days":
+        return add_days(start, amount - 1)
+    if unit == "weeks":
+        return add_days(start, amount * week_days - 1)
+    if unit in ("months", "years"):
+        months = amount * 12 if unit == "years" else amount
+        return _month_end(start, months, clamp=True, counted=True)
+    raise EvaluationError(
+        f"period_last_day: unit must be days, weeks, months or years, not {unit!r}"
+    )
+
+
+def days_in_period(
+    start: dt.date, amount: int, unit: str, conventions: Conventions | None = None
+) -> int:
+    """How many calendar days the period of :func:`period_last_day` holds, both ends included.
+
+    Two years from 2027-09-01 hold 731 days (29 February 2028 falls in them), two years from
+    2028-09-01 hold 730, two years from 2028-02-29 hold 731 (they end on 2030-02-28).
+    """
+    return (period_last_day(start, amount, unit, conventions) - start).days + 1
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:

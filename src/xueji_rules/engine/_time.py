@@ -18,11 +18,15 @@ from xueji_rules.calendar import (
     Conventions,
     SchoolCalendar,
     WorkdayCalendar,
+    add_years,
     age_on,
+    days_in_period,
     due_date,
+    grade_range,
     is_entry_grade,
     is_graduating_grade,
     load_calendar_files,
+    period_last_day,
     stage_of_grade,
 )
 from xueji_rules.errors import EvaluationError, LoadError
@@ -45,6 +49,22 @@ def _sum(values: list[Any]) -> int:
     if not -(2**63) <= total < 2**63:
         raise EvaluationError("integer overflow in sum()")
     return total
+
+
+def _earliest(values: list[Any]) -> dt.date:
+    dates = [value for value in values if isinstance(value, dt.date)]
+    if len(dates) != len(values):
+        raise EvaluationError("earliest() takes a list of date")
+    if not dates:
+        raise EvaluationError("earliest() of an empty list")
+    return min(dates)
+
+
+def _graduating_grade(stage: str, school_system: str) -> int:
+    span = grade_range(stage, school_system)
+    if span is None:
+        raise EvaluationError(f"graduating_grade: stage {stage!r} has no grades")
+    return span[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +132,23 @@ class TimeService:
         reg.register("school_year_start", sig((date,), date, school.school_year_start))
         reg.register("is_entry_grade", sig((text, num, text), flag, is_entry_grade))
         reg.register("is_graduating_grade", sig((text, num, text), flag, is_graduating_grade))
+        reg.register("graduating_grade", sig((text, text), num, _graduating_grade))
         reg.register("stage_of_grade", sig((num, text), text, stage_of_grade))
         reg.register("school_system", sig((t.DYN,), text, self.school_system_of))
         reg.register("age_on", sig((date, date), num, age_on))
+        # calendar periods in years and months (民法典 第二百零二条; docs/time.md "Periods in years")
+        reg.register("add_years", sig((date, num), date, lambda d, n: add_years(d, n)))
+        reg.register(
+            "last_day_of_years",
+            sig((date, num), date, lambda d, n: period_last_day(d, n, "years", conv)),
+        )
+        reg.register(
+            "last_day_of_months",
+            sig((date, num), date, lambda d, n: period_last_day(d, n, "months", conv)),
+        )
+        reg.register(
+            "days_in_years", sig((date, num), num, lambda d, n: days_in_period(d, n, "years", conv))
+        )
+        reg.register("earliest", sig((t.ListType(date),), date, _earliest))
         reg.register("sum", sig((t.ListType(num),), num, _sum))
         return expr.standard_functions().extended(reg)
