@@ -16,7 +16,6 @@ import pytest
 from xueji_rules.packs import load_pack
 
 
-
 def _law_dir() -> Path:
     """``shared/law`` beside the checkout (or beside any folder above it: worktrees nest deeper)."""
     for parent in Path(__file__).resolve().parents:

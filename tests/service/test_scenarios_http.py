@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import httpx
 import pytest
 
-from tests.service.conftest import Server
+from tests.service.conftest import ROOT, Server
 from xueji_rules import Engine, XuejiRulesError
 from xueji_rules.packs.loader import bundled_packs, resolve_pack_dir
 from xueji_rules.testing.scenarios import load_scenarios
+
+
+def _response_validator(component: str) -> Any:
+    """A validator for one component of the committed OpenAPI document."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    document = json.loads((ROOT / "schemas" / "openapi.json").read_text(encoding="utf-8"))
+    root = {"$ref": f"#/components/schemas/{component}", "components": document["components"]}
+    return Draft202012Validator(root, format_checker=FormatChecker())
 
 
 @pytest.mark.parametrize("pack", bundled_packs())
@@ -23,6 +35,10 @@ def test_bundled_scenarios_through_http_equal_the_library(
         for s in load_scenarios(f)
     ]
     assert len(scenarios) > 100
+    decision_schema, problem_schema = (
+        _response_validator("Decision"),
+        _response_validator("Problem"),
+    )
     with httpx.Client(base_url=server.url, timeout=30) as client:
         for s in scenarios:
             r = client.post("/v1/decide", json={"record": s.record, "request": s.request})
@@ -31,14 +47,14 @@ def test_bundled_scenarios_through_http_equal_the_library(
             except XuejiRulesError as exc:
                 assert r.status_code == 422, s.test_id
                 assert r.json()["detail"] == "\n".join(str(p) for p in exc.problems), s.test_id
+                problem_schema.validate(r.json())
                 continue
             assert r.status_code == 200, (s.test_id, r.text)
             assert r.json() == expected, s.test_id
+            decision_schema.validate(r.json())  # every real answer fits the OpenAPI document
 
 
 def test_bundled_scenarios_through_the_batch_endpoint(shanxi_server: Server) -> None:
-    import json
-
     engine = Engine("shanxi")
     scenarios = [
         s

@@ -44,8 +44,46 @@ def _responses(ok: Any, *codes: int) -> dict[str, Any]:
     return out
 
 
+# the README's Shanxi senior-high transfer: a pair the service decides (needs_approval)
+EXAMPLE_RECORD = {
+    "id": "G140105200901010011",
+    "status": "enrolled",
+    "stage": "senior_secondary",
+    "grade": 11,
+    "school": {
+        "id": "140105001",
+        "city": "太原市",
+        "county": "小店区",
+        "enrollment_area": "太原市区",
+    },
+}
+EXAMPLE_REQUEST = {
+    "transition": "transfer",
+    "date": "2026-03-09",
+    "applicant": "guardian",
+    "to_school": {
+        "id": "140202003",
+        "city": "大同市",
+        "county": "平城区",
+        "enrollment_area": "大同市区",
+        "vacancies": 3,
+    },
+    "hukou_move_scope": "city",
+    "residence_moved": True,
+    "new_hukou": {"city": "大同市"},
+}
+_EXAMPLES = {
+    "DecideBody": {"record": EXAMPLE_RECORD, "request": EXAMPLE_REQUEST},
+    "ValidateBody": {"record": EXAMPLE_RECORD},
+    "BatchLine": {"id": "line-1", "record": EXAMPLE_RECORD, "request": EXAMPLE_REQUEST},
+}
+
+
 def _body(name: str, media: str = "application/json") -> dict[str, Any]:
-    return {"required": True, "content": {media: {"schema": _ref(name)}}}
+    content: dict[str, Any] = {"schema": _ref(name)}
+    if name in _EXAMPLES:
+        content["example"] = _EXAMPLES[name]
+    return {"required": True, "content": {media: content}}
 
 
 def _query(name: str, schema: dict[str, Any], description: str, required: bool = True) -> Any:
