@@ -63,4 +63,5 @@ def engine_from_args(args: argparse.Namespace) -> Any:
         args.pack,
         calendar_files=args.calendar or (),
         strict_calendar=getattr(args, "strict_calendar", False),
+        reveal_personal_data=getattr(args, "reveal_personal_data", False),
     )

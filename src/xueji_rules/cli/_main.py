@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "xueji_rules.cli.demo",
     "xueji_rules.cli.diff",
     "xueji_rules.cli.docs",
+    "xueji_rules.cli.records",
     "xueji_rules.cli.serve",
     "xueji_rules.cli.conform",
 )

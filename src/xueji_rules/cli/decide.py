@@ -26,7 +26,7 @@ def _explain(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     decision = engine.decide(
         read_document(args.record, stdin, "record"), read_document(args.request, stdin, "request")
     )
-    out.write(explain(decision, engine.pack) + "\n")
+    out.write(explain(decision, engine.pack, reveal=args.reveal_personal_data) + "\n")
     return EXIT_OK
 
 
@@ -37,6 +37,11 @@ def _with_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--calendar", action="append", help="extra holiday-year file (repeatable)")
     p.add_argument(
         "--strict-calendar", action="store_true", help="fail when a due date cannot be computed"
+    )
+    p.add_argument(
+        "--reveal-personal-data",
+        action="store_true",
+        help="show personal data in clear in traces and errors (masked by default)",
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from xueji_rules.engine.decision import Decision
 from xueji_rules.packs.model import Pack
+from xueji_rules.records.masking import Masker
 
 __all__ = ["OUTCOME_LABELS", "explain"]
 
@@ -24,9 +25,13 @@ _MODALITY_LABELS = {
 _UNIT_LABELS = {"workdays": "个工作日", "days": "日", "weeks": "周", "months": "个月"}
 
 
-def explain(decision: Decision, pack: Pack | None = None) -> str:
-    """A multi-line Chinese explanation of ``decision``."""
+def explain(decision: Decision, pack: Pack | None = None, *, reveal: bool = False) -> str:
+    """A multi-line Chinese explanation of ``decision``.
+
+    The 学籍号 is masked (docs/privacy.md) unless ``reveal=True``.
+    """
     lifecycle = pack.lifecycle if pack else None
+    record_id = decision.record_id if reveal else Masker.for_pack(pack).mask_id(decision.record_id)
 
     def status(sid: str) -> str:
         if lifecycle and sid in lifecycle.statuses:
@@ -37,7 +42,7 @@ def explain(decision: Decision, pack: Pack | None = None) -> str:
     if lifecycle and transition in lifecycle.transitions:
         transition = f"{lifecycle.transitions[transition].label}（{transition}）"
     lines = [
-        f"业务：{transition}　学籍号：{decision.record_id}　日期：{decision.as_of.isoformat()}",
+        f"业务：{transition}　学籍号：{record_id}　日期：{decision.as_of.isoformat()}",
         f"规则包：{decision.pack} {decision.pack_version}",
         f"结论：{OUTCOME_LABELS[decision.outcome]}（{decision.outcome}）",
         f"状态：{status(decision.from_status)} → {status(decision.next_status)}",

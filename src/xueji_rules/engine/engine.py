@@ -30,6 +30,9 @@ from xueji_rules.errors import (
 )
 from xueji_rules.packs.loader import load_pack
 from xueji_rules.packs.model import Pack, Text
+from xueji_rules.records.masking import Masker
+from xueji_rules.records.spec import RecordsSpec, records_spec
+from xueji_rules.records.validate import RecordValidation, validate_record
 
 __all__ = ["Engine"]
 
@@ -77,6 +80,9 @@ class Engine:
     ``calendar_files`` adds holiday years the ``chinese-calendar`` package does not cover yet.
     With ``strict_calendar=True`` a due date that cannot be computed raises
     :class:`~xueji_rules.errors.CalendarUnavailable` instead of being reported on the obligation.
+
+    Errors raised while deciding mask the record's personal data (the pack's
+    ``records/privacy.yaml``, docs/privacy.md) unless ``reveal_personal_data=True``.
     """
 
     def __init__(
@@ -85,8 +91,12 @@ class Engine:
         *,
         calendar_files: Iterable[str | os.PathLike[str]] = (),
         strict_calendar: bool = False,
+        reveal_personal_data: bool = False,
     ) -> None:
         self.pack: Pack = pack if isinstance(pack, Pack) else load_pack(pack)
+        self.records: RecordsSpec = records_spec(self.pack)  # records data, checked at load
+        self._masker = Masker(self.records)
+        self._reveal = reveal_personal_data
         self.time = TimeService.for_pack(
             self.pack, extra_files=[os.fspath(f) for f in calendar_files]
         )
@@ -145,9 +155,31 @@ class Engine:
         ``schemas/request.schema.json``; a bad one raises :class:`~xueji_rules.errors.InputError`
         naming each field.
         """
-        rec, req = self._check_inputs(record, request)
-        params = self._params.on(req["date"])
-        return self._decide(rec, req, params)
+        try:
+            rec, req = self._check_inputs(record, request)
+            params = self._params.on(req["date"])
+            return self._decide(rec, req, params)
+        except (InputError, EvaluationError) as exc:
+            if self._reveal:
+                raise
+            raise self._masker.scrub_error(exc, record) from None
+
+    def validate_record(
+        self, record: Mapping[str, Any], *, as_of: dt.date | None = None
+    ) -> RecordValidation:
+        """Check ``record`` as a registry system does on save; every problem at once.
+
+        Delegates to :func:`xueji_rules.records.validate.validate_record` with this pack's
+        collection form, code lists, identity and 学籍号 rules (docs/records.md). ``as_of``
+        (default: today) bounds dates. Findings name each field by its Chinese label and path
+        and never carry personal values.
+        """
+        try:
+            self._records.convert(record)  # the compiled schema check; jsonschema words failures
+            valid_shape = True
+        except InputError:
+            valid_shape = False
+        return validate_record(record, self.records, as_of=as_of, check_schema=not valid_shape)
 
     def decide_many(
         self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]

@@ -89,6 +89,8 @@ class PackLayer:
     rule_overrides: list[RuleOverride] = field(default_factory=list)
     calendar_files: list[Path] = field(default_factory=list)
     scenario_files: list[Path] = field(default_factory=list)
+    # records/*.yaml: read and schema-checked here, interpreted by xueji_rules.records (SD7)
+    record_files: list[YamlDocument] = field(default_factory=list)
     articles: dict[str, tuple[tuple[int, str, str | None], ...]] = field(default_factory=dict)
     lifecycle_locations: dict[str, Location] = field(default_factory=dict)
     pack_location: Location = field(default_factory=Location)
@@ -121,7 +123,9 @@ class _LayerReader:
     def display(self, path: Path) -> str:
         return f"{self.display_root}/{path.relative_to(self.root).as_posix()}"
 
-    def read(self, path: Path, definition: str) -> YamlDocument | None:
+    def read(
+        self, path: Path, definition: str, schema: str = "pack.schema.json"
+    ) -> YamlDocument | None:
         try:
             doc = load_yaml_file(path, self.display(path))
         except PackError as exc:
@@ -129,9 +133,7 @@ class _LayerReader:
             return None
         if doc.data is None:
             doc = YamlDocument(data={}, file=doc.file, positions=doc.positions)
-        problems = list(
-            iter_problems(validator_for("pack.schema.json", definition), doc.data, doc.locate)
-        )
+        problems = list(iter_problems(validator_for(schema, definition), doc.data, doc.locate))
         self.layer.problems.extend(problems)
         return None if problems else doc
 
@@ -163,9 +165,17 @@ class _LayerReader:
         for path in sorted((self.root / "rules").glob("*.yaml")):
             if (doc := self.read(path, "rules_file")) is not None:
                 self.rules_file(doc)
+        self.records_files()
         self.layer.calendar_files = sorted((self.root / "calendars").glob("*.yaml"))
         self.layer.scenario_files = sorted((self.root / "tests").glob("*.yaml"))
         return self.layer
+
+    def records_files(self) -> None:
+        """The records hook: ``records/*.yaml`` kept as checked documents (docs/records.md)."""
+        for path in sorted((self.root / "records").glob("*.yaml")):
+            doc = self.read(path, "records_file", "pack-records.schema.json")
+            if doc is not None:
+                self.layer.record_files.append(doc)
 
     def pack_file(self, doc: YamlDocument) -> None:
         data = doc.data

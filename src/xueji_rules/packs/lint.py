@@ -56,7 +56,19 @@ def _expressions(pack: Pack) -> list[str]:
     for transition in pack.lifecycle.transitions.values():
         for edge in transition.edges:
             texts += [edge.when or "", edge.to_stage or ""]
+    # records data (records/*.yaml, docs/records.md) names the parameters it reads as `params.X`
+    texts += [text for _, doc in pack.record_files for text in _strings(doc.data)]
     return texts
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return []
 
 
 def _unused_parameters(pack: Pack) -> list[Problem]:

@@ -404,4 +404,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         calendar_files=tuple(str(p) for layer in reversed(layers) for p in layer.calendar_files),
         scenario_files=tuple(str(p) for p in top.scenario_files),
         disabled_rules=tuple(merger.disabled),
+        record_files=tuple(
+            (layer.id, doc) for layer in reversed(layers) for doc in layer.record_files
+        ),
     )

@@ -5,9 +5,12 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from xueji_rules.errors import Location
+
+if TYPE_CHECKING:
+    from xueji_rules.packs._yaml import YamlDocument
 
 __all__ = [
     "Approval",
@@ -338,6 +341,8 @@ class Pack:
     calendar_files: tuple[str, ...] = ()
     scenario_files: tuple[str, ...] = ()
     disabled_rules: tuple[tuple[str, Override], ...] = ()
+    # (layer id, document) of every records/*.yaml, base layer first; read by xueji_rules.records
+    record_files: tuple[tuple[str, YamlDocument], ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError if absent)."""

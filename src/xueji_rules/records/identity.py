@@ -1,0 +1,187 @@
+"""Identity numbers: the citizen number of GB 11643 and the formats of the other documents.
+
+Facts used (docs/records.md "Identity numbers" gives the sources):
+
+* **公民身份号码** (GB 11643-1999): 18 characters — a 6-digit address code (GB/T 2260; its first
+  two digits a province-level code), the birth date ``YYYYMMDD``, a 3-digit sequence (odd for men,
+  even for women) and a check character computed by ISO 7064 MOD 11-2 (``X`` for 10).
+* **港澳台居民居住证**: a number built the same way with address code 810000 (Hong Kong),
+  820000 (Macao) or 830000 (Taiwan).
+* **外国人永久居留身份证**: since 2023-12-01, 18 characters starting with ``9`` with the same check
+  character; the 2017 card's number is 3 Latin letters and 12 digits.
+* **港澳居民来往内地通行证**: ``H`` (Hong Kong) or ``M`` (Macao) and an 8-digit lifelong number, on
+  older cards followed by a 2-digit renewal count.
+* **台湾居民来往大陆通行证**: an 8-digit lifelong number since 2008-09-25; older numbers added a
+  2-digit issue count and an issuing-office code in brackets.
+* **护照**: letters and digits (ICAO Doc 9303 prints up to 9 in the machine-readable zone).
+
+The checks never echo the number they examine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import operator
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from xueji_rules.packs.model import Text
+
+__all__ = [
+    "DocumentCheck",
+    "check_document_number",
+    "gb11643_check_character",
+    "identity_key",
+    "normalize_document_number",
+]
+
+_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
+_CHECK = "10X98765432"
+# province-level codes of GB/T 2260 used by resident identity cards
+_PROVINCES = frozenset(
+    {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+     50, 51, 52, 53, 54, 61, 62, 63, 64, 65}
+)  # fmt: skip
+_PERMIT_REGIONS = {"810000": "HKG", "820000": "MAC", "830000": "TWN"}
+_EIGHTEEN = re.compile(r"^[0-9]{17}[0-9X]$")
+_HK_MO = re.compile(r"^([HM])([0-9]{8})([0-9]{2})?$")
+_TW = re.compile(r"^([0-9]{8})(?:[0-9]{2}(?:\([0-9A-Z]\))?)?$")
+_PR_2017 = re.compile(r"^[A-Z]{3}[0-9]{12}$")
+_PASSPORT = re.compile(r"^[A-Z0-9]{5,17}$")
+_SEPARATORS = re.compile(r"[\s\-]")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentCheck:
+    """The result of checking one document number: what is wrong, and what it tells."""
+
+    ok: bool
+    problem: Text | None = None
+    birth_date: dt.date | None = None
+    sex: str | None = None  # GB/T 2261.1 code: "1" male, "2" female
+    region: str | None = None  # 国籍/地区 code the number implies (HKG, MAC, TWN)
+
+
+def _bad(zh: str, en: str) -> DocumentCheck:
+    return DocumentCheck(False, Text(zh, en))
+
+
+def gb11643_check_character(body: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of a 17-digit body (GB 11643)."""
+    if len(body) != 17:
+        raise ValueError("a GB 11643 body has 17 digits")
+    return _CHECK[sum(map(operator.mul, map(int, body), _WEIGHTS)) % 11]
+
+
+def normalize_document_number(number: str) -> str:
+    """The number as compared: NFKC (full-width digits), upper case, no spaces or hyphens."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", number)).upper()
+
+
+def _eighteen(number: str, as_of: dt.date | None, *, permit: bool = False) -> DocumentCheck:
+    if len(number) != 18:
+        return _bad(f"应为18位，实为{len(number)}位", f"must have 18 characters, has {len(number)}")
+    if not _EIGHTEEN.match(number):
+        return _bad("前17位应为数字，末位为数字或X", "17 digits then a digit or X expected")
+    region = number[:6]
+    implied = None
+    if permit:
+        implied = _PERMIT_REGIONS.get(region)
+        if implied is None:
+            return _bad(
+                "居住证号码的地址码应为810000、820000或830000",
+                "a residence permit's address code is 810000, 820000 or 830000",
+            )
+    elif int(region[:2]) not in _PROVINCES:
+        return _bad("地址码的省级代码不存在", "no such province-level address code")
+    try:
+        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return _bad("出生日期码不是有效日期", "the birth-date digits are not a valid date")
+    if born.year < 1900 or (as_of is not None and born > as_of):
+        return _bad(
+            "出生日期码早于1900年或晚于今天", "the birth date is before 1900 or in the future"
+        )
+    if gb11643_check_character(number[:17]) != number[17]:
+        return _bad(
+            "校验码不正确（ISO 7064 MOD 11-2）", "wrong check character (ISO 7064 MOD 11-2)"
+        )
+    sex = "1" if int(number[16]) % 2 == 1 else "2"
+    return DocumentCheck(True, birth_date=born, sex=sex, region=implied)
+
+
+@functools.lru_cache(maxsize=4096)
+def check_document_number(
+    fmt: str | None, number: str, as_of: dt.date | None = None
+) -> DocumentCheck:
+    """Check ``number`` against the format ``fmt`` of its document type (pack data).
+
+    ``fmt`` is one of ``gb11643_resident``, ``gb11643_residence_permit``,
+    ``foreign_permanent_residence``, ``hk_mo_travel_permit``, ``tw_travel_permit``, ``passport``,
+    ``unchecked`` (or ``None``: only the length is checked). ``as_of`` bounds birth dates.
+    """
+    value = normalize_document_number(number)
+    if not value:
+        return _bad("证件号为空", "the number is empty")
+    if len(value) > 32:
+        return _bad("证件号过长", "the number is too long")
+    if fmt == "gb11643_resident":
+        return _eighteen(value, as_of)
+    if fmt == "gb11643_residence_permit":
+        return _eighteen(value, as_of, permit=True)
+    if fmt == "foreign_permanent_residence":
+        if _PR_2017.match(value):
+            return DocumentCheck(True)
+        if len(value) == 18 and value[0] == "9" and _EIGHTEEN.match(value):
+            if gb11643_check_character(value[:17]) != value[17]:
+                return _bad(
+                    "校验码不正确（ISO 7064 MOD 11-2）", "wrong check character (ISO 7064 MOD 11-2)"
+                )
+            return DocumentCheck(True)
+        return _bad(
+            "应为以9开头的18位号码（2023年版）或3位字母加12位数字（2017年版）",
+            "18 characters starting with 9 (2023 card) or 3 letters and 12 digits (2017 card)",
+        )
+    if fmt == "hk_mo_travel_permit":
+        m = _HK_MO.match(value)
+        if m is None:
+            return _bad(
+                "应为H或M加8位数字（可另有2位换证次数）", "H or M and 8 digits (optionally 2 more)"
+            )
+        return DocumentCheck(True, region="HKG" if m.group(1) == "H" else "MAC")
+    if fmt == "tw_travel_permit":
+        if _TW.match(value) is None:
+            return _bad(
+                "应为8位数字（旧号可另有签发次数和机关代码）",
+                "8 digits (old numbers add an issue count)",
+            )
+        return DocumentCheck(True, region="TWN")
+    if fmt == "passport":
+        if _PASSPORT.match(value) is None:
+            return _bad("应为5至17位字母或数字", "5 to 17 letters or digits")
+        return DocumentCheck(True)
+    return DocumentCheck(True)
+
+
+def identity_key(namespace: str | None, number: str, issuer: str | None = None) -> str | None:
+    """The key under which a document number identifies a person (one person, one registry).
+
+    Numbers of one ``namespace`` (pack data) are compared after normalisation; a Hong Kong or
+    Macao permit by its 9-character lifelong part (the renewal count changes), a Taiwan permit by
+    its 8-digit lifelong number, a passport together with its ``issuer`` (the holder's
+    国籍/地区, since passport numbers are unique only per country). ``None`` for an empty number.
+    """
+    value = normalize_document_number(number)
+    if not value:
+        return None
+    if namespace == "hk_mo_travel_permit":
+        m = _HK_MO.match(value)
+        value = m.group(1) + m.group(2) if m else value
+    elif namespace == "tw_travel_permit":
+        m = _TW.match(value)
+        value = m.group(1) if m else value
+    if namespace == "passport":
+        value = f"{issuer or '?'}:{value}"
+    return f"{namespace or 'other'}:{value}"

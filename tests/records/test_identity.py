@@ -1,0 +1,117 @@
+"""Identity numbers: GB 11643 (ISO 7064 MOD 11-2) and the other document formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xueji_rules.records import check_document_number, gb11643_check_character, identity_key
+
+from .conftest import citizen
+
+
+def test_the_standards_own_example() -> None:
+    # the worked example of GB 11643-1999: check character X
+    assert gb11643_check_character("11010519491231002") == "X"
+    result = check_document_number("gb11643_resident", "11010519491231002X")
+    assert result.ok and result.birth_date == dt.date(1949, 12, 31) and result.sex == "2"
+    assert check_document_number("gb11643_resident", "11010519491231002x").ok  # lower-case x
+    assert check_document_number("gb11643_resident", "110105 19491231 002X").ok  # blanks ignored
+
+
+def test_gb11643_problems() -> None:
+    cases = {
+        "1101051949123100": "18位",
+        "11010519491231002Y": "数字",
+        "99010519491231002X": "省级代码",
+        "110105194902300021": "有效日期",
+        "11010518991231002X": "1900",
+        "110105194912310021": "校验码",
+    }
+    for number, words in cases.items():
+        result = check_document_number("gb11643_resident", number, dt.date(2026, 1, 1))
+        assert not result.ok and result.problem is not None and words in result.problem.zh, number
+        assert number not in result.problem.zh and number not in (result.problem.en or "")
+    future = citizen("14010520270101001")
+    assert not check_document_number("gb11643_resident", future, dt.date(2026, 1, 1)).ok
+
+
+digits = st.text("0123456789", min_size=3, max_size=3)
+
+
+@st.composite
+def bodies(draw: st.DrawFn) -> str:
+    province = draw(st.sampled_from(["11", "14", "31", "44", "65"]))
+    rest = draw(st.text("0123456789", min_size=4, max_size=4))
+    born = draw(st.dates(dt.date(1950, 1, 1), dt.date(2025, 12, 31)))
+    return province + rest + born.strftime("%Y%m%d") + draw(digits)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(bodies(), st.integers(0, 17), st.integers(1, 9))
+def test_check_character_catches_every_single_substitution(body: str, pos: int, shift: int) -> None:
+    number = body + gb11643_check_character(body)
+    assert check_document_number("gb11643_resident", number).ok
+    chars = list(number)
+    if pos == 17:
+        alphabet = "0123456789X"
+        chars[17] = alphabet[(alphabet.index(chars[17]) + shift) % 11]
+    else:
+        chars[pos] = str((int(chars[pos]) + shift) % 10)
+    assert not check_document_number("gb11643_resident", "".join(chars)).ok
+
+
+@settings(max_examples=300, derandomize=True)
+@given(bodies(), st.integers(0, 16))
+def test_check_character_catches_adjacent_transpositions(body: str, pos: int) -> None:
+    number = body + gb11643_check_character(body)
+    chars = list(number)
+    if chars[pos] == chars[pos + 1]:
+        return
+    chars[pos], chars[pos + 1] = chars[pos + 1], chars[pos]
+    assert not check_document_number("gb11643_resident", "".join(chars)).ok
+
+
+def test_residence_permits_use_the_hk_macao_taiwan_address_codes() -> None:
+    for region, code in (("810000", "HKG"), ("820000", "MAC"), ("830000", "TWN")):
+        number = citizen(region + "20100101003")
+        result = check_document_number("gb11643_residence_permit", number)
+        assert result.ok and result.region == code
+    assert not check_document_number("gb11643_residence_permit", citizen("14010520100101003")).ok
+
+
+def test_foreign_permanent_residence_cards() -> None:
+    assert check_document_number("foreign_permanent_residence", "USA123456789012").ok  # 2017 card
+    new = citizen("93111111120100101")
+    assert check_document_number("foreign_permanent_residence", new).ok  # 2023 card
+    assert not check_document_number(
+        "foreign_permanent_residence", new[:-1] + ("1" if new[-1] != "1" else "2")
+    ).ok
+    assert not check_document_number("foreign_permanent_residence", citizen("14010520100101003")).ok
+
+
+def test_travel_permits_and_passports() -> None:
+    assert check_document_number("hk_mo_travel_permit", "H12345678").region == "HKG"
+    assert check_document_number("hk_mo_travel_permit", "M1234567801").region == "MAC"
+    assert not check_document_number("hk_mo_travel_permit", "K12345678").ok
+    assert check_document_number("tw_travel_permit", "12345678").ok
+    assert check_document_number("tw_travel_permit", "1234567801(B)").ok
+    assert not check_document_number("tw_travel_permit", "1234567").ok
+    assert check_document_number("passport", "E12345678").ok
+    assert not check_document_number("passport", "E12").ok
+    assert check_document_number("unchecked", "anything-at-all").ok
+    assert not check_document_number("unchecked", "").ok
+
+
+def test_identity_keys_follow_the_lifelong_part() -> None:
+    assert identity_key("hk_mo_travel_permit", "H1234567800") == identity_key(
+        "hk_mo_travel_permit", "h12345678 01"
+    )
+    assert identity_key("tw_travel_permit", "1234567801(B)") == identity_key(
+        "tw_travel_permit", "12345678"
+    )
+    assert identity_key("gb11643", "11010519491231002x") == "gb11643:11010519491231002X"
+    assert identity_key("passport", "E1", "CHN") != identity_key("passport", "E1", "USA")
+    assert identity_key("gb11643", " ") is None
