@@ -192,7 +192,6 @@ def test_explain_in_english(shanxi_server: Server, engine: Engine) -> None:
     assert r.json()["text"] == explain(decision, engine.pack, lang="en")  # type: ignore[call-arg,unused-ignore]
 
 
-@pytest.mark.xfail(strict=True, reason="waits for Engine.validate_record (records)")
 def test_validate_record(shanxi_server: Server, engine: Engine) -> None:
     r = httpx.post(shanxi_server.url + "/v1/records/validate", json={"record": RECORD})
     assert r.status_code == 200

@@ -36,7 +36,7 @@ class SlowEngine:
 
 
 def _app(config: ServiceConfig, engine: Any = ENGINE) -> Any:
-    return create_app(config, Snapshot(engine, pack_digest(ENGINE), 1))
+    return create_app(config, Snapshot(engine, pack_digest(ENGINE), 1, masking_for(ENGINE.pack)))
 
 
 async def _post_all(app: Any, n: int) -> list[httpx.Response]:

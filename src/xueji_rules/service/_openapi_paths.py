@@ -314,8 +314,16 @@ def service_schemas() -> dict[str, Any]:
         ),
         "ValidateBody": _object(["record"], {"record": _ref("StudentRecord")}),
         "ValidationAnswer": _object(
-            ["valid", "findings"],
-            {"valid": _BOOL, "findings": {"type": "array", "items": _ref("Finding")}},
+            ["record", "form", "ok", "findings"],
+            {
+                "record": {"type": ["string", "null"], "description": "the record's id, masked"},
+                "form": {
+                    "type": ["string", "null"],
+                    "description": "the collection form whose required marks applied",
+                },
+                "ok": {**_BOOL, "description": "no finding of severity error"},
+                "findings": {"type": "array", "items": _ref("Finding")},
+            },
         ),
         "PackIdentity": pack_identity,
         "Health": _object(

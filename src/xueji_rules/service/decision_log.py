@@ -1,21 +1,18 @@
 """Decision logs: one JSON line per decision, with personal fields masked.
 
-Masking uses the records package's ``Masker`` (SD7: the pack's own list of personal fields)
-when it is installed; until then the personal fields of a record are masked here: the 学籍号
-(``id``, which embeds the identity-card number) and the birth date, in the record and in the
-decision's ``record_id``.
+Masking is the records package's ``Masker`` for the pack (SD7): every field the pack declares
+personal is masked in the logged record, and the decision's ``record_id`` (the 学籍号, which
+embeds the identity-card number) is masked the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import os
 import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from xueji_rules.errors import InputError, Location
@@ -23,7 +20,7 @@ from xueji_rules.errors import InputError, Location
 if TYPE_CHECKING:
     from xueji_rules.packs.model import Pack
 
-__all__ = ["DecisionLog", "FallbackMasking", "Masking", "mask_id", "masking_for"]
+__all__ = ["DecisionLog", "Masking", "masking_for"]
 
 
 class Masking(Protocol):
@@ -38,36 +35,11 @@ class Masking(Protocol):
         ...
 
 
-def mask_id(value: str) -> str:
-    """Keep the first four and last two characters; the rest becomes ``*``."""
-    if len(value) <= 6:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 6) + value[-2:]
-
-
-@dataclass(frozen=True, slots=True)
-class FallbackMasking:
-    """The fallback: 学籍号 and birth date."""
-
-    def mask_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
-        out = dict(record)
-        if isinstance(out.get("id"), str):
-            out["id"] = mask_id(out["id"])
-        if isinstance(out.get("birth_date"), str):
-            out["birth_date"] = out["birth_date"][:4] + "-**-**"
-        return out
-
-    def mask_id(self, record_id: str) -> str:
-        return mask_id(record_id)
-
-
 def masking_for(pack: Pack) -> Masking:
-    """The records package's masker for ``pack`` when available, else the fallback."""
-    try:
-        module = importlib.import_module("xueji_rules.records.masking")
-    except ImportError:
-        return FallbackMasking()
-    masker: Masking = module.Masker.for_pack(pack)
+    """The records package's masker for ``pack`` (its declared personal fields)."""
+    from xueji_rules.records.masking import Masker
+
+    masker: Masking = Masker.for_pack(pack)
     return masker
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xueji_rules.service.config import ServiceConfig
-from xueji_rules.service.decision_log import FallbackMasking, Masking, masking_for
+from xueji_rules.service.decision_log import Masking, masking_for
 
 if TYPE_CHECKING:
     from xueji_rules.engine import Engine
@@ -51,7 +51,7 @@ class Snapshot:
     engine: Engine
     digest: str
     generation: int
-    masking: Masking = field(default_factory=FallbackMasking)
+    masking: Masking
 
     @property
     def pack_json(self) -> dict[str, str]:
