@@ -121,7 +121,9 @@ def test_lint_bundled_packs_is_clean() -> None:
     assert code == 0, out
 
 
-def test_lint_typo_exits_1_with_file_line_and_suggestion(tmp_path: Path) -> None:
+def test_lint_typo_exits_2_with_file_line_and_suggestion(tmp_path: Path) -> None:
+    # an expression that does not type-check makes the pack unusable (decide and test refuse
+    # it with exit 2), so lint exits 2 too; 1 is for findings on a pack that loads
     pack = tmp_path / "shanxi"
     shutil.copytree(ROOT / "rulepacks/shanxi", pack)
     (pack / "pack.yaml").write_text(
@@ -135,7 +137,7 @@ def test_lint_typo_exits_1_with_file_line_and_suggestion(tmp_path: Path) -> None
     assert "record.grade" in text
     rules.write_text(text.replace("record.grade", "record.grde", 1), encoding="utf-8")
     code, out, _ = run(["lint", str(pack)])
-    assert code == 1
+    assert code == 2
     line = next(line for line in out.splitlines() if "grde" in line)
     assert "transfer.yaml:" in line and "did you mean 'record.grade'" in line
 

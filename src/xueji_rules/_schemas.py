@@ -13,6 +13,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from xueji_rules._resources import schemas_root
+from xueji_rules._safeio import escape_controls, excerpt
 from xueji_rules.errors import Location, Problem
 
 __all__ = ["iter_problems", "load_schema", "validator_for"]
@@ -84,6 +85,15 @@ def _suggest(word: str, choices: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _message(error: ValidationError) -> str:
+    """jsonschema's message with the offending value cut to a short, escaped excerpt."""
+    text = error.message
+    shown = repr(error.instance)
+    if len(shown) > 60 and shown in text:
+        text = text.replace(shown, excerpt(error.instance))
+    return text if len(text) <= 500 else text[:500] + "…"
+
+
 def _describe(error: ValidationError, root: str) -> tuple[str, tuple[str | int, ...]]:
     path = tuple(error.absolute_path)
     where = (
@@ -91,23 +101,26 @@ def _describe(error: ValidationError, root: str) -> tuple[str, tuple[str | int, 
         if root != "the document"
         else ("/".join(map(str, path)) or root)
     )
+    if len(where) > 200 or not where.isprintable():
+        where = escape_controls(where[:200]) + ("…" if len(where) > 200 else "")
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         schema: Any = error.schema
         allowed = list(schema.get("properties", {}))
         extra = [k for k in error.instance if k not in allowed]
         if extra:
             key = str(extra[0])
-            return f"unknown field '{key}' in {where}{_suggest(key, allowed)}", (*path, key)
+            hint = _suggest(key[:100], allowed)
+            return f"unknown field {excerpt(key)} in {where}{hint}", (*path, key)
     if error.validator == "required":
-        return f"{where}: {error.message}", path
+        return f"{where}: {_message(error)}", path
     if error.validator == "enum":
         values: Any = error.validator_value
         options = ", ".join(repr(v) for v in values)
-        hint = _suggest(str(error.instance), [str(v) for v in values])
-        return f"{where}: {error.instance!r} is not one of {options}{hint}", path
+        hint = _suggest(str(error.instance)[:100], [str(v) for v in values])
+        return f"{where}: {excerpt(error.instance)} is not one of {options}{hint}", path
     if error.validator == "format":
-        return f"{where}: {error.instance!r} is not a valid {error.validator_value}", path
-    return f"{where}: {error.message}", path
+        return f"{where}: {excerpt(error.instance)} is not a valid {error.validator_value}", path
+    return f"{where}: {_message(error)}", path
 
 
 def _leaves(error: ValidationError) -> Iterator[ValidationError]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from xueji_rules._yaml import MAX_NODES, load_yaml_file, load_yaml_text
 from xueji_rules.errors import PackError
-from xueji_rules.packs._yaml import MAX_NODES, load_yaml_file, load_yaml_text
 
 
 def test_values_keep_their_line_and_column() -> None:
@@ -92,3 +92,25 @@ def test_non_utf8_file(tmp_path: Path) -> None:
 
 def test_empty_document_is_none() -> None:
     assert load_yaml_text("").data is None
+
+
+def test_numbers_must_be_finite() -> None:
+    with pytest.raises(PackError, match="number out of range"):
+        load_yaml_text("a: 1e999\n", "inf.yaml")
+
+
+def test_control_characters_are_located() -> None:
+    with pytest.raises(PackError) as info:
+        load_yaml_text("a: 1\nb: x\x1b[31m\n", "ctl.yaml")
+    assert str(info.value).startswith("ctl.yaml:2:5: invalid YAML: the character U+001B")
+
+
+def test_json_is_read_as_json_and_a_flow_mapping_as_yaml() -> None:
+    from xueji_rules._yaml import load_data_text
+
+    # YAML refuses U+0090 and folds U+0085 (a YAML line break); JSON keeps both as they are
+    assert load_data_text('{"a": "\u0085\u0090"}') == {"a": "\u0085\u0090"}
+    assert load_data_text("{a: 1, b: [x]}") == {"a": 1, "b": ["x"]}  # not JSON, valid YAML
+    assert load_data_text("a: 1\n") == {"a": 1}
+    with pytest.raises(PackError, match="invalid JSON: Expecting"):
+        load_data_text('{"a": 1,, }', "in.json")

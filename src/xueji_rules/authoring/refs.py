@@ -90,7 +90,7 @@ def _extract(top: Path, rev: str, path: PurePosixPath, into: Path, ref: str) -> 
 
 
 def _extends(pack_dir: Path) -> str | None:
-    from xueji_rules.packs._yaml import load_yaml_file
+    from xueji_rules._yaml import load_yaml_file
 
     data = load_yaml_file(pack_dir / "pack.yaml", str(pack_dir / "pack.yaml")).data
     value = data.get("extends") if isinstance(data, dict) else None

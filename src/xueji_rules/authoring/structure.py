@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from xueji_rules._safeio import read_bytes
 from xueji_rules.authoring.expressions import canonical, reads
+from xueji_rules.errors import XuejiRulesError
 from xueji_rules.packs.model import (
     Citation,
     Edge,
@@ -400,8 +402,8 @@ def _layer_files(pack: Pack, files: Iterable[str]) -> dict[str, str]:
             except ValueError:
                 continue
             try:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError:
+                digest = hashlib.sha256(read_bytes(path, root=root)).hexdigest()
+            except XuejiRulesError:
                 digest = "unreadable"
             out[f"{layer}:{rel.as_posix()}"] = digest
             break

@@ -1,5 +1,6 @@
-"""Calendar files: holiday years and school calendars in YAML, read with the packs' hardened
-reader and checked with file, line and column for every problem (all of them, then fail)."""
+"""Calendar files: holiday years and school calendars in YAML, read with the shared hardened
+reader (:mod:`xueji_rules._yaml`, which reads files safely and bounded) and checked with file,
+line and column for every problem (all of them, then fail)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,18 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+from xueji_rules._safeio import Budget, excerpt
+from xueji_rules._yaml import YamlDocument, load_yaml_file
+from xueji_rules.calendar._checks import Checker, YamlPath
 from xueji_rules.calendar._holidays import HolidayYear
+from xueji_rules.calendar._school_files import school_years
+from xueji_rules.calendar._terms import SchoolYear
 from xueji_rules.errors import PackError, Problem
-
-if TYPE_CHECKING:
-    from xueji_rules.calendar._school import SchoolYear
-    from xueji_rules.packs._yaml import YamlDocument
 
 __all__ = ["CalendarData", "load_calendar_files", "load_holiday_file"]
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NAMED_YEAR = re.compile(r"holidays-(\d{4})\.ya?ml$")
-Path_ = tuple[str | int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,74 +31,11 @@ class CalendarData:
     school_years: tuple[SchoolYear, ...] = ()
 
 
-class _Checker:
-    """Collects problems with their locations while a document is converted."""
-
-    def __init__(self, doc: YamlDocument) -> None:
-        self.doc = doc
-        self.problems: list[Problem] = []
-
-    def fail(self, path: Path_, message: str) -> None:
-        self.problems.append(Problem(message, self.doc.locate(path)))
-
-    def mapping(self, value: Any, path: Path_, required: set[str], optional: set[str]) -> bool:
-        if not isinstance(value, dict):
-            self.fail(path, "expected a mapping")
-            return False
-        ok = True
-        for key in sorted(set(value) - required - optional):
-            known = ", ".join(sorted(required | optional))
-            self.fail((*path, key), f"unknown key {key!r} (known: {known})")
-            ok = False
-        for key in sorted(required - set(value)):
-            self.fail(path, f"missing required key {key!r}")
-            ok = False
-        return ok
-
-    def text(self, value: Any, path: Path_) -> str | None:
-        if not isinstance(value, str) or not value.strip():
-            self.fail(path, "expected a non-empty string")
-            return None
-        return value
-
-    def integer(self, value: Any, path: Path_) -> int | None:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(path, f"expected an integer, not {value!r}")
-            return None
-        return value
-
-    def flag(self, value: Any, path: Path_) -> bool:
-        if not isinstance(value, bool):
-            self.fail(path, f"expected true or false, not {value!r}")
-            return False
-        return value
-
-    def date(self, value: Any, path: Path_) -> dt.date | None:
-        if not isinstance(value, str) or not _DATE.match(value):
-            self.fail(path, f"expected a date written YYYY-MM-DD, not {value!r}")
-            return None
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError as exc:
-            self.fail(path, f"invalid date {value!r}: {exc}")
-            return None
-
-    def seq(self, value: Any, path: Path_) -> list[Any]:
-        if not isinstance(value, list):
-            self.fail(path, "expected a list")
-            return []
-        return value
+def _read(path: str | os.PathLike[str], budget: Budget | None = None) -> YamlDocument:
+    return load_yaml_file(path, budget=budget)
 
 
-def _read(path: str | os.PathLike[str]) -> YamlDocument:
-    # the reader lives with the packs; imported here so that importing the calendar package
-    # never imports the pack loader (which itself uses the calendar)
-    from xueji_rules.packs._yaml import load_yaml_file
-
-    return load_yaml_file(Path(path), os.fspath(path))
-
-
-def _holiday_year(doc: YamlDocument, check: _Checker) -> HolidayYear | None:
+def _holiday_year(doc: YamlDocument, check: Checker) -> HolidayYear | None:
     data = doc.data
     required = {"kind", "year", "source", "holidays", "makeup_workdays"}
     if not check.mapping(data, (), required, {"note"}):
@@ -110,10 +45,12 @@ def _holiday_year(doc: YamlDocument, check: _Checker) -> HolidayYear | None:
     if year is not None and named and int(named[1]) != year:
         check.fail(("year",), f"the file is named for {named[1]} but holds the year {year}")
     source = check.text(data["source"], ("source",))
-    holidays: dict[dt.date, Path_] = {}
-    makeup: dict[dt.date, Path_] = {}
+    holidays: dict[dt.date, YamlPath] = {}
+    makeup: dict[dt.date, YamlPath] = {}
 
-    def add(day: dt.date | None, where: Path_, into: dict[dt.date, Path_], label: str) -> None:
+    def add(
+        day: dt.date | None, where: YamlPath, into: dict[dt.date, YamlPath], label: str
+    ) -> None:
         if day is None:
             return
         if year is not None and day.year != year:
@@ -124,7 +61,7 @@ def _holiday_year(doc: YamlDocument, check: _Checker) -> HolidayYear | None:
             into[day] = where
 
     for i, entry in enumerate(check.seq(data["holidays"], ("holidays",))):
-        at: Path_ = ("holidays", i)
+        at: YamlPath = ("holidays", i)
         if not check.mapping(entry, at, {"name"}, {"dates", "from", "to"}):
             continue
         check.text(entry["name"], (*at, "name"))
@@ -145,7 +82,7 @@ def _holiday_year(doc: YamlDocument, check: _Checker) -> HolidayYear | None:
         else:
             check.fail(at, "a holiday needs 'dates' (a list) or 'from' and 'to'")
     for i, raw in enumerate(check.seq(data["makeup_workdays"], ("makeup_workdays",))):
-        where: Path_ = ("makeup_workdays", i)
+        where: YamlPath = ("makeup_workdays", i)
         day = check.date(raw, where)
         if day is not None and day.weekday() < 5:
             check.fail(
@@ -159,7 +96,7 @@ def _holiday_year(doc: YamlDocument, check: _Checker) -> HolidayYear | None:
     return HolidayYear(year, frozenset(holidays), frozenset(makeup), source)
 
 
-def _kind(doc: YamlDocument, check: _Checker) -> str | None:
+def _kind(doc: YamlDocument, check: Checker) -> str | None:
     kinds = ("holidays", "school_calendar")
     data = doc.data
     if not isinstance(data, dict):
@@ -167,7 +104,7 @@ def _kind(doc: YamlDocument, check: _Checker) -> str | None:
         return None
     kind = data.get("kind")
     if kind not in kinds:
-        check.fail(("kind",), f"'kind' must be one of {', '.join(kinds)}, not {kind!r}")
+        check.fail(("kind",), f"'kind' must be one of {', '.join(kinds)}, not {excerpt(kind)}")
         return None
     return str(kind)
 
@@ -175,7 +112,7 @@ def _kind(doc: YamlDocument, check: _Checker) -> str | None:
 def load_holiday_file(path: str | os.PathLike[str]) -> HolidayYear:
     """Read one ``kind: holidays`` file; every problem is reported in one :class:`PackError`."""
     doc = _read(path)
-    check = _Checker(doc)
+    check = Checker(doc)
     if _kind(doc, check) == "school_calendar":
         check.fail(("kind",), "expected a holiday-year file ('kind: holidays')")
     result = None if check.problems else _holiday_year(doc, check)
@@ -188,19 +125,22 @@ def load_calendar_files(paths: Iterable[str | os.PathLike[str]]) -> CalendarData
     """Read holiday-year and school-calendar files (told apart by ``kind``), in the given order.
 
     Problems in every file are collected, then raised together as one :class:`PackError`.
+    The files read together share one :class:`~xueji_rules._safeio.Budget` (the limits of a
+    pack: number of files, bytes, values once aliases are expanded).
     """
-    from xueji_rules.calendar._school_files import school_years
-
+    budget = Budget()
     holiday_years: list[HolidayYear] = []
     terms: list[SchoolYear] = []
     problems: list[Problem] = []
     for path in paths:
         try:
-            doc = _read(path)
+            doc = _read(path, budget)
         except PackError as exc:
             problems.extend(exc.problems)
+            if budget.exhausted:
+                break
             continue
-        check = _Checker(doc)
+        check = Checker(doc)
         kind = _kind(doc, check)
         if kind == "holidays":
             year = _holiday_year(doc, check)

@@ -9,7 +9,7 @@ from typing import Literal, get_args
 
 from xueji_rules.calendar._conventions import Conventions
 from xueji_rules.calendar._workdays import WorkdayCalendar
-from xueji_rules.errors import EvaluationError
+from xueji_rules.errors import CalendarUnavailable, EvaluationError
 
 __all__ = [
     "UNITS",
@@ -24,6 +24,8 @@ __all__ = [
     "period_last_day",
 ]
 
+_OUT_OF_RANGE = "is out of range (dates run from 0001-01-01 to 9999-12-31)"
+
 Unit = Literal["workdays", "days", "weeks", "months", "years"]
 UNITS: tuple[str, ...] = get_args(Unit)
 
@@ -33,7 +35,7 @@ def add_days(day: dt.date, n: int) -> dt.date:
     try:
         return day + dt.timedelta(days=n)
     except OverflowError:
-        raise EvaluationError(f"{day.isoformat()} plus {n} days is out of range") from None
+        raise EvaluationError(f"{day.isoformat()} plus {n} days {_OUT_OF_RANGE}") from None
 
 
 def add_months(day: dt.date, n: int, *, clamp: bool = True) -> dt.date:
@@ -45,13 +47,13 @@ def add_months(day: dt.date, n: int, *, clamp: bool = True) -> dt.date:
     month0 = day.year * 12 + day.month - 1 + n
     year, month = divmod(month0, 12)
     if not dt.MINYEAR <= year <= dt.MAXYEAR:
-        raise EvaluationError(f"{day.isoformat()} plus {n} months is out of range")
+        raise EvaluationError(f"{day.isoformat()} plus {n} months {_OUT_OF_RANGE}")
     last = _gregorian.monthrange(year, month + 1)[1]
     if day.day <= last:
         return dt.date(year, month + 1, day.day)
     if clamp:
         return dt.date(year, month + 1, last)
-    return dt.date(year, month + 1, last) + dt.timedelta(days=1)
+    return add_days(dt.date(year, month + 1, last), 1)
 
 
 def add_years(day: dt.date, n: int, *, clamp: bool = True) -> dt.date:
@@ -166,6 +168,29 @@ def due_date(
         raise EvaluationError(f"due_date: amount must be an integer, not {amount!r}")
     if amount < 0:
         raise EvaluationError(f"due_date: amount must not be negative, got {amount}")
+    try:
+        return _due_date(trigger, amount, unit, conventions, calendar)
+    except CalendarUnavailable:
+        raise
+    except EvaluationError as exc:
+        if not exc.message.endswith(_OUT_OF_RANGE):
+            raise
+        # a due date past 9999-12-31 cannot be represented; like a year without holiday data,
+        # the duty stands and its date is unknown (the engine reports calendar_unavailable)
+        raise CalendarUnavailable(
+            dt.MAXYEAR + 1 if amount else dt.MINYEAR - 1,
+            f"the due date of {amount} {unit} from {trigger.isoformat()} falls outside the "
+            "dates the calendar can count (0001-01-01 to 9999-12-31)",
+        ) from None
+
+
+def _due_date(
+    trigger: dt.date,
+    amount: int,
+    unit: str,
+    conventions: Conventions,
+    calendar: WorkdayCalendar,
+) -> DueDate:
     counted = conventions.trigger_day_counts and amount > 0
     if unit == "workdays":
         if amount == 0:
@@ -190,8 +215,8 @@ def _month_end(trigger: dt.date, months: int, clamp: bool, counted: bool) -> dt.
     if counted:
         # the period starts on the trigger day, so it ends the day before the corresponding
         # day; a month without one ends on its last day either way
-        return corresponding - dt.timedelta(days=1) if has_day else corresponding
-    return corresponding if has_day or clamp else corresponding + dt.timedelta(days=1)
+        return add_days(corresponding, -1) if has_day else corresponding
+    return corresponding if has_day or clamp else add_days(corresponding, 1)
 
 
 def _extend(

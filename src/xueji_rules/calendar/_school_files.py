@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from xueji_rules.calendar._school import SchoolYear, Term
+from xueji_rules._safeio import excerpt
+from xueji_rules._yaml import YamlDocument
+from xueji_rules.calendar._checks import Checker
+from xueji_rules.calendar._terms import SchoolYear, Term
 from xueji_rules.errors import LoadError
-
-if TYPE_CHECKING:
-    from xueji_rules.calendar._files import _Checker
-    from xueji_rules.packs._yaml import YamlDocument
 
 __all__ = ["school_years"]
 
 _LABEL = re.compile(r"^(\d{4})-(\d{4})$")
 
 
-def school_years(doc: YamlDocument, check: _Checker) -> list[SchoolYear]:
+def school_years(doc: YamlDocument, check: Checker) -> list[SchoolYear]:
     """The school years of one file; problems go to ``check`` with their locations."""
     data = doc.data
     if not check.mapping(data, (), {"kind", "source", "school_years"}, {"region", "note"}):
@@ -42,7 +41,7 @@ def school_years(doc: YamlDocument, check: _Checker) -> list[SchoolYear]:
 
 
 def _school_year(
-    entry: Any, at: tuple[str | int, ...], file_source: str, check: _Checker
+    entry: Any, at: tuple[str | int, ...], file_source: str, check: Checker
 ) -> SchoolYear | None:
     required = {"year", "start", "terms"}
     before = len(check.problems)
@@ -51,7 +50,7 @@ def _school_year(
     label = entry["year"]
     match = _LABEL.match(label) if isinstance(label, str) else None
     if match is None or int(match[2]) != int(match[1]) + 1:
-        check.fail((*at, "year"), f"a school year reads like '2025-2026', not {label!r}")
+        check.fail((*at, "year"), f"a school year reads like '2025-2026', not {excerpt(label)}")
         return None
     start = check.date(entry["start"], (*at, "start"))
     if start is not None and (start.year != int(match[1]) or start.month not in (8, 9)):
@@ -88,7 +87,7 @@ def _school_year(
 
 
 def _term(
-    raw: Any, at: tuple[str | int, ...], label: str, estimated: bool, check: _Checker
+    raw: Any, at: tuple[str | int, ...], label: str, estimated: bool, check: Checker
 ) -> Term | None:
     if not check.mapping(raw, at, {"term", "start", "end"}, {"estimated", "note"}):
         return None

@@ -1,12 +1,28 @@
-"""What every command shares: exit statuses, argument errors, reading input documents."""
+"""What every command shares: exit statuses, argument errors, reading input documents, output.
+
+Inputs (``--record``, ``--request``, ``-`` for stdin) are read through
+:mod:`xueji_rules._safeio`: a regular file (or stdin) only, at most
+:data:`~xueji_rules._safeio.MAX_INPUT_BYTES` bytes, checked before reading; UTF-8 whatever the
+locale says; JSON parsed as JSON and anything else as YAML by the hardened reader. Every problem
+is an :class:`~xueji_rules.errors.InputError` (exit 2).
+"""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import codecs
+import io
+import sys
 from typing import Any, TextIO
 
-from xueji_rules.errors import InputError, Location
+from xueji_rules._safeio import (
+    MAX_INPUT_BYTES,
+    decode_utf8,
+    display_name,
+    escape_controls,
+    read_bytes,
+)
+from xueji_rules.errors import InputError, Location, XuejiRulesError
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -15,7 +31,9 @@ __all__ = [
     "ArgumentError",
     "Parser",
     "engine_from_args",
+    "prepare_streams",
     "read_document",
+    "write_problems",
 ]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
@@ -32,27 +50,103 @@ class Parser(argparse.ArgumentParser):
         raise ArgumentError(f"{self.prog}: {message}")
 
 
-def read_document(source: str, stdin: TextIO, kind: str) -> Any:
-    """Read a JSON or YAML document from a file path or ``-`` (stdin) with the hardened loader."""
-    from xueji_rules.errors import PackError
-    from xueji_rules.packs._yaml import load_yaml_text
+def _read_stdin(stdin: TextIO, kind: str) -> str:
+    where = Location(file="<stdin>")
+    buffer = getattr(stdin, "buffer", None)
+    if buffer is not None:  # the real stdin: bytes, decoded as UTF-8 whatever the locale says
+        try:
+            raw = buffer.read(MAX_INPUT_BYTES + 1)
+        except OSError as exc:
+            raise InputError(f"cannot read the {kind}: {exc.strerror}", where) from None
+        if len(raw) > MAX_INPUT_BYTES:
+            raise InputError(
+                f"the {kind} is larger than the limit of {MAX_INPUT_BYTES} bytes", where
+            )
+        return decode_utf8(raw, where, lambda m, w: InputError(f"the {kind} is {m}", w))
+    try:
+        text = stdin.read(MAX_INPUT_BYTES + 1)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the {kind} is not UTF-8 text (byte {exc.start})", where) from None
+    if len(text) > MAX_INPUT_BYTES:
+        raise InputError(f"the {kind} is larger than the limit of {MAX_INPUT_BYTES} bytes", where)
+    return text
 
-    name = "<stdin>" if source == "-" else source
-    try:
-        text = stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read {kind}: {exc.strerror}", Location(file=name)) from None
-    except UnicodeDecodeError:
-        raise InputError(f"{kind} is not UTF-8 text", Location(file=name)) from None
-    try:
-        doc = load_yaml_text(text, name)  # JSON is YAML; one hardened reader for both
-    except PackError as exc:
-        raise InputError(
-            f"{kind} is not valid JSON or YAML: {exc.problems[0].message}", exc.location
-        ) from None
-    if not isinstance(doc.data, dict):
-        raise InputError(f"{kind} must be a JSON/YAML object", Location(file=name))
-    return doc.data
+
+def read_document(source: str, stdin: TextIO, kind: str) -> Any:
+    """A JSON or YAML object from the file ``source`` or ``-`` (stdin); :class:`InputError` if not.
+
+    Text that starts with ``{`` or ``[`` is read as JSON (so every string JSON allows is
+    accepted), anything else as YAML, both with the hardened reader's guarantees.
+    """
+    from xueji_rules._yaml import load_data_text
+
+    if source == "-":
+        name = "<stdin>"
+        text = _read_stdin(stdin, kind)
+    else:
+        name = display_name(source)
+        raw = read_bytes(
+            source,
+            display=name,
+            max_bytes=MAX_INPUT_BYTES,
+            error=lambda m, w: InputError(f"cannot read the {kind}: {m}", w),
+        )
+        text = decode_utf8(
+            raw, Location(file=name), lambda m, w: InputError(f"the {kind} is {m}", w)
+        )
+    data = load_data_text(
+        text,
+        name,
+        error=lambda m, w: InputError(f"the {kind} is not valid JSON or YAML: {m}", w),
+    )
+    if not isinstance(data, dict):
+        raise InputError(f"the {kind} must be a JSON/YAML object", Location(file=name))
+    return data
+
+
+_ESCAPE = "xueji_rules.json_escape"
+
+
+def _json_escape(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: unencodable characters as JSON ``\\uXXXX`` escapes."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = []
+    for ch in exc.object[exc.start : exc.end]:
+        code = ord(ch)
+        if code > 0xFFFF:  # a UTF-16 surrogate pair, as JSON writes it
+            code -= 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out), exc.end
+
+
+codecs.register_error(_ESCAPE, _json_escape)
+
+
+def prepare_streams(*streams: TextIO) -> None:
+    """Let output that the stream's encoding cannot hold degrade to escapes, not a traceback.
+
+    Under ``PYTHONIOENCODING=ascii`` (or a C locale) every character the stream cannot encode
+    is written as a JSON escape (``\\u8f6c``): inside a JSON string that is the same character,
+    so ``decide`` output stays valid JSON, and text output stays readable with a decoder.
+    Streams other than the process's own (tests swap them) are left alone.
+    """
+    for stream in streams:
+        if stream not in (sys.stdout, sys.stderr) or not isinstance(stream, io.TextIOWrapper):
+            continue
+        if stream.errors in ("strict", "backslashreplace"):
+            try:
+                stream.reconfigure(errors=_ESCAPE)
+            except (ValueError, OSError):  # pragma: no cover - a closed or detached stream
+                continue
+
+
+def write_problems(err: TextIO, exc: XuejiRulesError) -> None:
+    """Print every problem of an error, one ``error:`` line each, control characters escaped."""
+    for problem in exc.problems:
+        err.write(f"error: {escape_controls(str(problem))}\n")
 
 
 def engine_from_args(args: argparse.Namespace) -> Any:

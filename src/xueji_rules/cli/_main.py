@@ -14,7 +14,14 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from xueji_rules import __version__
-from xueji_rules.cli._common import EXIT_BAD_INPUT, ArgumentError, Parser
+from xueji_rules._safeio import escape_controls
+from xueji_rules.cli._common import (
+    EXIT_BAD_INPUT,
+    ArgumentError,
+    Parser,
+    prepare_streams,
+    write_problems,
+)
 from xueji_rules.errors import XuejiRulesError
 
 __all__ = ["main"]
@@ -55,6 +62,7 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     stdin = stdin or sys.stdin
+    prepare_streams(out, err)
     words = list(sys.argv[1:] if argv is None else argv)
     if words[:1] == ["--version"]:
         out.write(f"xueji-rules {__version__}\n")
@@ -65,11 +73,10 @@ def main(
         handler: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.handler
         return handler(args, out, stdin)
     except ArgumentError as exc:
-        err.write(f"{exc}\n")
+        err.write(f"{escape_controls(str(exc))}\n")
         return EXIT_BAD_INPUT
     except XuejiRulesError as exc:
-        for problem in exc.problems:
-            err.write(f"error: {problem}\n")
+        write_problems(err, exc)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         err.write("interrupted\n")

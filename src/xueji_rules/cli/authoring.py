@@ -7,10 +7,18 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from xueji_rules.cli._common import EXIT_FINDINGS, EXIT_OK
-from xueji_rules.errors import InputError, Location
+from xueji_rules._safeio import escape_controls
+from xueji_rules.cli._common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK
+from xueji_rules.errors import InputError, Location, Problem
 
-__all__ = ["register"]
+__all__ = ["LOAD_PROBLEM_CODES", "register"]
+
+# `lint` exits 2 when a pack is malformed: it cannot be loaded and compiled (what `decide` and
+# `test` refuse with exit 2: unreadable or invalid files, references, layering, expressions that
+# do not parse or type-check), or one of its files, scenario files included, has a problem of
+# these codes (what the loader, the YAML reader and the schema validator report). It exits 1 for
+# findings on a pack that loads (lint's own checks carry their own codes).
+LOAD_PROBLEM_CODES = frozenset({"error", "schema"})
 
 
 def _test(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -55,18 +63,39 @@ def _coverage(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return EXIT_OK
 
 
+def _usable(ref: str) -> bool:
+    """Whether the pack loads and compiles: what ``decide`` and ``test`` need of it."""
+    from xueji_rules.engine import Engine
+    from xueji_rules.errors import XuejiRulesError
+
+    try:
+        Engine(ref)
+    except XuejiRulesError:
+        return False
+    return True
+
+
 def _lint(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     from xueji_rules.packs.lint import lint_pack
 
-    problems = []
+    problems: list[Problem] = []
+    unusable: list[str] = []
     for ref in args.packs:
-        problems.extend(lint_pack(ref))
+        found = lint_pack(ref)
+        problems.extend(found)
+        if found and (any(p.code in LOAD_PROBLEM_CODES for p in found) or not _usable(ref)):
+            unusable.append(ref)
     for problem in problems:
-        out.write(f"{problem}\n")
+        out.write(f"{escape_controls(str(problem))}\n")
     if problems:
-        out.write(f"{len(problems)} problem(s)\n")
+        out.write(f"{len(problems)} problem(s)")
+        if unusable:
+            shown = escape_controls(", ".join(unusable))
+            out.write(f"; the pack cannot be used (malformed): {shown}\n")
+            return EXIT_BAD_INPUT  # bad input, as decide and test would say
+        out.write("\n")
         return EXIT_FINDINGS
-    out.write(f"ok: {', '.join(args.packs)}\n")
+    out.write(f"ok: {escape_controls(', '.join(args.packs))}\n")
     return EXIT_OK
 
 
@@ -91,8 +120,15 @@ def _fail_under(p: argparse.ArgumentParser) -> None:
 def register(sub: Any) -> None:
     """Add ``test``, ``coverage``, ``lint`` and ``show`` to the CLI's sub-parsers."""
     test = sub.add_parser("test", help="run scenario files (default: every bundled pack's)")
-    test.add_argument("paths", nargs="*", help="scenario files or directories")
-    test.add_argument("--pack", help="pack for files outside a pack directory")
+    test.add_argument(
+        "paths",
+        nargs="*",
+        help="a pack directory (its tests/), a directory of packs, bundled:NAME, or scenario "
+        "files and directories",
+    )
+    test.add_argument(
+        "--pack", help="pack (bundled name or path) for files outside a pack that name none"
+    )
     test.add_argument("-v", "--verbose", action="store_true", help="list passing scenarios too")
     test.add_argument(
         "--coverage",

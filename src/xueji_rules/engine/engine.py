@@ -30,8 +30,9 @@ from xueji_rules.errors import (
 )
 from xueji_rules.packs.loader import load_pack
 from xueji_rules.packs.model import Pack, Text
+from xueji_rules.records._build import records_spec
 from xueji_rules.records.masking import Masker
-from xueji_rules.records.spec import RecordsSpec, records_spec
+from xueji_rules.records.spec import RecordsSpec
 from xueji_rules.records.validate import RecordValidation, validate_record
 
 __all__ = ["Engine"]

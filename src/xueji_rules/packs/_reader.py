@@ -1,6 +1,9 @@
-"""Read one pack directory (no layering yet): every file parsed, validated and turned into values.
+"""Parse one pack directory (no layering yet): every file validated and turned into values.
 
-Problems are collected, not raised one by one: the caller gets every problem of every file.
+The files come from :func:`xueji_rules.packs._layout.collect_layer` (which decides which files
+make up a pack and reads them safely); each parsed kind has a handler here, chosen by the
+``definition`` of its :class:`~xueji_rules.packs._layout.FileKind`. Problems are collected, not
+raised one by one: the caller gets every problem of every file.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from xueji_rules._schemas import iter_problems, validator_for
+from xueji_rules._yaml import YamlDocument, load_yaml_bytes
 from xueji_rules.errors import Location, PackError, Problem
-from xueji_rules.packs._yaml import YamlDocument, load_yaml_file
+from xueji_rules.packs._layout import LayerFiles, RawFile
 from xueji_rules.packs.model import (
     Approval,
     Citation,
@@ -95,6 +99,9 @@ class PackLayer:
     lifecycle_locations: dict[str, Location] = field(default_factory=dict)
     pack_location: Location = field(default_factory=Location)
     problems: list[Problem] = field(default_factory=list)
+    # "<relative path> <sha256>" of every file that can change a decision (Pack.digest)
+    digest_lines: tuple[str, ...] = ()
+    values: int = 0  # YAML values parsed (aliases expanded), charged to the pack's budget
 
 
 def _date(value: str) -> dt.date:
@@ -115,67 +122,51 @@ def _citation(data: dict[str, Any]) -> Citation:
 
 
 class _LayerReader:
-    def __init__(self, root: Path, display_root: str) -> None:
-        self.root = root
-        self.display_root = display_root
-        self.layer = PackLayer(id=root.name, root=root)
+    def __init__(self, files: LayerFiles) -> None:
+        self.files = files
+        self.layer = PackLayer(id=files.root.name, root=files.root)
+        self.layer.problems.extend(files.problems)
 
-    def display(self, path: Path) -> str:
-        return f"{self.display_root}/{path.relative_to(self.root).as_posix()}"
-
-    def read(
-        self, path: Path, definition: str, schema: str = "pack.schema.json"
-    ) -> YamlDocument | None:
+    def read(self, raw: RawFile, definition: str) -> YamlDocument | None:
         try:
-            doc = load_yaml_file(path, self.display(path))
+            doc = load_yaml_bytes(raw.data, raw.display, budget=self.files.budget)
         except PackError as exc:
             self.layer.problems.extend(exc.problems)
             return None
         if doc.data is None:
             doc = YamlDocument(data={}, file=doc.file, positions=doc.positions)
-        problems = list(iter_problems(validator_for(schema, definition), doc.data, doc.locate))
+        problems = list(
+            iter_problems(validator_for(raw.kind.schema, definition), doc.data, doc.locate)
+        )
         self.layer.problems.extend(problems)
         return None if problems else doc
 
     def run(self) -> PackLayer:
-        pack_file = self.root / "pack.yaml"
-        if not pack_file.is_file():
-            self.layer.problems.append(
-                Problem("not a pack: pack.yaml is missing", Location(file=self.display_root))
-            )
-            return self.layer
-        doc = self.read(pack_file, "pack_file")
-        if doc is not None:
-            self.pack_file(doc)
-        params = self.root / "parameters.yaml"
-        if params.is_file() and (doc := self.read(params, "parameters_file")) is not None:
-            self.parameters_file(doc)
-        lifecycle_files = [
-            self.root / "lifecycle.yaml",
-            *sorted((self.root / "lifecycle").glob("*.yaml")),
-        ]
-        for path in lifecycle_files:
-            if path.is_file() and (doc := self.read(path, "lifecycle_file")) is not None:
-                self.lifecycle_file(doc)
-        for path in sorted((self.root / "articles").glob("*.yaml")):
-            if (doc := self.read(path, "articles_file")) is not None:
-                self.layer.articles[doc.data["document"]] = tuple(
-                    (a["article"], a["topic"], a.get("not_encoded")) for a in doc.data["articles"]
-                )
-        for path in sorted((self.root / "rules").glob("*.yaml")):
-            if (doc := self.read(path, "rules_file")) is not None:
-                self.rules_file(doc)
-        self.records_files()
-        self.layer.calendar_files = sorted((self.root / "calendars").glob("*.yaml"))
-        self.layer.scenario_files = sorted((self.root / "tests").glob("*.yaml"))
+        handlers = {
+            "pack_file": self.pack_file,
+            "parameters_file": self.parameters_file,
+            "lifecycle_file": self.lifecycle_file,
+            "articles_file": self.articles_file,
+            "rules_file": self.rules_file,
+            "records_file": self.layer.record_files.append,
+        }
+        before = self.files.budget.values_left
+        for raw in self.files.files:
+            definition = raw.kind.definition
+            if definition is None:
+                continue
+            if (doc := self.read(raw, definition)) is not None:
+                handlers[definition](doc)
+        self.layer.calendar_files = list(self.files.calendar_files)
+        self.layer.scenario_files = list(self.files.scenario_files)
+        self.layer.digest_lines = tuple(self.files.digest_lines())
+        self.layer.values = before - self.files.budget.values_left
         return self.layer
 
-    def records_files(self) -> None:
-        """The records hook: ``records/*.yaml`` kept as checked documents (docs/records.md)."""
-        for path in sorted((self.root / "records").glob("*.yaml")):
-            doc = self.read(path, "records_file", "pack-records.schema.json")
-            if doc is not None:
-                self.layer.record_files.append(doc)
+    def articles_file(self, doc: YamlDocument) -> None:
+        self.layer.articles[doc.data["document"]] = tuple(
+            (a["article"], a["topic"], a.get("not_encoded")) for a in doc.data["articles"]
+        )
 
     def pack_file(self, doc: YamlDocument) -> None:
         data = doc.data
@@ -372,6 +363,6 @@ class _LayerReader:
             )
 
 
-def read_layer(root: Path, display_root: str) -> PackLayer:
-    """Read the pack directory ``root``; problems are collected in ``layer.problems``."""
-    return _LayerReader(root, display_root).run()
+def read_layer(files: LayerFiles) -> PackLayer:
+    """Parse the files of one pack directory; problems are collected in ``layer.problems``."""
+    return _LayerReader(files).run()

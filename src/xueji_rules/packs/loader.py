@@ -1,5 +1,10 @@
 """Load a pack by name or path, resolve its ``extends`` chain and build the effective pack.
 
+References follow :mod:`xueji_rules.packs._resolve` (a bundled name always means the bundled
+pack; ``extends`` paths are taken from the folder of the pack that says them), files are read
+by :mod:`xueji_rules.packs._layout` within one :class:`~xueji_rules._safeio.Budget` for the whole
+chain, and :attr:`Pack.digest <xueji_rules.packs.model.Pack.digest>` identifies the content.
+
 Layering is explicit: a layer changes its base only through declared overrides (parameters: new
 dated values; rules: replace, narrow, disable), each naming its target and citing why. Adding a rule
 or parameter whose id the base already has is undeclared shadowing, an error. The effective pack
@@ -10,14 +15,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from xueji_rules._resources import packs_root
+from xueji_rules._safeio import Budget
 from xueji_rules.errors import Location, PackError, Problem
+from xueji_rules.packs._layout import LayerFiles, collect_layer
 from xueji_rules.packs._reader import PackLayer, read_layer
+from xueji_rules.packs._resolve import bundled_packs, parse_pack_ref, resolve_pack_dir
 from xueji_rules.packs.model import (
     Citation,
     Document,
@@ -32,38 +40,17 @@ from xueji_rules.packs.model import (
     Transition,
 )
 
-__all__ = ["bundled_packs", "load_pack", "resolve_pack_dir"]
+__all__ = [
+    "DIGEST_HEADER",
+    "bundled_packs",
+    "load_pack",
+    "pack_digest",
+    "parse_pack_ref",
+    "resolve_pack_dir",
+]
 
 MAX_CHAIN = 8
 _Cited = TypeVar("_Cited", Stage, Status, Transition)
-
-
-def bundled_packs() -> list[str]:
-    """Names of the packs shipped with the library."""
-    root = packs_root()
-    return (
-        sorted(p.name for p in root.iterdir() if (p / "pack.yaml").is_file())
-        if root.is_dir()
-        else []
-    )
-
-
-def resolve_pack_dir(ref: str | os.PathLike[str], relative_to: Path | None = None) -> Path:
-    """Turn a pack name (``shanxi``) or a path into the pack's directory."""
-    text = os.fspath(ref)
-    candidates = []
-    if relative_to is not None:
-        candidates.append((relative_to / text).resolve())
-    candidates.append(Path(text).resolve())
-    if "/" not in text and os.sep not in text:
-        candidates.append(packs_root() / text)
-    for path in candidates:
-        if (path / "pack.yaml").is_file():
-            return path
-    known = ", ".join(bundled_packs()) or "none"
-    raise PackError(
-        [Problem(f"no pack named or at {text!r} (bundled packs: {known})", Location(file=text))]
-    )
 
 
 def _display_root(path: Path) -> str:
@@ -73,28 +60,29 @@ def _display_root(path: Path) -> str:
         return str(path)
 
 
-_LAYER_CACHE: dict[tuple[str, tuple[tuple[str, int, int], ...]], PackLayer] = {}
+_LAYER_CACHE: dict[tuple[str, str, str], PackLayer] = {}
 _LAYER_CACHE_SIZE = 32
 
 
-def _fingerprint(root: Path) -> tuple[tuple[str, int, int], ...]:
-    stats = []
-    for path in sorted(root.rglob("*.yaml")):
-        st = path.stat()
-        stats.append((str(path), st.st_mtime_ns, st.st_size))
-    return tuple(stats)
+def _parse_cached(files: LayerFiles) -> PackLayer:
+    """Parse a layer, reusing an earlier parse of byte-identical files in this process.
 
-
-def _read_layer_cached(root: Path) -> PackLayer:
-    """Read a layer, reusing an earlier read of the same unchanged files in this process.
-
-    A base pack is read once however many layers and engines build on it. Only clean layers are
-    kept; a layer is never modified after it is read.
+    A base pack is parsed once however many layers and engines build on it; the files are read
+    every time (that is cheap), so an edited file is never served from the cache. Only clean
+    layers are kept; a layer is never modified after it is parsed.
     """
-    key = (str(root), _fingerprint(root))
+    if files.problems:
+        return read_layer(files)
+    key = (str(files.root), files.display_root, files.fingerprint())
     layer = _LAYER_CACHE.get(key)
-    if layer is None:
-        layer = read_layer(root, _display_root(root))
+    if layer is not None:
+        # parsed before: charge what parsing it cost, so a pack passes or fails the same way
+        budget = files.budget
+        if layer.values > budget.values_left:
+            return read_layer(files)  # reports the limit where it is reached
+        budget.values_left -= layer.values
+    else:
+        layer = read_layer(files)
         if not layer.problems:
             if len(_LAYER_CACHE) >= _LAYER_CACHE_SIZE:
                 _LAYER_CACHE.clear()
@@ -103,8 +91,10 @@ def _read_layer_cached(root: Path) -> PackLayer:
 
 
 def _read_chain(root: Path) -> list[PackLayer]:
+    """The pack at ``root`` and every pack it extends, this pack first."""
     layers: list[PackLayer] = []
     seen: set[Path] = set()
+    budget = Budget()  # one budget for the whole chain
     current: Path | None = root
     while current is not None:
         if current in seen:
@@ -121,15 +111,50 @@ def _read_chain(root: Path) -> list[PackLayer]:
                 ]
             )
         seen.add(current)
-        layer = _read_layer_cached(current)
+        layer = _parse_cached(collect_layer(current, _display_root(current), budget))
         layers.append(layer)
         if layer.problems or layer.extends is None:
             break
-        try:
-            current = resolve_pack_dir(layer.extends, relative_to=current)
-        except PackError as exc:
-            raise PackError([Problem(exc.problems[0].message, layer.pack_location)]) from None
+        current = resolve_pack_dir(layer.extends, relative_to=current, where=layer.pack_location)
+    _check_ids(layers)
     return layers
+
+
+def _check_ids(layers: Sequence[PackLayer]) -> None:
+    """A layer may not take the id of a pack in its chain (it would claim to be its base)."""
+    problems = []
+    for i, layer in enumerate(layers):
+        for base in layers[i + 1 :]:
+            if base.id == layer.id and not layer.problems:
+                problems.append(
+                    Problem(
+                        f"pack id '{layer.id}' is also the id of the pack it extends "
+                        f"({_display_root(base.root)}); a layer needs an id of its own",
+                        layer.pack_location,
+                    )
+                )
+                break
+    if problems:
+        raise PackError(problems)
+
+
+DIGEST_HEADER = "xueji-rules-pack-digest/1"
+
+
+def pack_digest(layers: Sequence[PackLayer]) -> str:
+    """``"sha256:<hex>"`` of the files that can change a decision, layer by layer.
+
+    The hashed text is ``DIGEST_HEADER``, then for each layer in chain order (the pack first,
+    then the pack it extends, and so on) a line ``layer <position>`` followed by one line
+    ``<relative path> <sha256 of the file's bytes>`` per file, sorted by path; every line ends
+    with ``\n``. ``tests/`` is not hashed; where the pack lies on disk does not matter.
+    """
+    lines = [DIGEST_HEADER]
+    for position, layer in enumerate(layers):
+        lines.append(f"layer {position}")
+        lines.extend(layer.digest_lines)
+    text = "".join(line + "\n" for line in lines)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class _Merger:
@@ -370,7 +395,9 @@ def _hint(word: str, choices: Mapping[str, object]) -> str:
 def load_pack(ref: str | os.PathLike[str]) -> Pack:
     """Load a pack by bundled name or directory path; raise :class:`PackError` listing every problem.
 
-    Expressions are not compiled here; :class:`xueji_rules.Engine` type-checks and compiles them.
+    ``ref`` is a bundled name (``"shanxi"``, ``"bundled:shanxi"``) or a path (``"./shanxi"``,
+    ``Path("drafts/x")``); see :mod:`xueji_rules.packs._resolve`. Expressions are not compiled
+    here; :class:`xueji_rules.Engine` type-checks and compiles them.
     """
     root = resolve_pack_dir(ref)
     layers = _read_chain(root)
@@ -407,4 +434,5 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         record_files=tuple(
             (layer.id, doc) for layer in reversed(layers) for doc in layer.record_files
         ),
+        digest=pack_digest(layers),
     )

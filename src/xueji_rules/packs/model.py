@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from xueji_rules.errors import Location
 
 if TYPE_CHECKING:
-    from xueji_rules.packs._yaml import YamlDocument
+    from xueji_rules._yaml import YamlDocument
 
 __all__ = [
     "Approval",
@@ -343,6 +343,9 @@ class Pack:
     disabled_rules: tuple[tuple[str, Override], ...] = ()
     # (layer id, document) of every records/*.yaml, base layer first; read by xueji_rules.records
     record_files: tuple[tuple[str, YamlDocument], ...] = ()
+    # "sha256:<hex>" of every file of every layer that can change a decision (tests/ excluded);
+    # see xueji_rules.packs.loader.pack_digest and docs/pack-format.md
+    digest: str = ""
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError if absent)."""

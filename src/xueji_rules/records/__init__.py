@@ -12,6 +12,7 @@ packages above it import it. Everything is driven by a pack's ``records/*.yaml``
 >>> list(find_duplicate_registries(rows, engine.records, workdir="/tmp/spill"))  # doctest: +SKIP
 """
 
+from xueji_rules.records._build import records_spec
 from xueji_rules.records.deidentify import Deidentifier, DeidentifyReport, deidentify_stream
 from xueji_rules.records.identity import (
     DocumentCheck,
@@ -27,7 +28,7 @@ from xueji_rules.records.registry import (
     normalize_name,
 )
 from xueji_rules.records.side_data import check_accounts, check_staff
-from xueji_rules.records.spec import RecordsSpec, records_spec
+from xueji_rules.records.spec import RecordsSpec
 from xueji_rules.records.validate import RecordValidation, iter_findings, validate_record
 
 __all__ = [

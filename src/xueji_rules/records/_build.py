@@ -12,8 +12,8 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from xueji_rules._yaml import YamlDocument
 from xueji_rules.errors import Location, PackError, Problem
-from xueji_rules.packs._yaml import YamlDocument
 from xueji_rules.packs.model import Citation, Pack, Text
 from xueji_rules.records import _paths
 from xueji_rules.records.spec import (
@@ -29,7 +29,7 @@ from xueji_rules.records.spec import (
     System,
 )
 
-__all__ = ["build_spec"]
+__all__ = ["build_spec", "records_spec"]
 
 _ONCE = ("form", "registry_numbers", "one_registry", "systems", "accounts")
 _SYSTEMS: tuple[System, ...] = ("k12", "preschool")
@@ -383,3 +383,22 @@ class _Builder:
 def build_spec(pack: Pack) -> RecordsSpec:
     """Build the records spec of ``pack``; raise ``PackError`` listing every problem."""
     return _Builder(pack).build()
+
+
+def records_spec(pack: Pack) -> RecordsSpec:
+    """The records data of ``pack`` (built once per pack and cached).
+
+    Raises :class:`~xueji_rules.errors.PackError` listing every problem of the records files
+    (unknown code list, field or document, a layer redefining what its base has, ...).
+    """
+    cached = _CACHE.get(id(pack))
+    if cached is not None and cached[0] is pack:
+        return cached[1]
+    spec = build_spec(pack)
+    if len(_CACHE) >= 16:
+        _CACHE.clear()
+    _CACHE[id(pack)] = (pack, spec)
+    return spec
+
+
+_CACHE: dict[int, tuple[Pack, RecordsSpec]] = {}

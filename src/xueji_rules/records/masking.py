@@ -70,7 +70,7 @@ class Masker:
         """The masker of ``pack``'s privacy data (or the default one when ``pack`` is None)."""
         if pack is None:
             return cls()
-        from xueji_rules.records.spec import records_spec
+        from xueji_rules.records._build import records_spec
 
         return cls(records_spec(pack))
 
@@ -206,6 +206,16 @@ def _assign(record: Any, path: str, value: Any) -> None:
         node[key] = value
 
 
+def _scrub_cut(message: str, text: str, masked: str) -> str:
+    """Mask a value that an error message shows cut short (its excerpt ends in "…")."""
+    for length in range(len(text) - 1, 3, -1):
+        head = text[:length]
+        for cut in (head + "…", head + "'…"):
+            if cut in message:
+                message = message.replace(cut, masked + "…")
+    return message
+
+
 def _scrub(obj: Any, values: list[tuple[PersonalField, str]]) -> Any:
     if isinstance(obj, str):
         for f, text in values:
@@ -214,6 +224,8 @@ def _scrub(obj: Any, values: list[tuple[PersonalField, str]]) -> Any:
             shown = repr(text)[1:-1]
             if shown != text and shown in obj:
                 obj = obj.replace(shown, mask(f.kind, text))
+            if "…" in obj:
+                obj = _scrub_cut(obj, text, mask(f.kind, text))
         return obj
     if isinstance(obj, Mapping):
         return {k: _scrub(v, values) for k, v in obj.items()}

@@ -1,6 +1,6 @@
 """The records data of an effective pack as immutable values (``records/*.yaml``, SD7).
 
-:func:`records_spec` builds a :class:`RecordsSpec` from a loaded pack: the collection form with
+:func:`~xueji_rules.records._build.records_spec` builds a :class:`RecordsSpec` from a loaded pack: the collection form with
 its groups, fields and code lists, the registry-number schemes, the statuses that hold a live
 registry, the personal fields and quasi-identifiers, and every check with its severity and the
 articles it cites per registry system. See ``docs/records.md``.
@@ -28,7 +28,6 @@ __all__ = [
     "PersonalField",
     "RecordsSpec",
     "System",
-    "records_spec",
 ]
 
 System = Literal["k12", "preschool"]
@@ -197,24 +196,3 @@ class RecordsSpec:
         if value is None:
             return None
         return int(value.value), value.citation
-
-
-def records_spec(pack: Pack) -> RecordsSpec:
-    """The records data of ``pack`` (built once per pack and cached).
-
-    Raises :class:`~xueji_rules.errors.PackError` listing every problem of the records files
-    (unknown code list, field or document, a layer redefining what its base has, ...).
-    """
-    from xueji_rules.records._build import build_spec
-
-    cached = _CACHE.get(id(pack))
-    if cached is not None and cached[0] is pack:
-        return cached[1]
-    spec = build_spec(pack)
-    if len(_CACHE) >= 16:
-        _CACHE.clear()
-    _CACHE[id(pack)] = (pack, spec)
-    return spec
-
-
-_CACHE: dict[int, tuple[Pack, RecordsSpec]] = {}

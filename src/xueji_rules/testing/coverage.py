@@ -10,7 +10,10 @@ scenario in which the rule was in scope (its transition and stage, a lifecycle e
 the date) but its ``when`` was false, so the condition that starts the duty is tested both ways.
 
 A rule a province inherits unchanged is one definition shared by both packs: the scenarios of
-either pack count for it, and it is counted once in the percentage.
+either pack count for it, and it is counted once in the percentage. When only a layer's own
+scenarios are run (``xueji-rules test --coverage ./shanxi``), the scenarios of the packs it
+extends are run as well and count for the definitions the layer shares with them; the base
+packs' own rules that the layer replaced or disabled are not part of the report.
 
 *Article coverage* lists every article of every document of the packs (``articles/<doc>.yaml``),
 the rules that encode it (by ``citation`` and ``also_cites``) with their rule coverage, and for an
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from xueji_rules.packs.model import Citation, Pack, Rule, chinese_numeral
 
 if TYPE_CHECKING:
-    from xueji_rules.testing.runner import Suite
+    from xueji_rules.testing.scenarios import Suite
 
 __all__ = [
     "ArticleRow",
@@ -148,7 +151,9 @@ class CoverageReport:
         for pack in self.packs:
             own = [r for r in self.rules if r.pack == pack.id]
             inherited = sum(1 for r in self.rules if r.pack != pack.id and pack.id in r.packs)
-            lines.append(f"pack {pack.id}: {len(own)} rules of its own")
+            based = sum(1 for r in own if r.rule.source_pack != pack.id and not r.rule.history)
+            note = f" ({based} of them inherited from the packs it extends)" if based else ""
+            lines.append(f"pack {pack.id}: {len(own)} rules{note}")
             width = max((len(r.rule.id) for r in own), default=0)
             for r in own:
                 p, f = r.marks()
@@ -176,13 +181,17 @@ def _pct(n: int, d: int) -> str:
 def rule_coverage(suite: Suite) -> CoverageReport:
     """The rule coverage of a suite run (see :func:`xueji_rules.testing.runner.run_suite`)."""
     packs = [engine.pack for engine in suite.engines.values()]
-    return coverage_of(packs, ((suite.engines[ref].pack, r) for ref, r in suite.runs))
+    runs = [(suite.engines[key].pack, r) for key, r in suite.runs]
+    runs += [(suite.base_engines[key].pack, r) for key, r in suite.base_runs]
+    return coverage_of(packs, runs)
 
 
 def coverage_of(packs: Sequence[Pack], runs: Iterable[tuple[Pack, object]]) -> CoverageReport:
     """Rule coverage from ``(pack, ScenarioResult)`` pairs over the effective rules of ``packs``.
 
-    Packs are listed base first, so an inherited rule is reported under the pack defining it.
+    Packs are listed base first, so an inherited rule is reported under the pack defining it. A
+    run against a pack that is not in ``packs`` (a base of one of them) counts for the rule
+    definitions it shares with them.
     """
     ordered = sorted(packs, key=lambda p: (len(p.chain), p.id))
     table: dict[DefinitionKey, RuleCoverage] = {}
@@ -197,17 +206,26 @@ def coverage_of(packs: Sequence[Pack], runs: Iterable[tuple[Pack, object]]) -> C
                 item = table[key] = RuleCoverage(rule=rule, pack=pack.id)
             if pack.id not in item.packs:
                 item.packs.append(pack.id)
-        by_pack[pack.id] = ids
-    conditional = {
-        pid: [key for key in ids.values() if table[key].one_sided_conditional]
-        for pid, ids in by_pack.items()
-    }
-    stages = {pack.id: tuple(pack.lifecycle.stages) for pack in ordered}
+        by_pack[pack.root] = ids
+    stages = {pack.root: tuple(pack.lifecycle.stages) for pack in ordered}
+    conditional: dict[str, list[DefinitionKey]] = {}
+
+    def shared(pack: Pack) -> dict[str, DefinitionKey]:
+        """The rule ids of a pack mapped to the report's definitions (a base pack: shared ones)."""
+        ids = by_pack.get(pack.root)
+        if ids is None:
+            keys = ((rule.id, definition_key(rule)) for rule in pack.rules)
+            ids = by_pack[pack.root] = {rid: key for rid, key in keys if key in table}
+            stages[pack.root] = tuple(pack.lifecycle.stages)
+        if pack.root not in conditional:
+            conditional[pack.root] = [k for k in ids.values() if table[k].one_sided_conditional]
+        return ids
+
     for pack, result in runs:
         decision = getattr(result, "decision", None)
         if decision is None:
             continue
-        ids = by_pack.get(pack.id, {})
+        ids = shared(pack)
         applied = set()
         for rr in decision.rules:
             found = ids.get(rr.id)
@@ -221,9 +239,9 @@ def coverage_of(packs: Sequence[Pack], runs: Iterable[tuple[Pack, object]]) -> C
         if (
             decision.reason is None
         ):  # a lifecycle edge was found: the rules of the key were in scope
-            for key in conditional.get(pack.id, ()):
+            for key in conditional[pack.root]:
                 item = table[key]
-                if key not in applied and _in_scope(item.rule, decision, stages[pack.id]):
+                if key not in applied and _in_scope(item.rule, decision, stages[pack.root]):
                     item.skipped += 1
     rules = sorted(table.values(), key=lambda r: ([p.id for p in ordered].index(r.pack), r.rule.id))
     return CoverageReport(packs=list(ordered), rules=rules)

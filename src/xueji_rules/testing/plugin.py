@@ -10,8 +10,12 @@ Configuration (``pytest.ini``, ``pyproject.toml`` ``[tool.pytest.ini_options]``,
     glob patterns, relative to the ini file's directory (or the rootdir), of the scenario files
     to collect, e.g. ``scenarios/*.yaml``. Default: none, so unrelated YAML is never grabbed.
 ``xueji_pack``
-    the pack (bundled name or directory, relative to the ini file) to run scenario files against
-    when they are neither inside a pack's ``tests/`` directory nor name a ``pack:`` themselves.
+    the pack to run scenario files against when they are neither inside a pack's ``tests/``
+    directory nor name a ``pack:`` themselves: a bundled name (``shanxi``, always the bundled
+    pack) or a path, taken from the ini file's directory (``./packs/x``).
+
+A scenario file's own ``pack:`` key is a bundled name or a path taken from the scenario file's
+directory, exactly as ``xueji-rules test`` reads it.
 ``xueji_bundled``
     ``true`` to also collect the scenarios shipped with the bundled packs.
 ``xueji_system`` / ``--xueji-system=module:callable``, ``xueji_endpoint`` / ``--xueji-endpoint=URL``
@@ -133,10 +137,11 @@ def pytest_collection_modifyitems(
     if not config.getini(_INI_BUNDLED):
         return
     from xueji_rules.packs.loader import bundled_packs, resolve_pack_dir
+    from xueji_rules.testing.runner import pack_tests
 
     seen = {item.path.resolve() for item in items if isinstance(item, ScenarioItem)}
     for name in bundled_packs():
-        for path in sorted((resolve_pack_dir(name) / "tests").glob("*.yaml")):
+        for path in pack_tests(resolve_pack_dir(name)):
             if path.resolve() in seen:
                 continue
             collector = ScenarioFile.from_parent(
@@ -200,17 +205,13 @@ def _cache(config: pytest.Config) -> _Packs:
 def _resolve_pack(config: pytest.Config, file: Path, declared: str | None) -> str | None:
     """The pack directory for a scenario file: its pack, its ``pack:`` key, or ``xueji_pack``."""
     from xueji_rules.packs.loader import resolve_pack_dir
-    from xueji_rules.testing.scenarios import pack_of_file
+    from xueji_rules.testing.scenarios import pack_of_file, scenario_pack_dir
 
-    own = pack_of_file(file)
-    if own is not None:
-        return own
-    if declared:
-        return str(resolve_pack_dir(declared, relative_to=file.parent))
-    configured: str = config.getini(_INI_PACK)
-    if configured:
-        return str(resolve_pack_dir(configured, relative_to=_base_dir(config)))
-    return None
+    if pack_of_file(file) is None and not declared:
+        configured: str = config.getini(_INI_PACK)
+        if configured:
+            return str(resolve_pack_dir(configured, relative_to=_base_dir(config)))
+    return scenario_pack_dir(file, declared)
 
 
 # -- collection --------------------------------------------------------------------------------
@@ -259,7 +260,9 @@ def _item_name(
                     text = pack.rule(rule_id).citation.render()
             if text not in citations:
                 citations.append(text)
-    name = scenario.name.replace("::", ":")
+    from xueji_rules._safeio import escape_controls
+
+    name = escape_controls(scenario.name).replace("::", ":").replace("\n", "\\n")
     if duplicate:
         name += f" @L{scenario.line}"
     return f"{name} [{'; '.join(citations)}]" if citations else name
@@ -373,12 +376,17 @@ def _with_difference(result: ScenarioResult, line: str) -> ScenarioResult:
 
 def failure_report(result: ScenarioResult, pack_id: str, file: str | None = None) -> str:
     """The text shown for a failing scenario: the differences, then expected vs actual."""
+    from xueji_rules._safeio import escape_controls
+
     s = result.scenario
-    lines = [f"scenario {s.name!r} ({file or s.file}:{s.line}) against pack '{pack_id}'"]
+    lines = [
+        f"scenario {escape_controls(repr(s.name))} ({file or s.file}:{s.line}) "
+        f"against pack '{pack_id}'"
+    ]
     if s.covers:
-        lines.append(f"covers: {', '.join(s.covers)}")
+        lines.append(f"covers: {escape_controls(', '.join(s.covers))}")
     lines.append("differences:")
-    lines.extend(f"  - {d}" for d in result.differences)
+    lines.extend(f"  - {escape_controls(d)}" for d in result.differences)
     lines.append("expected:")
     lines.extend(f"  {x}" for x in expected_block(s.expect))
     lines.append("actual:")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xueji_rules._safeio import MAX_INPUT_BYTES, excerpt
 from xueji_rules._schemas import iter_problems, validator_for
-from xueji_rules.errors import PackError, Problem, XuejiRulesError
-from xueji_rules.packs._yaml import YamlDocument, load_yaml_file
+from xueji_rules._yaml import YamlDocument, load_yaml_file
+from xueji_rules.errors import Location, PackError, Problem, XuejiRulesError
 
 if TYPE_CHECKING:
     from xueji_rules.engine import Decision, Engine
@@ -19,10 +21,12 @@ if TYPE_CHECKING:
 __all__ = [
     "Scenario",
     "ScenarioResult",
+    "Suite",
     "compare",
     "load_scenarios",
     "pack_of_file",
     "run_scenario",
+    "scenario_pack_dir",
 ]
 
 
@@ -57,31 +61,121 @@ class ScenarioResult:
     rule_results: tuple[tuple[str, bool], ...] = field(default_factory=tuple)
 
 
+@dataclass
+class Suite:
+    """The results of a run, with the engine each scenario was decided by.
+
+    ``runs`` pairs each result with the key of its engine in ``engines`` (the pack directory).
+    ``base_runs`` are the scenarios of the packs the tested packs extend, run only so that rule
+    coverage counts them for the rules a layer inherits (see :mod:`xueji_rules.testing.coverage`).
+    """
+
+    runs: list[tuple[str, ScenarioResult]] = field(default_factory=list)
+    engines: dict[str, Engine] = field(default_factory=dict)
+    base_runs: list[tuple[str, ScenarioResult]] = field(default_factory=list)
+    base_engines: dict[str, Engine] = field(default_factory=dict)
+
+    @property
+    def results(self) -> list[ScenarioResult]:
+        """Every result, in file and scenario order."""
+        return [result for _, result in self.runs]
+
+
 def pack_of_file(path: Path) -> str | None:
     """The pack directory that holds a scenario file (``<pack>/tests/x.yaml``), if any."""
-    parent = path.resolve().parent
-    if parent.name == "tests" and (parent.parent / "pack.yaml").is_file():
-        return str(parent.parent)
+    root = _pack_root_of(path)
+    if root is None:
+        return None
+    try:
+        return str(root.resolve())
+    except (OSError, RuntimeError):
+        return None
+
+
+def _pack_root_of(path: Path) -> Path | None:
+    # the folder the file is listed in, not where a link points: a pack's tests/ entry that links
+    # out of the pack is refused when read, not attributed to another pack
+    parent = Path(os.path.abspath(path)).parent
+    try:
+        is_pack = parent.name == "tests" and (parent.parent / "pack.yaml").is_file()
+    except (OSError, ValueError):
+        return None
+    return parent.parent if is_pack else None
+
+
+def scenario_pack_dir(file: Path, declared: str | None, default: str | None = None) -> str | None:
+    """The directory of the pack a scenario file runs against, or ``None`` when nothing says.
+
+    In order: the pack holding the file (``<pack>/tests/``); the file's ``pack:`` key, a bundled
+    name or a path taken from the scenario file's folder; ``default`` (e.g. ``--pack``, a
+    bundled name or a path from the current directory). The CLI and the pytest plugin both use
+    this, so ``pack: ../x`` means the same in both.
+    """
+    from xueji_rules.packs.loader import resolve_pack_dir
+
+    own = pack_of_file(file)
+    if own is not None:
+        return own
+    if declared:
+        return str(
+            resolve_pack_dir(declared, relative_to=file.parent, where=Location(file=str(file)))
+        )
+    if default:
+        return str(resolve_pack_dir(default))
     return None
 
 
-def _apply(
-    base: dict[str, Any], changes: Mapping[str, Any], removals: Iterable[str]
-) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for dotted, value in changes.items():
-        target = out
-        *parents, last = dotted.split(".")
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[last] = copy.deepcopy(value)
-    for dotted in removals:
-        target = out
-        *parents, last = dotted.split(".")
-        for part in parents:
-            target = target.get(part, {})
-        target.pop(last, None)
-    return out
+class _Edit:
+    """Applies a fixture's ``set``/``unset`` paths, reporting a path that does not fit the data."""
+
+    def __init__(self, doc: YamlDocument, path: tuple[Any, ...]) -> None:
+        self.doc = doc
+        self.path = path
+
+    def fail(self, key: str, dotted: str, message: str) -> PackError:
+        return PackError(
+            [
+                Problem(
+                    f"{key} {excerpt(dotted)}: {message}",
+                    self.doc.locate((*self.path, key, dotted)),
+                )
+            ]
+        )
+
+    def parent(
+        self, out: dict[str, Any], key: str, dotted: str, create: bool
+    ) -> tuple[dict[str, Any], str]:
+        parts = dotted.split(".")
+        if not all(parts):
+            raise self.fail(key, dotted, "a path is field names joined by '.', none of them empty")
+        target: Any = out
+        for depth, part in enumerate(parts[:-1]):
+            if not isinstance(target, dict):
+                raise self.fail(key, dotted, f"'{'.'.join(parts[:depth])}' is not a mapping")
+            if part not in target:
+                if not create:
+                    raise self.fail(
+                        key, dotted, f"the fixture has no field '{'.'.join(parts[: depth + 1])}'"
+                    )
+                target[part] = {}
+            target = target[part]
+        if not isinstance(target, dict):
+            raise self.fail(key, dotted, f"'{'.'.join(parts[:-1])}' is not a mapping")
+        return target, parts[-1]
+
+    def apply(
+        self, base: dict[str, Any], changes: Mapping[str, Any], removals: Iterable[str]
+    ) -> dict[str, Any]:
+        out = copy.deepcopy(base)
+        for dotted, value in changes.items():
+            target, last = self.parent(out, "set", str(dotted), create=True)
+            target[last] = copy.deepcopy(value)
+        for dotted in removals:
+            target, last = self.parent(out, "unset", dotted, create=False)
+            if last not in target:
+                raise self.fail("unset", dotted, "the fixture has no such field")
+            del target[last]
+        return out
 
 
 def _build_input(
@@ -103,13 +197,14 @@ def _build_input(
                 )
             ]
         )
-    return _apply(fixtures[name], value.get("set", {}), value.get("unset", ()))
+    return _Edit(doc, path).apply(fixtures[name], value.get("set", {}), value.get("unset", ()))
 
 
 def load_scenarios(path: str | Path) -> list[Scenario]:
     """Read a scenario file; raise :class:`PackError` naming file and line for any problem."""
     file = Path(path)
-    doc = load_yaml_file(file, str(path))
+    # a file in a pack's tests/ is one of the pack's files: it must lie inside the pack's folder
+    doc = load_yaml_file(file, os.fspath(path), max_bytes=MAX_INPUT_BYTES, root=_pack_root_of(file))
     problems = list(iter_problems(validator_for("scenario.schema.json"), doc.data, doc.locate))
     if problems:
         raise PackError(problems)

@@ -94,7 +94,7 @@ def _grounds(texts: Iterable[str]) -> tuple[str, ...]:
 
 def _term_starts(pack: Pack, lo: dt.date, hi: dt.date) -> tuple[dt.date, ...]:
     """Term starts from the pack's calendar files; 1 March and 1 September where it has none."""
-    from xueji_rules.packs._yaml import load_yaml_file
+    from xueji_rules._yaml import load_yaml_file
 
     found: set[dt.date] = set()
 
