@@ -296,3 +296,8 @@ def test_batch_answers_each_line_before_the_next_is_sent(shanxi_server: Server) 
     assert received.startswith(b"HTTP/1.1 200 ")
     assert b'{"line": 1, "decision": {"outcome": "needs_approval"' in received
     assert b'{"line": 2, "decision": {"outcome": "needs_approval"' in received
+
+
+def test_the_digest_is_the_packs_own(shanxi_server: Server, engine: Engine) -> None:
+    digest = httpx.get(shanxi_server.url + "/healthz").json()["pack"]["digest"]
+    assert digest == engine.pack.digest and digest.startswith("sha256:")

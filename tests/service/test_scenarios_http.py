@@ -10,6 +10,7 @@ import pytest
 
 from tests.service.conftest import ROOT, Server
 from xueji_rules import Engine, XuejiRulesError
+from xueji_rules._safeio import escape_controls
 from xueji_rules.packs.loader import bundled_packs, resolve_pack_dir
 from xueji_rules.testing.scenarios import load_scenarios
 
@@ -46,7 +47,8 @@ def test_bundled_scenarios_through_http_equal_the_library(
                 expected = engine.decide(s.record, s.request).to_json()
             except XuejiRulesError as exc:
                 assert r.status_code == 422, s.test_id
-                assert r.json()["detail"] == "\n".join(str(p) for p in exc.problems), s.test_id
+                detail = "\n".join(escape_controls(str(p)) for p in exc.problems)
+                assert r.json()["detail"] == detail, s.test_id
                 problem_schema.validate(r.json())
                 continue
             assert r.status_code == 200, (s.test_id, r.text)
@@ -74,7 +76,8 @@ def test_bundled_scenarios_through_the_batch_endpoint(shanxi_server: Server) -> 
         try:
             assert answer["decision"] == engine.decide(s.record, s.request).to_json(), s.test_id
         except XuejiRulesError as exc:
-            assert answer["error"]["problems"][0]["message"] == str(exc.problems[0]), s.test_id
+            message = escape_controls(str(exc.problems[0]))
+            assert answer["error"]["problems"][0]["message"] == message, s.test_id
 
 
 def test_conform_against_the_service_finds_no_difference(shanxi_server: Server) -> None:

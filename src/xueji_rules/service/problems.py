@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from xueji_rules._safeio import escape_controls
 from xueji_rules.errors import (
     EvaluationError,
     InputError,
@@ -73,7 +74,7 @@ class HttpProblem(Exception):
 
 def _problem_entry(problem: Problem) -> dict[str, Any]:
     loc = problem.location
-    out: dict[str, Any] = {"message": str(problem)}
+    out: dict[str, Any] = {"message": escape_controls(str(problem))}
     for key in ("file", "line", "column", "path", "rule_id"):
         value = getattr(loc, key)
         if value is not None:
@@ -106,4 +107,5 @@ def problem_from_error(exc: XuejiRulesError) -> HttpProblem:
     else:
         kind = "bad-input"
     problems = exc.problems
-    return HttpProblem(kind, "\n".join(str(p) for p in problems), tuple(problems))
+    detail = "\n".join(escape_controls(str(p)) for p in problems)
+    return HttpProblem(kind, detail, tuple(problems))

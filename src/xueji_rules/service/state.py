@@ -7,10 +7,8 @@ changes the engine under a request in flight, and every answer names the digest 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xueji_rules.service.config import ServiceConfig
@@ -23,25 +21,9 @@ __all__ = ["PackHolder", "Snapshot", "pack_digest"]
 
 
 def pack_digest(engine: Engine) -> str:
-    """``Pack.digest`` (SD1): ``sha256:<hex>`` over every file of every layer, ``tests/`` excluded.
-
-    Until ``Pack.digest`` is on the pack model the same definition is computed here from the
-    layers' directories (chain order, relative path and bytes of each file).
-    """
-    digest = getattr(engine.pack, "digest", None)
-    if isinstance(digest, str) and digest:
-        return digest
-    h = hashlib.sha256()
-    for root in (engine.pack.root, *engine.pack.base_roots):
-        base = Path(root)
-        for path in sorted(p for p in base.rglob("*") if p.is_file()):
-            rel = path.relative_to(base).as_posix()
-            if rel.split("/", 1)[0] == "tests":
-                continue
-            data = path.read_bytes()
-            h.update(f"{rel}\0{len(data)}\0".encode())
-            h.update(data)
-    return f"sha256:{h.hexdigest()}"
+    """The digest of the engine's pack (``Pack.digest``, SD1: every file of every layer that can
+    change a decision, ``tests/`` excluded), as every answer names it."""
+    return engine.pack.digest
 
 
 @dataclass(frozen=True, slots=True)

@@ -446,20 +446,27 @@ def conform_suite(
 ) -> list[ConformResult]:
     """Every scenario of ``files`` against ``system`` (one engine per pack, for citations)."""
     from xueji_rules.engine import Engine
-    from xueji_rules.testing.runner import _pack_ref
-    from xueji_rules.testing.scenarios import load_scenarios
+    from xueji_rules.testing.scenarios import load_scenarios, scenario_pack_dir
 
     engines: dict[str, Engine] = {}
     results: list[ConformResult] = []
     for file in files:
-        for scenario in load_scenarios(file):
-            ref = _pack_ref(file, scenario, pack)
-            if ref not in engines:
-                engines[ref] = Engine(ref)
+        scenarios = load_scenarios(file)
+        if not scenarios:
+            continue
+        pack_dir = scenario_pack_dir(file, scenarios[0].pack, pack)
+        if pack_dir is None:
+            raise InputError(
+                "cannot tell which pack to run this file against: use --pack or a 'pack:' key",
+                Location(file=str(file)),
+            )
+        if pack_dir not in engines:
+            engines[pack_dir] = Engine(Path(pack_dir))
+        for scenario in scenarios:
             # an endpoint nobody listens on is bad input, said once, not once per scenario
             first = not results
             results.append(
-                conform_scenario(system, scenario, engines[ref], unreachable_raises=first)
+                conform_scenario(system, scenario, engines[pack_dir], unreachable_raises=first)
             )
     return results
 
