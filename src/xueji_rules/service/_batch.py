@@ -25,7 +25,7 @@ from xueji_rules.service._http import DIGEST_HEADER, parse_json
 from xueji_rules.service.problems import HttpProblem, problem_from_error, problem_json
 
 if TYPE_CHECKING:
-    from xueji_rules.service.app import Service
+    from xueji_rules.service._service import Service
     from xueji_rules.service.state import Snapshot
 
 __all__ = ["CHUNK_LINES", "BatchEndpoint"]

@@ -15,7 +15,7 @@ from xueji_rules.service._http import (
 from xueji_rules.service.problems import HttpProblem
 
 if TYPE_CHECKING:
-    from xueji_rules.service.app import Service
+    from xueji_rules.service._service import Service
     from xueji_rules.service.state import Snapshot
 
 __all__ = ["decide", "decide_pair", "explain", "validate_record"]

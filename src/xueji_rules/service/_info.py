@@ -14,7 +14,7 @@ from xueji_rules.service._http import DIGEST_HEADER, json_response
 from xueji_rules.service.problems import HttpProblem, problem_from_error
 
 if TYPE_CHECKING:
-    from xueji_rules.service.app import Service
+    from xueji_rules.service._service import Service
     from xueji_rules.service.state import Snapshot
 
 __all__ = [
