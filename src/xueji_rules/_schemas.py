@@ -19,6 +19,12 @@ from xueji_rules.errors import Location, Problem
 __all__ = ["iter_problems", "load_schema", "validator_for"]
 
 _SCHEMA_FILES = (
+    "bundle.schema.json",
+    "snapshot.schema.json",
+    "verification.schema.json",
+    "snapshot-account.schema.json",
+    "snapshot-staff.schema.json",
+    "finding.schema.json",
     "pack.schema.json",
     "record.schema.json",
     "request.schema.json",

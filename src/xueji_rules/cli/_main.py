@@ -32,6 +32,8 @@ COMMAND_MODULES = (
     "xueji_rules.cli.authoring",
     "xueji_rules.cli.calendar",
     "xueji_rules.cli.demo",
+    "xueji_rules.cli.audit",
+    "xueji_rules.cli.synth",
     "xueji_rules.cli.diff",
     "xueji_rules.cli.docs",
     "xueji_rules.cli.records",

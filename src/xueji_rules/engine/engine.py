@@ -192,6 +192,27 @@ class Engine:
             except XuejiRulesError as exc:
                 yield exc
 
+    def audit(
+        self,
+        snapshot: str | os.PathLike[str],
+        *,
+        as_of: dt.date | str,
+        out: Any = None,
+        jobs: int = 1,
+        calendar_files: Iterable[str] = (),
+    ) -> Any:
+        """Audit a registry snapshot under this engine's pack (see :mod:`xueji_rules.audit`).
+
+        Findings go to ``out`` (a path or text stream) as JSONL, or, without ``out``, into the
+        returned :class:`~xueji_rules.audit.AuditResult`. Workers load the pack from its directory.
+        """
+        from xueji_rules.audit import audit_snapshot
+
+        return audit_snapshot(
+            snapshot, pack=self.pack.root, as_of=as_of, out=out, jobs=jobs,
+            calendar_files=tuple(calendar_files),
+        )  # fmt: skip
+
     def _decide(self, rec: dict[str, Any], req: dict[str, Any], params: dict[str, Any]) -> Decision:
         transition_id: str = req["transition"]
         stage: str = rec["stage"]

@@ -1,0 +1,134 @@
+"""What every worker needs to audit records: the engines of a pack chain and the audit settings.
+
+:class:`AuditSpec` is a small picklable value (a pack reference, the as-of date, settings); each
+worker process, and each Spark executor, turns it into an :class:`AuditContext` once through
+:func:`context_for`, which caches it per process. The context holds one
+:class:`~xueji_rules.engine.Engine` per pack of the chain (``shanxi`` → ``shanxi``, ``national``),
+so an event dated before Shanxi's rules took effect is decided under the national rules alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from xueji_rules.audit._convert import bundle_model
+from xueji_rules.engine import Engine
+from xueji_rules.engine._inputs import InputModel
+from xueji_rules.errors import InputError, Location
+from xueji_rules.packs.model import Pack
+
+__all__ = ["AuditContext", "AuditSpec", "context_for", "request_day", "spec_from"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditSpec:
+    """How to audit: the pack (bundled name or directory), the as-of date and settings.
+
+    ``dropout_report_days``: calendar days after a compulsory-stage student stopped attending by
+    which the school must have started dropout follow-up (the texts say "及时"; docs/decisions.md
+    D-226). ``account_dormancy_months``: months of non-use after which an account must be sealed
+    (半年, 教基〔2025〕8号 第二十二条).
+    """
+
+    pack: str
+    as_of: dt.date
+    calendar_files: tuple[str, ...] = ()
+    dropout_report_days: int = 30
+    account_dormancy_months: int = 6
+
+
+class AuditContext:
+    """The per-process state of an audit: engines per pack of the chain, converters, settings."""
+
+    def __init__(self, spec: AuditSpec) -> None:
+        self.spec = spec
+        self.as_of = spec.as_of
+        top = Engine(spec.pack, calendar_files=spec.calendar_files)
+        engines = [top]
+        for root in top.pack.base_roots:
+            engines.append(Engine(root, calendar_files=spec.calendar_files))
+        self.engines: tuple[Engine, ...] = tuple(engines)
+        self.top = top
+        # per pack: transition -> the bodies its approval rules name (a grant by any other body
+        # is a grant by the wrong body)
+        self.transition_bodies: dict[str, dict[str, frozenset[str]]] = {}
+        for e in engines:
+            named: dict[str, set[str]] = {}
+            for rule in e.pack.rules:
+                if rule.approval is not None:
+                    for transition in rule.transitions:
+                        named.setdefault(transition, set()).add(rule.approval.body)
+            self.transition_bodies[e.pack.id] = {t: frozenset(b) for t, b in named.items()}
+        self.compulsory = frozenset(
+            s.id for s in top.pack.lifecycle.stages.values() if s.compulsory
+        )
+        self.bundles: InputModel = bundle_model()
+        # the school calendar of the audited pack gives the terms (facts about schools, not law)
+        self.school = top.time.school
+
+    def engine_on(self, day: dt.date) -> Engine | None:
+        """The most specific engine of the chain whose pack is in force on ``day``."""
+        for engine in self.engines:
+            pack = engine.pack
+            if day >= pack.valid_from and (pack.valid_until is None or day <= pack.valid_until):
+                return engine
+        return None
+
+    def pack_on(self, day: dt.date) -> Pack | None:
+        """The pack in force on ``day`` (see :meth:`engine_on`)."""
+        engine = self.engine_on(day)
+        return engine.pack if engine is not None else None
+
+    def param(self, day: dt.date, name: str) -> Any:
+        """Parameter ``name`` as in force on ``day`` (``None`` when no pack or value covers it)."""
+        pack = self.pack_on(day)
+        if pack is None or name not in pack.parameters:
+            return None
+        value = pack.parameters[name].value_on(day)
+        return None if value is None else value.value
+
+
+_CACHE: dict[AuditSpec, AuditContext] = {}
+
+
+def context_for(spec: AuditSpec) -> AuditContext:
+    """The context for ``spec``, built once per process (workers and Spark executors reuse it)."""
+    context = _CACHE.get(spec)
+    if context is None:
+        if len(_CACHE) >= 4:
+            _CACHE.clear()
+        context = _CACHE[spec] = AuditContext(spec)
+    return context
+
+
+def parse_as_of(text: str) -> dt.date:
+    """An ``--as-of`` value (``yyyy-mm-dd``), or :class:`InputError`."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of: {text!r} is not a date (yyyy-mm-dd)", Location()) from None
+
+
+def request_day(request: Any) -> dt.date | None:
+    """The date of a history event's request (converted or ISO text), or ``None`` if malformed."""
+    day = request.get("date") if isinstance(request, dict) else None
+    if isinstance(day, dt.date) and not isinstance(day, dt.datetime):
+        return day
+    if isinstance(day, str) and len(day) == 10:
+        try:
+            return dt.date.fromisoformat(day)
+        except ValueError:
+            return None
+    return None
+
+
+def spec_from(pack: str | os.PathLike[str], as_of: dt.date | str, **settings: Any) -> AuditSpec:
+    """An :class:`AuditSpec` from a pack reference and date (a path is made absolute)."""
+    ref = os.fspath(pack)
+    if os.sep in ref or ref.startswith((".", "~")):
+        ref = os.path.abspath(os.path.expanduser(ref))
+    day = parse_as_of(as_of) if isinstance(as_of, str) else as_of
+    return AuditSpec(pack=ref, as_of=day, **settings)

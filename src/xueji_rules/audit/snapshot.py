@@ -1,0 +1,186 @@
+"""Registry snapshots on disk, read as streams (docs/scale.md, DESIGN decision 11).
+
+A snapshot is a directory::
+
+    snapshot.json          optional manifest (schemas/snapshot.schema.json)
+    bundles.jsonl          one bundle per line (schemas/bundle.schema.json), or
+    bundles.parquet        the same rows as Parquet (read batch by batch), or
+    bundles/part-*.jsonl|parquet   several parts, read in name order
+    verifications.jsonl    optional: term verifications per school (O04)
+    accounts.jsonl         optional: registry-system accounts (O12)
+    staff.jsonl            optional: registry staff (O15)
+
+Nothing here holds more than one chunk of rows: :func:`iter_chunks` yields ``Chunk`` values of at
+most ``size`` rows, each carrying its file and line numbers so a bad line can be named.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xueji_rules.engine._inputs import input_model
+from xueji_rules.errors import InputError, Location
+
+__all__ = ["Chunk", "Snapshot", "iter_chunks", "iter_side_rows", "open_snapshot"]
+
+MANIFEST = "snapshot.json"
+SIDE_FILES = {
+    "verifications": "verifications.jsonl",
+    "accounts": "accounts.jsonl",
+    "staff": "staff.jsonl",
+}
+SIDE_SCHEMAS = {
+    "verifications": "verification",
+    "accounts": "snapshot-account",
+    "staff": "snapshot-staff",
+}
+_SUFFIXES = (".jsonl", ".parquet")
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A snapshot directory: its manifest (if any), bundle files and side files."""
+
+    root: Path
+    manifest: dict[str, Any]
+    bundle_files: tuple[Path, ...]
+    side_files: dict[str, Path]
+
+    def display(self, path: Path) -> str:
+        """A path as shown in findings and errors: relative to the snapshot directory."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """Rows of one bundle file: JSONL lines (bytes) or an Arrow record batch, numbered from ``first``."""
+
+    source: str
+    first: int
+    lines: tuple[tuple[int, bytes], ...] = ()
+    batch: Any = None  # a pyarrow.RecordBatch for Parquet
+
+
+def _bad(message: str, path: Path | None = None) -> InputError:
+    return InputError(message, Location(file=str(path) if path else None))
+
+
+def _inside(root: Path, name: str) -> bool:
+    target = (root / name).resolve()
+    base = root.resolve()
+    return target == base or base in target.parents
+
+
+def open_snapshot(path: str | Path) -> Snapshot:
+    """Open a snapshot directory (or a single ``.jsonl``/``.parquet`` bundle file).
+
+    Raises :class:`InputError` when the path is not a snapshot: no bundle file, an unreadable or
+    invalid manifest, or a listed file that does not exist.
+    """
+    root = Path(path)
+    if root.is_file():
+        if root.suffix not in _SUFFIXES:
+            raise _bad("a snapshot file must end in .jsonl or .parquet", root)
+        return Snapshot(root.parent, {}, (root,), {})
+    if not root.is_dir():
+        raise _bad("snapshot not found (a directory or a .jsonl/.parquet file)", root)
+    manifest: dict[str, Any] = {}
+    manifest_path = root / MANIFEST
+    if manifest_path.exists():
+        try:
+            raw = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise _bad(f"cannot read the manifest: {exc}", manifest_path) from None
+        manifest = input_model("snapshot").convert(raw, str(manifest_path))
+    for name in [*manifest.get("bundles", ()), *(manifest.get(k) for k in SIDE_FILES)]:
+        if name is not None and not _inside(root, name):
+            raise _bad(
+                f"the manifest names {name!r}, which is outside the snapshot directory",
+                manifest_path,
+            )
+    if "bundles" in manifest:
+        files = tuple(root / name for name in manifest["bundles"])
+    else:
+        files = tuple(
+            p for p in (root / "bundles.jsonl", root / "bundles.parquet") if p.is_file()
+        ) or tuple(
+            sorted(p for p in (root / "bundles").glob("*") if p.suffix in _SUFFIXES and p.is_file())
+        )
+    if not files:
+        raise _bad(
+            "no bundle file (bundles.jsonl, bundles.parquet or bundles/*.jsonl|parquet)", root
+        )
+    for file in files:
+        if not file.is_file() or file.suffix not in _SUFFIXES:
+            raise _bad("bundle file missing or not .jsonl/.parquet", file)
+    side: dict[str, Path] = {}
+    for kind, default in SIDE_FILES.items():
+        name = manifest.get(kind, default)
+        candidate = root / name
+        if candidate.is_file():
+            side[kind] = candidate
+        elif kind in manifest:
+            raise _bad(f"the manifest lists {kind} file {name!r}, which does not exist", root)
+    return Snapshot(root, manifest, files, side)
+
+
+def iter_chunks(snapshot: Snapshot, size: int = 1000) -> Iterator[Chunk]:
+    """The snapshot's bundle rows, ``size`` at a time, file by file in order."""
+    for file in snapshot.bundle_files:
+        source = snapshot.display(file)
+        if file.suffix == ".parquet":
+            yield from _parquet_chunks(file, source, size)
+            continue
+        with file.open("rb") as handle:
+            lines: list[tuple[int, bytes]] = []
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                lines.append((number, line))
+                if len(lines) >= size:
+                    yield Chunk(source, lines[0][0], tuple(lines))
+                    lines = []
+            if lines:
+                yield Chunk(source, lines[0][0], tuple(lines))
+
+
+def _parquet_chunks(file: Path, source: str, size: int) -> Iterator[Chunk]:
+    from xueji_rules.audit._arrow import require_pyarrow
+
+    pa = require_pyarrow()
+    try:
+        reader = pa.parquet.ParquetFile(file)
+        first = 1
+        for batch in reader.iter_batches(batch_size=size):
+            yield Chunk(source, first, batch=batch)
+            first += batch.num_rows
+    except (OSError, pa.ArrowException) as exc:
+        raise _bad(f"cannot read Parquet: {exc}", file) from None
+
+
+def iter_side_rows(
+    snapshot: Snapshot, kind: str
+) -> Iterator[tuple[int, dict[str, Any] | InputError]]:
+    """Rows of a side file (``verifications``, ``accounts``, ``staff``), converted, or their error."""
+    path = snapshot.side_files.get(kind)
+    if path is None:
+        return
+    model = input_model(SIDE_SCHEMAS[kind])
+    source = snapshot.display(path)
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, model.convert(json.loads(line), f"{source}:{number}")
+            except ValueError as exc:
+                yield number, InputError(f"not JSON: {exc}", Location(file=source, line=number))
+            except InputError as exc:
+                yield number, exc

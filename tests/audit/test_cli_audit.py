@@ -1,0 +1,109 @@
+"""``xueji-rules audit`` and ``synth`` on the command line: outputs and exit statuses."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from tests.audit.conftest import AS_OF, pupil, write_snapshot
+from xueji_rules import Engine
+from xueji_rules.cli import main
+
+
+def run(args: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(args, out=out, err=err, stdin=io.StringIO())
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_exit_0_when_nothing_is_found(tmp_path: Path) -> None:
+    root = write_snapshot(tmp_path / "s", [{"record": pupil()}])
+    code, out, _ = run(
+        ["audit", str(root), "--pack", "shanxi", "--as-of", AS_OF, "-o", str(tmp_path / "f.jsonl")]
+    )
+    assert code == 0
+    assert (tmp_path / "f.jsonl").read_text() == ""
+    assert "audited 1 records" in out
+
+
+def test_exit_1_with_findings_as_jsonl(tmp_path: Path) -> None:
+    root = write_snapshot(tmp_path / "s", [{"record": pupil(temporary_id=True)}])
+    summary = tmp_path / "summary.json"
+    code, out, _ = run(
+        ["audit", str(root), "--pack", "shanxi", "--as-of", AS_OF, "--summary", str(summary)]
+    )
+    assert code == 1
+    [line] = out.splitlines()
+    assert json.loads(line)["check"] == "O08.temporary_number"
+    data = json.loads(summary.read_text(encoding="utf-8"))
+    assert data["by_check"] == {"O08.temporary_number": 1} and data["bundles"] == 1
+
+
+def test_exit_2_on_bad_input(tmp_path: Path) -> None:
+    root = write_snapshot(tmp_path / "s", [{"record": pupil()}])
+    assert run(["audit", str(tmp_path / "missing"), "--pack", "shanxi", "--as-of", AS_OF])[0] == 2
+    assert run(["audit", str(root), "--pack", "shanxi", "--as-of", "2026-02-30"])[0] == 2
+    assert run(["audit", str(root), "--pack", "shanxi", "--as-of", AS_OF, "--jobs", "0"])[0] == 2
+    code, _, err = run(["audit", str(root), "--pack", "no_such_pack", "--as-of", AS_OF])
+    assert code == 2 and "Traceback" not in err
+    with open(root / "bundles.jsonl", "a", encoding="utf-8") as handle:
+        handle.write("oops\n")
+    code, out, err = run(["audit", str(root), "--pack", "shanxi", "--as-of", AS_OF])
+    assert code == 2
+    assert json.loads(out)["evidence"] == {
+        "error": "Expecting value: line 1 column 1 (char 0)",
+        "file": "bundles.jsonl",
+        "line": 2,
+    }
+
+
+def test_engine_audit_is_the_same_from_python(tmp_path: Path) -> None:
+    root = write_snapshot(tmp_path / "s", [{"record": pupil(temporary_id=True)}])
+    result = Engine("shanxi").audit(root, as_of=AS_OF)
+    assert [f.check for f in result.findings] == ["O08.temporary_number"]
+    out = tmp_path / "f.jsonl"
+    Engine("shanxi").audit(root, as_of=AS_OF, out=out, jobs=2)
+    assert json.loads(out.read_text(encoding="utf-8"))["records"] == ["P1"]
+
+
+def test_synth_writes_a_snapshot_the_audit_reads(tmp_path: Path) -> None:
+    out_dir = tmp_path / "syn"
+    code, out, _ = run(["synth", "--students", "300", "--seed", "4", "-o", str(out_dir),
+                        "--rate", "O08.temporary_number=0.05"])  # fmt: skip
+    assert code == 0 and "planted O08.temporary_number" in out
+    for name in (
+        "snapshot.json",
+        "bundles.jsonl",
+        "answer_key.jsonl",
+        "verifications.jsonl",
+        "accounts.jsonl",
+        "staff.jsonl",
+    ):
+        assert (out_dir / name).is_file(), name
+    code, _, _ = run(
+        [
+            "audit",
+            str(out_dir),
+            "--pack",
+            "shanxi",
+            "--as-of",
+            AS_OF,
+            "-o",
+            str(tmp_path / "f.jsonl"),
+        ]
+    )
+    assert code in (1, 2)
+
+
+def test_synth_refuses_bad_rates(tmp_path: Path) -> None:
+    assert (
+        run(["synth", "--students", "10", "-o", str(tmp_path), "--rate", "O99.nothing=0.1"])[0] == 2
+    )
+    assert (
+        run(["synth", "--students", "10", "-o", str(tmp_path), "--rate", "O08.temporary_number=2"])[
+            0
+        ]
+        == 2
+    )
+    assert run(["synth", "--students", "0", "-o", str(tmp_path)])[0] == 2
