@@ -178,9 +178,6 @@ def test_explain_in_chinese(shanxi_server: Server, engine: Engine) -> None:
     assert r.status_code == 422 and "'zh', 'en'" in r.json()["detail"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="waits for explain(decision, pack, lang='en') (engine-model)"
-)
 def test_explain_in_english(shanxi_server: Server, engine: Engine) -> None:
     from xueji_rules import explain
 
@@ -189,13 +186,13 @@ def test_explain_in_english(shanxi_server: Server, engine: Engine) -> None:
     )
     assert r.status_code == 200
     decision = engine.decide(RECORD, REQUEST)
-    assert r.json()["text"] == explain(decision, engine.pack, lang="en")  # type: ignore[call-arg,unused-ignore]
+    assert r.json()["text"] == explain(decision, engine.pack, lang="en")
 
 
 def test_validate_record(shanxi_server: Server, engine: Engine) -> None:
     r = httpx.post(shanxi_server.url + "/v1/records/validate", json={"record": RECORD})
     assert r.status_code == 200
-    expected = engine.validate_record(RECORD).to_json()  # type: ignore[attr-defined,unused-ignore]
+    expected = engine.validate_record(RECORD).to_json()
     assert r.json() == json.loads(json.dumps(expected))
 
 
@@ -212,9 +209,6 @@ def test_transition_inputs(shanxi_server: Server, engine: Engine) -> None:
     assert r.json() == json.loads(json.dumps(contract(engine.pack, "transfer")))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="waits for pack.digest in the decision JSON (engine-model, SD3)"
-)
 def test_decisions_carry_the_digest(shanxi_server: Server) -> None:
     r = httpx.post(shanxi_server.url + "/v1/decide", json={"record": RECORD, "request": REQUEST})
     assert r.json()["pack"]["digest"] == r.headers["xueji-pack-digest"]

@@ -74,7 +74,8 @@ def test_bundled_scenarios_through_the_batch_endpoint(shanxi_server: Server) -> 
     for s, answer in zip(scenarios, answers, strict=True):
         assert answer["id"] == s.test_id
         try:
-            assert answer["decision"] == engine.decide(s.record, s.request).to_json(), s.test_id
+            expected = engine.decide(s.record, s.request).to_json()
+            assert answer["decision"] == expected, s.test_id
         except XuejiRulesError as exc:
             message = escape_controls(str(exc.problems[0]))
             assert answer["error"]["problems"][0]["message"] == message, s.test_id

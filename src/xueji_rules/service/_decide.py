@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from typing import TYPE_CHECKING, Any
 
 from xueji_rules.service._http import (
@@ -59,14 +58,7 @@ async def decide(service: Service, request: Any) -> Any:
 def _explain_text(snap: Snapshot, decision: Any, lang: str) -> str:
     from xueji_rules.engine import explain as render
 
-    if lang == "zh":
-        return render(decision, snap.engine.pack)
-    if "lang" not in inspect.signature(render).parameters:
-        raise HttpProblem(
-            "not-implemented", "explain in English needs explain(decision, pack, lang='en')"
-        )
-    text: str = render(decision, snap.engine.pack, lang=lang)  # type: ignore[call-arg,unused-ignore]
-    return text
+    return render(decision, snap.engine.pack, lang=lang)
 
 
 async def explain(service: Service, request: Any) -> Any:
@@ -90,13 +82,9 @@ async def validate_record(service: Service, request: Any) -> Any:
     snap = service.holder.current
     body = check_fields(await _pair_body(service, request), ("record",))
     record = _object(body["record"], "record")
-    validate = getattr(snap.engine, "validate_record", None)
-    if validate is None:
-        raise HttpProblem("not-implemented", "record validation needs Engine.validate_record")
 
     def work() -> dict[str, Any]:
-        data: dict[str, Any] = validate(record).to_json()  # {"record", "form", "ok", "findings"}
-        return data
+        return snap.engine.validate_record(record).to_json()  # {"record", "form", "ok", "findings"}
 
     answer = await service.executor.run(work, service.config.timeout)
     return json_response(answer, headers={DIGEST_HEADER: snap.digest})

@@ -205,7 +205,7 @@ def paths() -> dict[str, Any]:
                 ],
                 "requestBody": _body("DecideBody"),
                 "responses": _responses(
-                    _ok(_ref("ExplainAnswer"), "the decision and its trace"), *_DECIDING, 501
+                    _ok(_ref("ExplainAnswer"), "the decision and its trace"), *_DECIDING
                 ),
             }
         },
@@ -215,9 +215,7 @@ def paths() -> dict[str, Any]:
                 "tags": ["records"],
                 "summary": "Check a record as a registry system does on save: every finding at once",
                 "requestBody": _body("ValidateBody"),
-                "responses": _responses(
-                    _ok(_ref("ValidationAnswer"), "the findings"), *_DECIDING, 501
-                ),
+                "responses": _responses(_ok(_ref("ValidationAnswer"), "the findings"), *_DECIDING),
             }
         },
         "/v1/calendar/is-workday": {

@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 Status = Literal["passed", "failed", "not_answered", "error"]
-_SCALARS = ("outcome", "next_status", "next_stage")
+_SCALARS = ("outcome", "next_status", "next_stage", "next_grade", "next_school_system")
 # the modality of the failed rules that give each outcome
 _DECIDING_MODALITY = {
     "denied": "mandatory",
@@ -238,9 +238,20 @@ def _from_decision_form(answer: Mapping[str, Any]) -> dict[str, Any]:
         items = out.get(key)
         if isinstance(items, list) and all(isinstance(i, Mapping) and id_key in i for i in items):
             out[key] = sorted({str(i[id_key]) for i in items})
+    missing = out.get("missing_inputs")
+    undecided: dict[str, str] = {}
+    if isinstance(missing, list) and all(isinstance(m, Mapping) and "path" in m for m in missing):
+        out["missing_inputs"] = sorted({str(m["path"]) for m in missing})
+        undecided = {str(r): "undecided" for m in missing for r in m.get("rules", ())}
     rules = out.get("rules")
     if isinstance(rules, list) and all(isinstance(r, Mapping) and "id" in r for r in rules):
-        out["rules"] = {str(r["id"]): "passed" if r.get("passed") else "failed" for r in rules}
+        decided = {str(r["id"]): "passed" if r.get("passed") else "failed" for r in rules}
+        out["rules"] = {**undecided, **decided}
+    citations = out.get("citations")
+    if isinstance(citations, list) and all(
+        isinstance(c, Mapping) and "text" in c for c in citations
+    ):
+        out["citations"] = sorted({str(c["text"]) for c in citations})
     obligations = out.get("obligations")
     if isinstance(obligations, list):
         out["obligations"] = [
@@ -310,6 +321,11 @@ class _Citer:
         wanted = set(ids)
         found: list[str] = []
         if self.decision is not None:
+            if kind == "missing_inputs":
+                for missing in self.decision.missing_inputs:
+                    if missing.path in wanted:
+                        found.extend(missing.rules)
+                return self.rule_articles(found or self.scenario.covers)
             items: Sequence[Any] = {
                 "approvals": self.decision.approvals,
                 "missing_documents": self.decision.missing_documents,
@@ -348,13 +364,19 @@ def _compare(
             compared.append(key)
             if expect[key] != answer[key]:
                 diffs.append(Difference(key, expect[key], answer[key], *cite.outcome()))
-    for key in ("approvals", "missing_documents", "allowed_transitions"):
+    for key in (
+        "approvals",
+        "missing_documents",
+        "missing_inputs",
+        "citations",
+        "allowed_transitions",
+    ):
         if key in expect and key in answer:
             compared.append(key)
             want_ids: set[str] = set(expect[key])
             got_ids: set[str] = set(answer[key])
             if want_ids != got_ids:
-                by_item = key != "allowed_transitions"
+                by_item = key in ("approvals", "missing_documents", "missing_inputs")
                 rules, articles = cite.of(key, want_ids ^ got_ids) if by_item else cite.outcome()
                 diffs.append(Difference(key, want_ids, got_ids, rules, articles))
     if "rules" in expect and "rules" in answer:
