@@ -30,6 +30,8 @@ _SCHEMA_FILES = (
     "request.schema.json",
     "decision.schema.json",
     "scenario.schema.json",
+    "batch-input.schema.json",
+    "batch-output.schema.json",
 )
 
 
