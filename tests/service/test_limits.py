@@ -130,3 +130,23 @@ def test_importing_the_service_package_is_light() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[] ['ServiceConfig', 'create_app']"
+
+
+def test_deeply_nested_bodies_are_refused_not_500() -> None:
+    app = _app(ServiceConfig("shanxi"))
+    transport = httpx.ASGITransport(app=app)
+
+    async def post(body: bytes) -> httpx.Response:
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            return await client.post("/v1/decide", content=body)
+
+    r = asyncio.run(post(b"[" * 100_000 + b"]" * 100_000))
+    assert r.status_code == 400 and r.json()["detail"] == "the body is nested too deeply"
+    school = "1"
+    for _ in range(900):  # within what json parses, beyond what the converters walk
+        school = '{"id": ' + school + "}"
+    head = '{"record": {"id": "G1", "status": "enrolled", "stage": "primary", "school": '
+    body = head + school + "}, "
+    body += '"request": {"transition": "suspend", "date": "2026-03-16"}}'
+    r = asyncio.run(post(body.encode()))
+    assert r.status_code in (400, 422) and r.json()["status"] == r.status_code

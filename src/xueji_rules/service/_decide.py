@@ -33,7 +33,10 @@ def decide_pair(service: Service, snap: Snapshot, body: Any, what: str = "the bo
     fields = check_fields(body, ("record", "request"), what=what)
     record = _object(fields["record"], "record")
     request = _object(fields["request"], "request")
-    decision = snap.engine.decide(record, request)
+    try:
+        decision = snap.engine.decide(record, request)
+    except RecursionError:  # a value nested beyond what the input converters walk
+        raise HttpProblem("bad-input", "the record or request is nested too deeply") from None
     data = decision.to_json()
     service.metrics.decisions.labels(decision.outcome).inc()
     if service.decision_log is not None:

@@ -89,6 +89,8 @@ def parse_json(data: bytes, what: str = "the body") -> Any:
         ) from None
     except ValueError as exc:
         raise HttpProblem("malformed-json", f"{what} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise HttpProblem("malformed-json", f"{what} is nested too deeply") from None
 
 
 def check_fields(
