@@ -196,13 +196,8 @@ def test_validate_record(shanxi_server: Server, engine: Engine) -> None:
     assert r.json() == json.loads(json.dumps(expected))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="waits for packs.contract.transition_contract (expressions-lint)"
-)
 def test_transition_inputs(shanxi_server: Server, engine: Engine) -> None:
-    import importlib
-
-    contract = importlib.import_module("xueji_rules.packs.contract").transition_contract
+    from xueji_rules.packs.contract import transition_contract as contract
 
     r = httpx.get(shanxi_server.url + "/v1/packs/shanxi/transitions/transfer")
     assert r.status_code == 200

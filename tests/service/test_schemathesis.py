@@ -32,19 +32,9 @@ CHECKS = [
 ]
 
 
-def _not_in_this_build() -> set[str]:
-    """Operations whose library function has not landed yet (they answer 501, tested as xfail)."""
-    import importlib.util
-
-    missing = set()
-    if importlib.util.find_spec("xueji_rules.packs.contract") is None:
-        missing.add("transitionInputs")
-    return missing
-
-
 # batch (NDJSON) and admin calls are tested by hand in test_client.py and test_reload.py
 schema = schemathesis.openapi.from_dict(DOCUMENT).exclude(
-    operation_id=["decideBatch", "reloadPack", *_not_in_this_build()]
+    operation_id=["decideBatch", "reloadPack"]
 )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import importlib
 import os
 import signal
 from typing import TYPE_CHECKING, Any
@@ -83,13 +82,8 @@ async def transition_inputs(service: Service, request: Any) -> Any:
     if transition not in snap.engine.pack.lifecycle.transitions:
         known = ", ".join(sorted(snap.engine.pack.lifecycle.transitions))
         raise HttpProblem("not-found", f"no transition {transition!r} in the pack (known: {known})")
-    try:
-        contract = importlib.import_module("xueji_rules.packs.contract").transition_contract
-    except (ImportError, AttributeError):
-        raise HttpProblem(
-            "not-implemented",
-            "a transition's input contract needs packs.contract.transition_contract",
-        ) from None
+    from xueji_rules.packs.contract import transition_contract as contract
+
     try:
         data = contract(snap.engine.pack, transition)
     except XuejiRulesError as exc:

@@ -24,7 +24,6 @@ _PROBLEM_TEXT = {
     413: "the body is over the size limit",
     422: "the input is not valid, or a rule cannot be evaluated on it",
     500: "internal error",
-    501: "the library in this service does not provide this yet",
     503: "busy: the request did not start before its deadline",
     504: "the request did not finish before its deadline",
 }
@@ -162,7 +161,7 @@ def paths() -> dict[str, Any]:
                     _path("transition_id", "a transition of the lifecycle, e.g. transfer"),
                 ],
                 "responses": _responses(
-                    _ok(_ref("TransitionInputs"), "the input contract"), 404, 422, 501
+                    _ok(_ref("TransitionInputs"), "the input contract"), 404, 422
                 ),
             }
         },
@@ -361,7 +360,10 @@ def service_schemas() -> dict[str, Any]:
             },
             closed=False,
         ),
-        "TransitionInputs": {"type": "object", "description": "the input contract (packs.show)"},
+        "TransitionInputs": {
+            "type": "object",
+            "description": "the input contract (packs.contract.transition_contract): per stage, the fields, documents, approval bodies, grounds, applicants and exception rules the transition reads",
+        },
         "WorkdayAnswer": _object(
             ["date", "workday", "holiday"], {"date": _DATE_STR, "workday": _BOOL, "holiday": _BOOL}
         ),

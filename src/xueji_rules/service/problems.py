@@ -46,7 +46,6 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "overloaded": (503, "The service is busy; the request did not start before its deadline"),
     "deadline-exceeded": (504, "The request did not finish before its deadline"),
     "internal-error": (500, "Internal error"),
-    "not-implemented": (501, "Not available in this version of xueji-rules"),
 }
 
 
