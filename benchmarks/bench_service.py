@@ -167,6 +167,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="fixed rate for p50/p99")
     args = parser.parse_args()
     seconds = 4.0 if args.quick else 8.0
+    load_before = os.getloadavg()[0]
     proc, port = start_server(workers=2)
     try:
         asyncio.run(run_step(port, 100, 1.0))  # warm up both workers
@@ -190,6 +191,7 @@ def main() -> None:
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
+    load_after = os.getloadavg()[0]
     if args.write:
         rows = [[f"{s.rate:.0f}", f"{s.achieved:.0f}", f"{s.quantile(0.5):.1f}", f"{s.quantile(0.99):.1f}",
                  str(s.errors), "yes" if sustained(s) else "no"] for s in steps]  # fmt: skip
@@ -200,6 +202,8 @@ def main() -> None:
             f"- cores: {os.cpu_count()}; server: `xueji-rules serve --pack shanxi --workers 2` (2 threads each), "
             "client on the same machine (asyncio, 64 keep-alive connections, loopback)",
             "- request: `POST /v1/decide`, the README's Shanxi senior-high transfer (about 9 kB of JSON answer)",
+            f"- 1-minute load average before / after the run: {load_before:.1f} / {load_after:.1f} "
+            "(above 2, other work competed for the 2 cores and the rates are lower than the machine can do)",
             "",
             f"At a fixed rate of {args.rate:.0f} requests/s for {seconds:.0f} s (open loop, latency from the "
             f"scheduled send time): **p50 {fixed.quantile(0.5):.1f} ms, p99 {fixed.quantile(0.99):.1f} ms**, "
