@@ -273,6 +273,35 @@ def test_a_layer_overriding_a_parameter_makes_base_figures_stale(write_pack: Wri
     assert not [p for p in lint_pack(untouched) if p.code == "message-figure"]
 
 
+def test_a_layer_rule_must_say_its_relation_to_the_base(
+    write_pack: Writer, base_pack: Path
+) -> None:
+    # third-province report item 9: a province's rule that does not say adds/narrows/fills/...
+    rule = """
+        rules:
+          - id: layer.suspend.extra
+            transitions: [suspend]
+            modality: mandatory
+            require: "true"
+            message: {zh: 乙省另加的条件。}
+            citation: {document: doc_b, article: 3}
+    """
+    silent = write_pack("layer", {"pack.yaml": LAYER_PACK, "rules/extra.yaml": rule})
+    missing = [p for p in lint_pack(silent) if p.code == "missing-relation"]
+    assert [p.location.rule_id for p in missing] == ["layer.suspend.extra"]
+    said = write_pack(
+        "layer2",
+        {
+            "pack.yaml": LAYER_PACK.replace("id: layer", "id: layer2"),
+            "rules/extra.yaml": rule.replace("layer.suspend", "layer2.suspend").replace(
+                "modality: mandatory", "modality: mandatory\n            relation: adds"
+            ),
+        },
+    )
+    assert not [p for p in lint_pack(said) if p.code == "missing-relation"]
+    assert not [p for p in lint_pack(base_pack) if p.code == "missing-relation"]
+
+
 def test_ids_against_declared_vocabularies(write_pack: Writer) -> None:
     pack = load_pack(
         _pack(

@@ -36,6 +36,7 @@ from xueji_rules.errors import (
     InputError,
     Location,
     OutsideValidity,
+    PatternError,
     XuejiRulesError,
 )
 from xueji_rules.packs.loader import load_pack
@@ -672,6 +673,8 @@ class Engine:
         except EvaluationError as exc:
             if isinstance(exc, CalendarUnavailable) or item is None:
                 raise
+            if isinstance(exc, PatternError):  # a regular expression the input supplied
+                raise _bad_pattern(exc, item.rule.location) from None
             # the location names the rule; the message says what went wrong
             raise EvaluationError(exc.message, item.rule.location) from None
         return worst
@@ -751,6 +754,8 @@ class Engine:
         except EvaluationError as exc:
             rule_id = where.split(" ", 1)[0]
             rule = self._ids.rules.get(rule_id)
+            if isinstance(exc, PatternError):
+                raise _bad_pattern(exc, rule.location if rule else Location()) from None
             if rule is not None:  # the location names the rule; keep only what follows its id
                 raise EvaluationError(
                     f"{where.split(' ', 1)[1]}: {exc.message}", rule.location
@@ -769,3 +774,8 @@ _SEVERITY: tuple[Outcome, ...] = (
     "denied_by_default",
     "denied",
 )
+
+
+def _bad_pattern(exc: PatternError, where: Location) -> InputError:
+    """A pattern from the record or request that RE2 refuses: the input's fault, not the pack's."""
+    return InputError(f"the input supplies a pattern that is not valid RE2: {exc.message}", where)

@@ -4,7 +4,8 @@ Checks: the files against their schemas, references (documents, articles, transi
 statuses), layering (undeclared shadowing, overrides of unknown targets), expression syntax,
 types and cost, optional inputs read without a guard, message placeholders and figures that
 duplicate parameters, ids against the declared vocabularies, calendar files, scenario files,
-rules that no lifecycle edge can ever reach, and parameters that no expression reads.
+rules that no lifecycle edge can ever reach, parameters that no expression reads, and a layer's rules
+that do not say their `relation` to the base.
 
 One run reports everything it can find: a rules file that fails its schema still has its readable
 rules checked by the later stages, and an expression reports all of its problems.
@@ -87,6 +88,21 @@ def _unused_parameters(pack: Pack) -> list[Problem]:
     ]
 
 
+def _missing_relations(pack: Pack) -> list[Problem]:
+    """A layer's own rule must say how it stands to the base text (docs/pack-format.md)."""
+    layers = set(pack.chain[:-1])  # every pack of the chain but the base
+    return [
+        Problem(
+            "a rule of a layer must say how it relates to the base pack: relation: adds, "
+            "narrows, fills, replaces or same",
+            rule.location,
+            code="missing-relation",
+        )
+        for rule in pack.rules
+        if rule.source_pack in layers and rule.relation is None
+    ]
+
+
 def _calendar_conflicts(pack: Pack) -> list[Problem]:
     """Supplied holiday years that contradict chinese-calendar for a year both cover."""
     from xueji_rules.calendar import WorkdayCalendar, load_holiday_file
@@ -146,6 +162,7 @@ def lint_pack(ref: str | os.PathLike[str]) -> list[Problem]:
     problems.extend(_expression_checks(pack))
     problems.extend(_unreachable(pack))
     problems.extend(_unused_parameters(pack))
+    problems.extend(_missing_relations(pack))
     problems.extend(_calendar_conflicts(pack))
     for file in pack.scenario_files:
         try:
