@@ -7,8 +7,8 @@ A snapshot is a directory::
     bundles.parquet        the same rows as Parquet (read batch by batch), or
     bundles/part-*.jsonl|parquet   several parts, read in name order
     verifications.jsonl    optional: term verifications per school (O04)
-    accounts.jsonl         optional: registry-system accounts (O12)
-    staff.jsonl            optional: registry staff (O15)
+    accounts.jsonl         optional: registry-system accounts (O12, schemas/account.schema.json)
+    staff.jsonl            optional: registry staff (O15, schemas/staff.schema.json)
 
 Nothing here holds more than one chunk of rows: :func:`iter_chunks` yields ``Chunk`` values of at
 most ``size`` rows, each carrying its file and line numbers so a bad line can be named.
@@ -35,8 +35,8 @@ SIDE_FILES = {
 }
 SIDE_SCHEMAS = {
     "verifications": "verification",
-    "accounts": "snapshot-account",
-    "staff": "snapshot-staff",
+    "accounts": "account",
+    "staff": "staff",
 }
 _SUFFIXES = (".jsonl", ".parquet")
 
@@ -168,7 +168,9 @@ def _parquet_chunks(file: Path, source: str, size: int) -> Iterator[Chunk]:
 def iter_side_rows(
     snapshot: Snapshot, kind: str
 ) -> Iterator[tuple[int, dict[str, Any] | InputError]]:
-    """Rows of a side file (``verifications``, ``accounts``, ``staff``), converted, or their error."""
+    """Rows of a side file, or their error: verifications converted (dates as ``date``), accounts
+    and staff checked against ``schemas/account.schema.json`` / ``staff.schema.json`` and kept as
+    JSON."""
     path = snapshot.side_files.get(kind)
     if path is None:
         return
@@ -179,7 +181,10 @@ def iter_side_rows(
             if not line.strip():
                 continue
             try:
-                yield number, model.convert(json.loads(line), f"{source}:{number}")
+                raw = json.loads(line)
+                converted = model.convert(raw, f"{source}:{number}")
+                # accounts and staff go to the records package's checks as JSON (ISO dates)
+                yield number, converted if kind == "verifications" else raw
             except ValueError as exc:
                 yield number, InputError(f"not JSON: {exc}", Location(file=source, line=number))
             except InputError as exc:

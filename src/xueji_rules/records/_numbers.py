@@ -144,6 +144,16 @@ def check_registry_number(
             "the student has a valid citizen number but still a temporary registry number",
             {**evidence, "temporary": True},
         )
+    if (scheme.temporary or flag is True) and spec.system_of(record.get("stage")) == "k12":
+        # temporary numbers are for kindergarten children without a valid document (8号 第七条);
+        # a child goes on to primary school only with a valid one (D-38), so a K-12 record with
+        # one was never replaced (D-281)
+        yield (
+            "O08.temporary_number",
+            "中小学阶段的学生仍使用临时学籍号，应换发正式学籍号",
+            "a primary or secondary student still holds a temporary registry number",
+            {**evidence, "temporary": True, "stage": record.get("stage")},
+        )
     if isinstance(flag, bool) and flag != scheme.temporary:
         yield (
             "O08.temporary_number",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from xueji_rules.records.identity import DocumentCheck, check_document_number
 from xueji_rules.records.masking import Masker
 from xueji_rules.records.spec import FormField, RecordsSpec, System
 
-__all__ = ["RecordValidation", "validate_record"]
+__all__ = ["RecordValidation", "conditional_findings", "report_finding", "validate_record"]
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
@@ -83,8 +83,14 @@ class _Run:
         rid = record.get("id")
         self.record_id = rid if isinstance(rid, str) and rid else None
         self.system: System | None = spec.system_of(record.get("stage"))
-        self.masker = Masker(spec)
+        self._masker: Masker | None = None
         self.findings: list[Finding] = []
+
+    @property
+    def masker(self) -> Masker:
+        if self._masker is None:
+            self._masker = Masker(self.spec)
+        return self._masker
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -446,6 +452,31 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
+
+
+def conditional_findings(record: Mapping[str, Any], spec: RecordsSpec) -> list[Finding]:
+    """The form's conditional requirements alone (e.g. O17: 残疾类型 and 特教学生就读类型 when
+    是否残疾人 is 是), as :func:`validate_record` reports them — cheap enough for every record of
+    an audit. Only where the form applies (its stages)."""
+    form = spec.form
+    if record.get("stage") not in form.stages:
+        return []
+    run = _Run(spec, record, dt.date.today())
+    for f in form.fields:
+        if f.required_when is not None and _blank(_paths.get(record, f.path)):
+            run.missing(f)
+    return run.findings
+
+
+def report_finding(
+    spec: RecordsSpec, record: Mapping[str, Any], items: Iterable[Any]
+) -> list[Finding]:
+    """Findings of ``record`` from ``(check, zh, en, evidence[, severity])`` items (the form the
+    records checks produce, e.g. :func:`~xueji_rules.records._numbers.check_registry_number`)."""
+    run = _Run(spec, record, dt.date.today())
+    for item in items:
+        run.report(*item)
+    return run.findings
 
 
 def validate_record(
