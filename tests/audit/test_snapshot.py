@@ -45,7 +45,7 @@ def test_a_bad_line_is_reported_skipped_and_never_lost(tmp_path: Path) -> None:
             + "\n"
         )
         handle.write(json.dumps({"record": pupil("B", temporary_id=True)}) + "\n")
-    result = audit_snapshot(root, pack="shanxi", as_of=AS_OF)
+    result = audit_snapshot(root, pack="shanxi", as_of=AS_OF, reveal_personal_data=True)
     bad = [f for f in result.findings if f.check == "input.bad_line"]
     assert [(f.evidence["file"], f.evidence["line"]) for f in bad] == [
         ("bundles.jsonl", 2),

@@ -145,9 +145,9 @@ def test_number_changed_and_not_continued(shanxi: RecordsSpec, tmp_path: Path) -
     assert [f.check for f in found] == ["O07.number_changed"]
     # two live registries of one person under two numbers are O01's, not reported again (D-280)
     assert run(find_number_reuse, [school, junior], shanxi, tmp_path) == []
-    assert [f.check for f in run(find_duplicate_registries, [school, junior], shanxi, tmp_path)] == [
-        "O01.duplicate_registry"
-    ]
+    assert [
+        f.check for f in run(find_duplicate_registries, [school, junior], shanxi, tmp_path)
+    ] == ["O01.duplicate_registry"]
     # a temporary number replaced by the formal one is fine
     temp = person(1, stage="preschool", status="promoted_to_primary", number="L140105201103011234")
     assert run(find_number_reuse, [temp, person(1)], shanxi, tmp_path) == []

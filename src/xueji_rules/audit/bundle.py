@@ -59,9 +59,7 @@ class BundleResult:
     schools: list[tuple[str, str]] = field(default_factory=list)  # (school id, term start)
 
 
-def mask_finding(
-    finding: Finding, ctx: AuditContext, records: Iterable[Any] = ()
-) -> Finding:
+def mask_finding(finding: Finding, ctx: AuditContext, records: Iterable[Any] = ()) -> Finding:
     """``finding`` as it may leave the registry: 学籍号s masked, personal values of ``records``
     scrubbed from its message and evidence (unless the spec reveals personal data)."""
     if ctx.reveal:
@@ -183,15 +181,20 @@ def _spill_writer(directory: str, partitions: int) -> SpillWriter:
     writer = _WRITERS.get(directory)
     if writer is None:
         _WRITERS.clear()
-        writer = _WRITERS[directory] = SpillWriter(
-            directory, partitions, writer=f"p{os.getpid()}"
-        )
+        writer = _WRITERS[directory] = SpillWriter(directory, partitions, writer=f"p{os.getpid()}")
     return writer
 
 
-def audit_chunk(
-    spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = None
-) -> ChunkResult:
+def _decode_problem(exc: Exception) -> str:
+    """The same words whichever JSON parser is installed (the output must not depend on it)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return "not valid JSON"
+
+
+def audit_chunk(spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = None) -> ChunkResult:
     """Audit one chunk of a snapshot (JSONL lines or an Arrow batch).
 
     The unit of work of worker processes: the context comes from :func:`context_for` (built once
@@ -212,7 +215,7 @@ def audit_chunk(
                 parsed = loads(raw)
             result = audit_bundle(parsed, ctx)
         except _ERRORS as exc:
-            message = getattr(exc, "message", None) or str(exc)
+            message = getattr(exc, "message", None) or _decode_problem(exc)
             finding = bad_line_finding(source, line, message, _record_id(parsed))
             if not ctx.reveal:
                 finding = mask_finding(

@@ -66,7 +66,10 @@ def _engines(pack: str, calendar_files: tuple[str, ...]) -> tuple[Engine, ...]:
     engines = _ENGINES.get(key)
     if engines is None:
         top = Engine(pack, calendar_files=calendar_files)
-        chain = [top, *(Engine(root, calendar_files=calendar_files) for root in top.pack.base_roots)]
+        chain = [
+            top,
+            *(Engine(root, calendar_files=calendar_files) for root in top.pack.base_roots),
+        ]
         if len(_ENGINES) >= 4:
             _ENGINES.clear()
         engines = _ENGINES[key] = tuple(chain)

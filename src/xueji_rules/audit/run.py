@@ -110,9 +110,7 @@ def _results(
         yield window.popleft().result()
 
 
-def _cross(
-    spec: AuditSpec, pool: ProcessPoolExecutor | None, spill: SpillDir
-) -> list[Finding]:
+def _cross(spec: AuditSpec, pool: ProcessPoolExecutor | None, spill: SpillDir) -> list[Finding]:
     """O01 and O07 over the spill directory, one partition per task."""
     parts = range(spill.partitions)
     if pool is None:

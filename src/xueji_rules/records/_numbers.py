@@ -85,6 +85,20 @@ def check_registry_number(
         return
     scheme = scheme_of(spec, number)
     where = {"path": "id", "label": "学籍号"}
+    flag = record.get("temporary_id")
+    if (flag is True or (scheme is not None and scheme.temporary)) and spec.system_of(
+        record.get("stage")
+    ) == "k12":
+        # temporary numbers are for kindergarten children without a valid document (8号 第七条);
+        # a child goes on to primary school only with a valid one (D-38), so a K-12 record with
+        # one was never replaced (D-281)
+        yield (
+            "O08.temporary_number",
+            "中小学阶段的学生仍使用临时学籍号，应换发正式学籍号",
+            "a primary or secondary student still holds a temporary registry number",
+            {**where, "scheme": scheme.id if scheme else None, "temporary": True,
+             "stage": record.get("stage")},
+        )  # fmt: skip
     if scheme is None:
         if spec.unknown_scheme != "ignore":
             prefixes = "、".join(s.prefix for s in spec.schemes)
@@ -136,23 +150,12 @@ def check_registry_number(
             "the number should carry the student's citizen number (it may differ after that number changed)",
             evidence,
         )
-    flag = record.get("temporary_id")
     if scheme.temporary and holds_citizen_number:
         yield (
             "O08.temporary_number",
             "学生已有有效的公民身份号码，仍使用临时学籍号，应换发正式学籍号",
             "the student has a valid citizen number but still a temporary registry number",
             {**evidence, "temporary": True},
-        )
-    if (scheme.temporary or flag is True) and spec.system_of(record.get("stage")) == "k12":
-        # temporary numbers are for kindergarten children without a valid document (8号 第七条);
-        # a child goes on to primary school only with a valid one (D-38), so a K-12 record with
-        # one was never replaced (D-281)
-        yield (
-            "O08.temporary_number",
-            "中小学阶段的学生仍使用临时学籍号，应换发正式学籍号",
-            "a primary or secondary student still holds a temporary registry number",
-            {**evidence, "temporary": True, "stage": record.get("stage")},
         )
     if isinstance(flag, bool) and flag != scheme.temporary:
         yield (

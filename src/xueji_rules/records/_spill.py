@@ -110,7 +110,9 @@ def read_partition(directory: str | os.PathLike[str], index: int) -> dict[str, l
     return grouped
 
 
-def read_groups(directory: str | os.PathLike[str], partitions: int) -> Iterator[tuple[str, list[Any]]]:
+def read_groups(
+    directory: str | os.PathLike[str], partitions: int
+) -> Iterator[tuple[str, list[Any]]]:
     """Each key with its rows, partition by partition, keys sorted within a partition."""
     for index in range(partitions):
         grouped = read_partition(directory, index)

@@ -162,14 +162,12 @@ def registry_facts(
     facts: list[Fact] = []
     if doc is not None and doc_hash is not None:
         scheme = scheme_of(spec, rid)
-        temporary = record.get("temporary_id") is True or (
-            scheme is not None and scheme.temporary
-        )
-        preschool = (
-            spec.system_of(stage) == "preschool" or status in spec.preschool_number_statuses
-        )
+        temporary = record.get("temporary_id") is True or (scheme is not None and scheme.temporary)
+        preschool = spec.system_of(stage) == "preschool" or status in spec.preschool_number_statuses
         namespace = doc.split(":", 1)[0]
-        facts.append((DOCUMENT, doc_hash, (rid, status, stage, school, namespace, temporary, preschool)))
+        facts.append(
+            (DOCUMENT, doc_hash, (rid, status, stage, school, namespace, temporary, preschool))
+        )
     name_hash = digest(probable) if probable is not None else None
     if name_hash is not None and status in spec.live_statuses:
         guardians = tuple(sorted({digest(g) for g in _guardians(spec, record)}))
