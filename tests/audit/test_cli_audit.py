@@ -69,7 +69,7 @@ def test_engine_audit_is_the_same_from_python(tmp_path: Path) -> None:
     assert json.loads(out.read_text(encoding="utf-8"))["records"] == ["**"]
     code, text, _ = run(["audit", str(root), "--pack", "shanxi", "--as-of", AS_OF,
                          "--reveal-personal-data"])  # fmt: skip
-    assert json.loads(text)["records"] == ["P1"]
+    assert code == 1 and json.loads(text)["records"] == ["P1"]
 
 
 def test_synth_writes_a_snapshot_the_audit_reads(tmp_path: Path) -> None:
