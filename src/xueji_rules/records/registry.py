@@ -123,12 +123,15 @@ def _guardians(spec: RecordsSpec, record: Mapping[str, Any]) -> list[str]:
     flagged = [m for m in members if m.get("is_guardian") is True]
     keys = []
     for m in flagged or members:
-        key = document_key(spec, m)
+        if m.get("id_doc_number"):
+            key = document_key(spec, m)
+            if key is not None:
+                keys.append(key)
         name = m.get("name")
-        if key is not None:
-            keys.append(key)
-        if isinstance(name, str) and normalize_name(name):
-            keys.append("name:" + normalize_name(name))
+        if isinstance(name, str):
+            norm = normalize_name(name)
+            if norm:
+                keys.append("name:" + norm)
     return keys
 
 
@@ -154,7 +157,8 @@ def registry_facts(
     if not isinstance(rid, str) or not rid:
         return []
     status, stage, school = record.get("status"), record.get("stage"), _school(record)
-    doc = document_key(spec, _person(record))
+    person = _person(record)
+    doc = document_key(spec, person) if person.get("id_doc_number") else None
     probable = _probable_key(record)
     if doc is None and probable is None:
         return []

@@ -461,11 +461,28 @@ def conditional_findings(record: Mapping[str, Any], spec: RecordsSpec) -> list[F
     form = spec.form
     if record.get("stage") not in form.stages:
         return []
-    run = _Run(spec, record, dt.date.today())
-    for f in form.fields:
-        if f.required_when is not None and _blank(_paths.get(record, f.path)):
+    run: _Run | None = None
+    for f, other_path, wanted in _conditional_fields(spec):
+        if _paths.get(record, other_path) == wanted and _blank(_paths.get(record, f.path)):
+            run = run or _Run(spec, record, dt.date.today())
             run.missing(f)
-    return run.findings
+    return run.findings if run is not None else []
+
+
+_CONDITIONAL: dict[int, tuple[RecordsSpec, list[tuple[FormField, str, object]]]] = {}
+
+
+def _conditional_fields(spec: RecordsSpec) -> list[tuple[FormField, str, object]]:
+    """The form's fields with a condition: (field, the path the condition reads, its value)."""
+    entry = _CONDITIONAL.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        fields = []
+        for f in spec.form.fields:
+            if f.required_when is not None:
+                other_id, wanted = f.required_when
+                fields.append((f, spec.form.field(other_id).path, wanted))
+        entry = _CONDITIONAL[id(spec)] = (spec, fields)
+    return entry[1]
 
 
 def report_finding(
@@ -473,10 +490,11 @@ def report_finding(
 ) -> list[Finding]:
     """Findings of ``record`` from ``(check, zh, en, evidence[, severity])`` items (the form the
     records checks produce, e.g. :func:`~xueji_rules.records._numbers.check_registry_number`)."""
-    run = _Run(spec, record, dt.date.today())
+    run: _Run | None = None
     for item in items:
+        run = run or _Run(spec, record, dt.date.today())
         run.report(*item)
-    return run.findings
+    return run.findings if run is not None else []
 
 
 def validate_record(
