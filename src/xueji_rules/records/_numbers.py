@@ -85,9 +85,10 @@ def check_registry_number(
     scheme = scheme_of(spec, number)
     where = {"path": "id", "label": "学籍号"}
     flag = record.get("temporary_id")
-    if (flag is True or (scheme is not None and scheme.temporary)) and spec.system_of(
-        record.get("stage")
-    ) == "k12":
+    # temporary by its scheme; by the flag only where no scheme tells (a contradiction between
+    # the two is reported below, once)
+    temporary = scheme.temporary if scheme is not None else flag is True
+    if temporary and spec.system_of(record.get("stage")) == "k12":
         # temporary numbers are for kindergarten children without a valid document (8号 第七条);
         # a child goes on to primary school only with a valid one (D-38), so a K-12 record with
         # one was never replaced (D-281)
