@@ -67,7 +67,7 @@ def bundles_of(p: dict[str, Any], q: dict[str, Any]) -> list[dict[str, Any]]:
                 "start": pupil("L" + q["number"][:16] + "99", birth_date=q["born"]),
                 "events": [{"on": "2026-10-09", "after": {"id": g_q}}],
             },
-        },  # fmt: skip
+        },
         # a bad line whose error message would echo the name (too long for the schema)
         {"record": record(q, g_q + "X", person={"name": q["name"] * 60})},
     ]
