@@ -194,3 +194,29 @@ def test_schools_are_reported_for_the_verification_check(ctx: AuditContext) -> N
     bundle = {"record": pupil(), "attendance": [{"term_start": "2026-03-02", "school": "S1"},
                                                 {"term_start": "2026-09-01", "school": "S2", "stage": "preschool"}]}  # fmt: skip
     assert audit_bundle(bundle, ctx).schools == [("S1", "2026-03-02")]
+
+
+def test_the_form_check_group_runs_validate_on_every_record() -> None:
+    from xueji_rules import Engine
+    from xueji_rules.audit import audit_bundle, context_for, spec_from
+
+    bundle = {"record": pupil(temporary_id=True)}
+    with_form = context_for(spec_from("shanxi", "2026-12-31", checks=["form"]))
+    found = audit_bundle(bundle, with_form).findings
+    expected = Engine("shanxi").validate_record(bundle["record"], as_of=with_form.as_of)
+    # every finding of `validate`, once (the cheap per-record checks are part of it)
+    assert {f.check for f in expected.findings} <= {f.check for f in found}
+    assert "record.form.required" in {f.check for f in found}
+    assert [f.check for f in found].count("O08.temporary_number") == 1
+    plain = context_for(spec_from("shanxi", "2026-12-31"))
+    assert "record.form.required" not in {f.check for f in audit_bundle(bundle, plain).findings}
+
+
+def test_an_unknown_check_group_is_refused() -> None:
+    import pytest
+
+    from xueji_rules.audit import context_for, spec_from
+    from xueji_rules.errors import InputError
+
+    with pytest.raises(InputError, match="unknown check group"):
+        context_for(spec_from("shanxi", "2026-12-31", checks=["forms"]))
