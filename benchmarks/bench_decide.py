@@ -236,9 +236,9 @@ def measure(n: int, repeats: int) -> dict[str, Any]:
                 hand_written(record, request)
 
     def run_core(items: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> None:
-        core, on = engine._decide, engine._params.on
+        core = engine._decide  # looks up the parameters of the request's date itself
         for record, request in items:
-            core(record, request, on(request["date"]))
+            core(record, request)
 
     converted = [engine._check_inputs(r, q) for r, q in pairs]
     results["engine"] = per_second(run_engine, pairs, repeats)

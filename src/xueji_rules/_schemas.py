@@ -16,7 +16,7 @@ from xueji_rules._resources import schemas_root
 from xueji_rules._safeio import escape_controls, excerpt
 from xueji_rules.errors import Location, Problem
 
-__all__ = ["iter_problems", "load_schema", "validator_for"]
+__all__ = ["iter_problems", "load_schema", "validator_for", "validator_for_contents"]
 
 _SCHEMA_FILES = (
     "bundle.schema.json",
@@ -81,6 +81,12 @@ def validator_for(name: str, definition: str | None = None) -> Draft202012Valida
     if definition is not None:
         inlined = _inline(schema["$defs"][definition], schema)
         return Draft202012Validator(inlined, format_checker=FormatChecker())
+    return Draft202012Validator(schema, registry=_registry(), format_checker=FormatChecker())
+
+
+def validator_for_contents(schema: Mapping[str, Any]) -> Draft202012Validator:
+    """A validator for a schema built in memory (e.g. a bundled schema plus a pack's fields);
+    references to the bundled schema files resolve as usual."""
     return Draft202012Validator(schema, registry=_registry(), format_checker=FormatChecker())
 
 

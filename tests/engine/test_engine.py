@@ -67,7 +67,8 @@ def test_transfer_after_window_is_denied_by_default(shanxi: Engine) -> None:
     assert d.outcome == "denied_by_default"
     assert d.next_status == "enrolled"
     window = _rule(d, "shanxi.transfer.window")
-    assert not window.passed and window.exception_route == "superior_registry_dept"
+    # 晋 第十六条 names no one who may accept a transfer later (D-104)
+    assert not window.passed and window.exception_route == "not_specified"
     assert d.obligations == ()  # a denied request starts no clock
 
 
@@ -104,9 +105,14 @@ def test_transition_not_in_lifecycle_lists_allowed(shanxi: Engine) -> None:
     assert d.reason is not None and "毕业" in d.reason.zh
 
 
-def test_unknown_transition_is_denied_with_reason(shanxi: Engine) -> None:
-    d = shanxi.decide(SENIOR, {**TRANSFER, "transition": "teleport"})
-    assert d.outcome == "denied" and d.reason is not None and "teleport" in d.reason.zh
+def test_unknown_transition_is_an_input_error(shanxi: Engine) -> None:
+    # a typo is not a refusal under the law (report defect 3)
+    with pytest.raises(InputError) as info:
+        shanxi.decide(SENIOR, {**TRANSFER, "transition": "tranfer"})
+    assert str(info.value) == (
+        "request.transition: unknown transition 'tranfer' (did you mean 'transfer'?) "
+        f"(pack 'shanxi' defines {len(shanxi.pack.lifecycle.transitions)}; see docs/glossary.md)"
+    )
 
 
 def test_request_outside_validity_names_pack_and_dates(shanxi: Engine) -> None:
@@ -174,12 +180,24 @@ def test_compulsory_stage_cannot_withdraw(shanxi: Engine, national: Engine) -> N
 
 
 def test_exception_counts_only_from_its_route(shanxi: Engine) -> None:
-    wrong = {
-        **TRANSFER,
-        "date": "2026-04-01",
-        "exceptions": [{"rule": "shanxi.transfer.window", "granted_by": "school"}],
+    # 晋 第三十条's exception is the superior department's, which approves every suspension
+    record = {**SENIOR, "grade": 12}
+    request = {
+        "transition": "suspend",
+        "date": "2026-03-20",
+        "applicant": "guardian",
+        "ground": "illness",
+        "period_start": "2026-03-23",
+        "period_end": "2026-07-10",
     }
-    assert shanxi.decide(SENIOR, wrong).outcome == "denied_by_default"
+
+    def outcome_with(body: str) -> str:
+        grant = [{"rule": "shanxi.suspend.graduating_period", "granted_by": body}]
+        d = shanxi.decide(record, {**request, "exceptions": grant})
+        return "passed" if _rule(d, "shanxi.suspend.graduating_period").passed else "failed"
+
+    assert outcome_with("school") == "failed"
+    assert outcome_with("superior_registry_dept") == "passed"
 
 
 def test_approval_of_another_kind_does_not_count(shanxi: Engine) -> None:
@@ -221,7 +239,10 @@ def test_admission_to_the_next_stage_changes_the_stage(national: Engine) -> None
         graduate, {"transition": "admit", "date": "2026-07-10", "to_stage": "junior_secondary"}
     )
     assert (d.outcome, d.from_stage, d.next_stage) == ("allowed", "primary", "junior_secondary")
-    assert "学段：primary → 初中（junior_secondary）" in explain(d, national.pack)
+    assert d.next_grade == 7  # the first grade of junior school under 6-3 (D-100)
+    assert "学段：小学（primary） → 初中（junior_secondary），学籍号不变" in explain(
+        d, national.pack
+    )
     denied = national.decide(
         graduate, {"transition": "admit", "date": "2026-07-10", "to_stage": "senior_secondary"}
     )

@@ -151,3 +151,98 @@ def test_only_extended_calendar_dates_are_dates(text: str) -> None:
     suspension = {**VALID_RECORD["suspensions"][0], "start": text}
     with pytest.raises(InputError):
         input_model("record").convert({**VALID_RECORD, "suspensions": [suspension]})
+
+
+# -- inputs that must end in a Decision or an InputError (issue 10 item 5; report 6, 17, 18) --------
+
+
+@pytest.fixture(scope="module")
+def national() -> Any:
+    from xueji_rules import Engine
+
+    return Engine("national")
+
+
+TRANSFER = {"transition": "transfer", "date": "2026-03-10", "applicant": "guardian"}
+PRIMARY = {"id": "P1", "status": "enrolled", "stage": "primary", "grade": 3}
+
+
+def test_integral_json_floats_are_integers(national: Any) -> None:
+    # Java and Go clients may write 3.0; JSON Schema calls it an integer, so do we (defect 6)
+    rec = input_model("record").convert({**VALID_RECORD, "grade": 11.0})
+    assert rec["grade"] == 11 and type(rec["grade"]) is int
+    d = national.decide({**PRIMARY, "grade": 3.0}, {**TRANSFER, "target_grade": 3.0})
+    assert d.next_grade is None or type(d.next_grade) is int
+    with pytest.raises(InputError) as info:
+        input_model("record").convert({**VALID_RECORD, "grade": 3.5})
+    assert "record.grade: 3.5 is not of type 'integer'" in str(info.value)
+
+
+@pytest.mark.parametrize("depth", [70, 500, 5000])
+def test_deep_unknown_fields_are_refused_not_a_recursion_error(depth: int) -> None:
+    value: Any = {}
+    for _ in range(depth):
+        value = {"x": value}
+    with pytest.raises(InputError):
+        input_model("record").convert({**VALID_RECORD, "extra": value})
+
+
+def test_an_input_that_contains_itself_is_refused() -> None:
+    record: dict[str, Any] = {**VALID_RECORD}
+    record["extra"] = record
+    with pytest.raises(InputError, match="contains itself"):
+        input_model("record").convert(record)
+    looped: list[Any] = []
+    looped.append(looped)
+    with pytest.raises(InputError):
+        input_model("request").convert({**VALID_REQUEST, "documents": looped})
+
+
+def test_a_grade_outside_the_stage_is_an_input_error(national: Any) -> None:
+    with pytest.raises(InputError) as info:
+        national.decide({**PRIMARY, "grade": 9}, TRANSFER)
+    assert str(info.value) == (
+        "record.grade: grade 9 is not a grade of stage 'primary' under the 6-3 system (grades 1-6)"
+    )
+    with pytest.raises(InputError, match="under the 5-4 system"):
+        national.decide({**PRIMARY, "grade": 6, "school_system": "5-4"}, TRANSFER)
+    junior_six = {**PRIMARY, "stage": "junior_secondary", "grade": 6, "school_system": "5-4"}
+    assert national.decide(junior_six, TRANSFER).outcome != "denied"
+    with pytest.raises(InputError, match="stage 'preschool' has no grades"):
+        national.decide({**PRIMARY, "stage": "preschool"}, TRANSFER)
+
+
+def test_huge_integers_are_input_errors_not_evaluation_errors(national: Any) -> None:
+    for field in ("missed_class_hours", "term_class_hours", "truancy_weeks_continuous"):
+        with pytest.raises(InputError, match=rf"request\.{field}"):
+            national.decide(PRIMARY, {**TRANSFER, field: 2**70})
+    with pytest.raises(InputError, match=r"record\.school\.vacancies"):
+        national.decide({**PRIMARY, "school": {"id": "s", "vacancies": 10**20}}, TRANSFER)
+
+
+def test_a_birth_date_after_the_request_is_an_input_error(national: Any) -> None:
+    with pytest.raises(InputError) as info:
+        national.decide({**PRIMARY, "birth_date": "2027-01-01"}, TRANSFER)
+    assert str(info.value) == (
+        "record.birth_date: birth date 2027-**-** is after the request's date 2026-03-10"  # masked
+    )
+
+
+def test_an_unknown_status_is_named_once(national: Any) -> None:
+    with pytest.raises(InputError) as info:
+        national.decide({**PRIMARY, "status": "enroled"}, TRANSFER)
+    text = str(info.value)
+    assert text.startswith("record.status: unknown status 'enroled' (did you mean 'enrolled'?)")
+    assert text.count("record.status") == 1  # defect 18
+
+
+def test_a_pack_input_model_keeps_the_bundled_checks() -> None:
+    from xueji_rules.packs.model import InputField, Text
+
+    field = InputField("request.scope", "string", Text("范围"), enum=("a", "b"))
+    model = input_model("request", [field])
+    assert model.convert({**VALID_REQUEST, "scope": "a"})["scope"] == "a"
+    with pytest.raises(InputError, match=r"request\.scope: 'c' is not one of"):
+        model.convert({**VALID_REQUEST, "scope": "c"})
+    with pytest.raises(InputError, match="unknown field 'scope'"):
+        input_model("request").convert({**VALID_REQUEST, "scope": "a"})

@@ -81,10 +81,11 @@ def test_a_failing_expression_is_reported_with_its_rule(tmp_path: Path) -> None:
     record = {"id": "G1", "status": "enrolled", "stage": "primary", "grade": 3}
     request = {"transition": "suspend", "date": "2026-03-09", "applicant": "guardian"}
     with pytest.raises(
-        EvaluationError, match=r"while evaluating rule 'base\.suspend\.broken'"
+        EvaluationError, match=r"rule 'base\.suspend\.broken': division by zero$"
     ) as info:
         engine.decide(record, request)
     assert info.value.location is not None and info.value.location.line is not None
+    assert str(info.value).count("base.suspend.broken") == 1  # named once (report defect 18)
 
 
 # the base pack's rules plus one whose expression divides by zero at run time

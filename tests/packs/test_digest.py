@@ -16,7 +16,8 @@ from xueji_rules._resources import packs_root
 from xueji_rules.packs import load_pack
 
 _HASHED = re.compile(
-    r"^(pack|parameters|lifecycle)\.yaml$|^(lifecycle|articles|rules|records|calendars)/[^./][^/]*\.yaml$"
+    r"^(pack|parameters|vocabularies|inputs|lifecycle)\.yaml$"
+    r"|^(lifecycle|articles|rules|records|calendars)/[^./][^/]*\.yaml$"
 )
 
 

@@ -120,7 +120,7 @@ _RULE_FIELDS: dict[str, _RuleField] = {
     "also_cites": _same(lambda r: [_cite(c) for c in r.also_cites]),
     "documents": _same(
         lambda r: [
-            {"id": d.id, "alternatives": list(d.alternatives), "label": d.label.to_json()}
+            {"id": d.id, "alternatives": list(d.alternatives), "label": _text(d.label)}
             for d in r.documents
         ]
     ),

@@ -15,7 +15,8 @@ def _decide(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     record = read_document(args.record, stdin, "record")
     request = read_document(args.request, stdin, "request")
     decision = engine.decide(record, request)
-    out.write(decision.to_json_text() + "\n")
+    # indented for people by default; --compact gives the one-line form a program stores
+    out.write(decision.to_json_text(indent=None if args.compact else 2) + "\n")
     return EXIT_OK
 
 
@@ -26,7 +27,9 @@ def _explain(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     decision = engine.decide(
         read_document(args.record, stdin, "record"), read_document(args.request, stdin, "request")
     )
-    out.write(explain(decision, engine.pack, reveal=args.reveal_personal_data) + "\n")
+    out.write(
+        explain(decision, engine.pack, lang=args.lang, reveal=args.reveal_personal_data) + "\n"
+    )
     return EXIT_OK
 
 
@@ -49,7 +52,13 @@ def register(sub: Any) -> None:
     """Add ``decide`` and ``explain`` to the CLI's sub-parsers."""
     decide = sub.add_parser("decide", help="decide a request; JSON decision on stdout")
     _with_inputs(decide)
+    decide.add_argument(
+        "--compact", action="store_true", help="one-line JSON (default: indented for reading)"
+    )
     decide.set_defaults(handler=_decide)
-    explain = sub.add_parser("explain", help="the same decision as a readable Chinese trace")
+    explain = sub.add_parser("explain", help="the same decision as a readable trace")
     _with_inputs(explain)
+    explain.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help="language of the trace (default: zh)"
+    )
     explain.set_defaults(handler=_explain)

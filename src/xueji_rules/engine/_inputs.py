@@ -4,7 +4,8 @@
 decision run cannot afford. So each schema is compiled once into straight-line Python, one
 function per object or array schema, that checks the same keywords (the subset our schemas use;
 any other keyword is refused when the converter is built) and turns ``format: date`` strings into
-``datetime.date`` and JSON numbers into ``float``. Only the generator's own text and identifiers
+``datetime.date``, JSON numbers into ``float`` and integral JSON floats of integer fields
+(``3.0``, as Java and Go clients may write them) into ``int``. Only the generator's own text and identifiers
 reach the generated source; every schema value (enums, bounds, patterns, key names) is passed in
 as a constant of the function's namespace, never spliced into code. When the converter rejects an
 input, jsonschema is run on it to word every problem; a test asserts both agree.
@@ -12,23 +13,30 @@ input, jsonschema is run on it to word every problem; a test asserts both agree.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 import re
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
-from xueji_rules._schemas import iter_problems, load_schema, validator_for
+from xueji_rules._schemas import iter_problems, load_schema, validator_for, validator_for_contents
 from xueji_rules.errors import InputError, Location, Problem
 
-__all__ = ["InputModel", "input_model"]
+if TYPE_CHECKING:
+    from xueji_rules.packs.model import InputField
+
+__all__ = ["InputModel", "input_model", "input_schema"]
 
 Converter = Callable[[Any], Any]
 
 _KNOWN = {
     "$schema", "$id", "$defs", "$ref", "title", "description", "type", "properties", "required",
     "additionalProperties", "enum", "minLength", "maxLength", "minimum", "maximum", "maxItems",
-    "minItems", "items", "format", "pattern",
+    "minItems", "items", "format", "pattern", "x-label", "x-label-part",
 }  # fmt: skip
+_INT64 = (-(2**63), 2**63 - 1)  # CEL's int: a larger integer input could only overflow later
+_MAX_DEPTH = 64  # an input nested deeper than any schema allows is refused before it is worded
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -120,15 +128,26 @@ class _Generator:
             if "pattern" in schema:
                 pattern = self.const(re.compile(schema["pattern"]))
                 out += [f"{indent}if {pattern}.search({var}) is None:", fail]
-        elif kind in ("integer", "number"):
-            types = self.const(int if kind == "integer" else (int, float))
+        elif kind == "integer":
+            # an integral JSON float (3.0) is the integer JSON Schema says it is
+            out += [
+                f"{indent}if {var}.__class__ is not int:",
+                f"{indent}    if {var}.__class__ is float and {var}.is_integer():",
+                f"{indent}        {var} = int({var})",
+                f"{indent}    elif {var}.__class__ is bool or not isinstance({var}, int):",
+                f"{indent}        raise _Invalid",
+            ]
+            low = max(schema.get("minimum", _INT64[0]), _INT64[0])
+            high = min(schema.get("maximum", _INT64[1]), _INT64[1])
+            out += [f"{indent}if {var} < {self.const(low)} or {var} > {self.const(high)}:", fail]
+        elif kind == "number":
+            types = self.const((int, float))
             out += [f"{indent}if {var}.__class__ is bool or not isinstance({var}, {types}):", fail]
             if "minimum" in schema:
                 out += [f"{indent}if {var} < {self.const(schema['minimum'])}:", fail]
             if "maximum" in schema:
                 out += [f"{indent}if {var} > {self.const(schema['maximum'])}:", fail]
-            if kind == "number":  # a JSON number is a CEL double
-                out += [f"{indent}{var} = float({var})"]
+            out += [f"{indent}{var} = float({var})"]  # a JSON number is a CEL double
         elif kind == "boolean":
             out += [f"{indent}if not isinstance({var}, bool):", fail]
         else:
@@ -137,7 +156,7 @@ class _Generator:
             allowed = self.const(frozenset(schema["enum"]))
             bool_guard = "" if kind == "string" else f"{var}.__class__ is bool or "
             out += [f"{indent}if {bool_guard}{var} not in {allowed}:", fail]
-        return out, var, kind == "number"
+        return out, var, kind in ("number", "integer")
 
     def function_body(self, schema: Mapping[str, Any], root: Mapping[str, Any]) -> str:
         key = id(schema)
@@ -218,11 +237,13 @@ def _compile_converter(schema: Mapping[str, Any], name: str) -> Converter:
 class InputModel:
     """Validate-and-convert for one kind of input (``record`` or ``request``)."""
 
-    def __init__(self, kind: str, schema_file: str) -> None:
+    def __init__(
+        self, kind: str, schema_file: str, schema: Mapping[str, Any] | None = None
+    ) -> None:
         self.kind = kind
         self.schema_file = schema_file
-        schema = load_schema(schema_file)
-        self._convert = _compile_converter(schema, schema_file)
+        self.schema = schema if schema is not None else load_schema(schema_file)
+        self._convert = _compile_converter(self.schema, schema_file)
 
     def convert(self, value: Any, source: str | None = None) -> dict[str, Any]:
         """Return the converted input, or raise :class:`InputError` listing every problem."""
@@ -237,10 +258,23 @@ class InputModel:
 
     def error(self, value: Any, source: str | None) -> InputError:
         """Word the problems of an input the converter rejected."""
-        plain = _jsonable(value)
+        try:
+            plain = _jsonable(value, 0, set())
+        except _TooDeep:
+            return InputError(
+                f"{self.kind} is nested more than {_MAX_DEPTH} levels deep or contains itself",
+                Location(file=source),
+            )
+        # a pack's own fields make a schema of their own; otherwise the bundled file's validator
+        schema = getattr(self, "schema", None)
+        validator = (
+            validator_for(self.schema_file)
+            if schema is None or schema is load_schema(self.schema_file)
+            else validator_for_contents(schema)
+        )
         problems = list(
             iter_problems(
-                validator_for(self.schema_file),
+                validator,
                 plain,
                 lambda path: Location(file=source),
                 root=self.kind,
@@ -253,22 +287,51 @@ class InputModel:
         return InputError("; ".join(p.message for p in problems), problems[0].location, problems)
 
 
-def _jsonable(value: Any) -> Any:
+class _TooDeep(Exception):
+    pass
+
+
+def _jsonable(value: Any, depth: int, active: set[int]) -> Any:
+    """``value`` as plain JSON data for jsonschema; bounded, so a hostile input cannot recurse."""
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping | list | tuple):
+        if depth >= _MAX_DEPTH or id(value) in active:
+            raise _TooDeep
+        active.add(id(value))
+        try:
+            if isinstance(value, Mapping):
+                return {str(k): _jsonable(v, depth + 1, active) for k, v in value.items()}
+            return [_jsonable(v, depth + 1, active) for v in value]
+        finally:
+            active.discard(id(value))
     return value
 
 
-_MODELS: dict[str, InputModel] = {}
+def input_schema(kind: str, fields: Iterable[InputField] = ()) -> dict[str, Any]:
+    """The JSON Schema of ``record`` or ``request``: the bundled one plus a pack's own fields."""
+    base = load_schema(f"{kind}.schema.json")
+    extra = [f for f in fields if f.kind == kind]
+    if not extra:
+        return base
+    schema = copy.deepcopy(base)
+    for item in extra:
+        schema["properties"][item.name] = item.json_schema()
+    return schema
 
 
-def input_model(kind: str) -> InputModel:
-    """The shared model for ``record`` or ``request``."""
-    model = _MODELS.get(kind)
+_MODELS: dict[tuple[str, str], InputModel] = {}
+
+
+def input_model(kind: str, fields: Iterable[InputField] = ()) -> InputModel:
+    """The shared model for ``record`` or ``request`` (with a pack's own ``fields`` added)."""
+    extra = sorted((f for f in fields if f.kind == kind), key=lambda f: f.path)
+    key = (kind, json.dumps([f.json_schema() | {"name": f.name} for f in extra], sort_keys=True))
+    model = _MODELS.get(key)
     if model is None:
-        model = _MODELS[kind] = InputModel(kind, f"{kind}.schema.json")
+        schema = input_schema(kind, extra) if extra else None
+        model = InputModel(kind, f"{kind}.schema.json", schema)
+        if len(_MODELS) >= 64:
+            _MODELS.clear()
+        _MODELS[key] = model
     return model

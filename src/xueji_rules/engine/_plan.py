@@ -22,12 +22,16 @@ from xueji_rules.engine.decision import ApprovalNeeded
 
 __all__ = ["Plan", "build_plans"]
 
-# plan(rec, req, params, day, exceptions, granted, documents, results, approvals, missing, applied)
-#   -> the worst severity index (0 allowed … 4 denied); appends to the four lists
+# plan(rec, req, params, day, p, exceptions, granted, documents, results, approvals, missing,
+#      applied, undecided)
+#   -> the worst severity index (0 allowed … 4 denied); appends to the five lists. ``p`` is the
+#   parameter period of ``day`` (a rule whose messages show parameter values has one result per
+#   period); ``undecided`` receives (rule, missing paths) for a rule whose ``needs`` are absent.
 Plan = Callable[..., int]
 
 _SIGNATURE = (
-    "rec, req, params, day, exceptions, granted, documents, results, approvals, missing, applied"
+    "rec, req, params, day, p, exceptions, granted, documents, results, approvals, missing, "
+    "applied, undecided"
 )
 
 
@@ -47,22 +51,58 @@ class _Writer:
         self.namespace[name] = value
         return name
 
+    def result(self, results: tuple[Any, ...], dependent: bool) -> str:
+        """The code of a result: a constant, or the current period's entry of a tuple."""
+        return f"{self.const(results)}[p]" if dependent else self.const(results[0])
+
     def rule(self, item: CompiledRule, indent: str) -> None:
         rule = item.rule
-        guards = []
+        dates = []
         if rule.effective_from is not None:
-            guards.append(f"day >= {self.const(rule.effective_from)}")
+            dates.append(f"day >= {self.const(rule.effective_from)}")
         if rule.effective_until is not None:
-            guards.append(f"day <= {self.const(rule.effective_until)}")
-        if item.when is not None:
-            guards.append(f"{self.const(item.when)}(rec, req, params)")
+            dates.append(f"day <= {self.const(rule.effective_until)}")
+        when = f"{self.const(item.when)}(rec, req, params)" if item.when is not None else None
         # no pack text in the source, not even in a comment: the rule is a constant
         self.lines.append(f"{indent}# rule {self.const(rule.id)}")
+        guards = dates + ([when] if when else [])
         if guards:
             self.lines.append(f"{indent}if {' and '.join(guards)}:")
             indent += "    "
+        if item.missing_inputs is not None:
+            # a rule that applies but lacks an input it needs is undecided, not failed; the
+            # presence test is inlined (keys as constants), the list of absent paths is built
+            # only when one is missing
+            self.lines += [
+                f"{indent}if not ({self.present(rule.needs)}):",
+                f"{indent}    undecided.append(({self.const(item)}, "
+                f"{self.const(item.missing_inputs)}(rec, req)))",
+                f"{indent}    if worst < 2:",
+                f"{indent}        worst = 2",
+                f"{indent}else:",
+            ]
+            indent += "    "
+        self.body(item, indent)
+
+    def present(self, paths: tuple[str, ...]) -> str:
+        """Code testing that every path is present (objects on the way are converted dicts)."""
+        tests = []
+        for path in paths:
+            root, *keys = path.split(".")
+            node = "rec" if root == "record" else "req"
+            steps = []
+            for key in keys:
+                name = self.const(key)
+                steps.append(f"{name} in {node}")
+                node = f"{node}[{name}]"
+            tests.append(" and ".join(steps))
+        return " and ".join(tests)
+
+    def body(self, item: CompiledRule, indent: str) -> None:
+        rule = item.rule
+        dependent = item.period_dependent
         self.lines.append(f"{indent}applied.append({self.const(item)})")
-        passed = self.const(item.passed)
+        passed = self.result(item.passed, dependent)
         modality = rule.modality
         if modality in ("mandatory", "default") and item.checks:
             self.checks(item, indent, passed)
@@ -75,7 +115,7 @@ class _Writer:
                 f"{indent}    results.append({passed})",
                 f"{indent}else:",
                 f"{indent}    approvals.append({approval})",
-                f"{indent}    results.append({self.const(item.failed[0])})",
+                f"{indent}    results.append({self.result(tuple(f[0] for f in item.failed), dependent)})",
                 f"{indent}    if worst < 1:",
                 f"{indent}        worst = 1",
             ]
@@ -84,17 +124,18 @@ class _Writer:
 
     def checks(self, item: CompiledRule, indent: str, passed: str) -> None:
         mandatory = item.rule.modality == "mandatory"
+        dependent = item.period_dependent
         for index, check in enumerate(item.checks):
             keyword = "if" if index == 0 else "elif"
             self.lines.append(f"{indent}{keyword} not {self.const(check.fn)}(rec, req, params):")
-            failed = self.const(item.failed[index])
+            failed = self.result(tuple(f[index] for f in item.failed), dependent)
             if mandatory:
                 self.lines += [f"{indent}    results.append({failed})", f"{indent}    worst = 4"]
             else:
                 key = self.const((item.rule.id, item.route))
                 self.lines += [
                     f"{indent}    if {key} in exceptions:",
-                    f"{indent}        results.append({self.const(item.granted)})",
+                    f"{indent}        results.append({self.result(item.granted, dependent)})",
                     f"{indent}    else:",
                     f"{indent}        results.append({failed})",
                     f"{indent}        if worst < 3:",
@@ -112,7 +153,7 @@ class _Writer:
             ]
         self.lines += [
             f"{indent}if lacking:",
-            f"{indent}    results.append({self.const(item.failed[0])})",
+            f"{indent}    results.append({self.result(tuple(f[0] for f in item.failed), item.period_dependent)})",
             f"{indent}    if worst < 2:",
             f"{indent}        worst = 2",
             f"{indent}else:",

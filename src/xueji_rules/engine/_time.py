@@ -51,6 +51,14 @@ def _sum(values: list[Any]) -> int:
     return total
 
 
+def entry_grade(stage: str, school_system: str) -> int:
+    """The first grade (起始年级) of ``stage`` under ``school_system``: 1, 7 (6-3) or 6 (5-4), 10."""
+    span = grade_range(stage, school_system)
+    if span is None:
+        raise EvaluationError(f"entry_grade: stage {stage!r} has no grades")
+    return span[0]
+
+
 def _earliest(values: list[Any]) -> dt.date:
     dates = [value for value in values if isinstance(value, dt.date)]
     if len(dates) != len(values):
@@ -134,6 +142,7 @@ class TimeService:
         reg.register("is_graduating_grade", sig((text, num, text), flag, is_graduating_grade))
         reg.register("graduating_grade", sig((text, text), num, _graduating_grade))
         reg.register("stage_of_grade", sig((num, text), text, stage_of_grade))
+        reg.register("entry_grade", sig((text, text), num, entry_grade))
         reg.register("school_system", sig((t.DYN,), text, self.school_system_of))
         reg.register("age_on", sig((date, date), num, age_on))
         # calendar periods in years and months (民法典 第二百零二条; docs/time.md "Periods in years")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from xueji_rules.errors import InputError
 from xueji_rules.packs.model import Citation, Text
 
 __all__ = [
@@ -14,6 +16,7 @@ __all__ = [
     "ApprovalNeeded",
     "Decision",
     "MissingDocument",
+    "MissingInput",
     "Obligation",
     "Outcome",
     "RuleResult",
@@ -58,6 +61,20 @@ class RuleResult:
             out["exception_granted"] = True
         return out
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RuleResult:
+        """The value of :meth:`to_json`."""
+        return cls(
+            id=data["id"],
+            passed=data["passed"],
+            modality=data["modality"],
+            citation=Citation.from_json(data["citation"]),
+            message=Text.from_json(data["message"]),
+            source_pack=data["source_pack"],
+            exception_granted=data.get("exception_granted", False),
+            exception_route=data.get("exception_route"),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ApprovalNeeded:
@@ -74,6 +91,14 @@ class ApprovalNeeded:
         if self.label is not None:
             out["label"] = self.label.to_json()
         return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ApprovalNeeded:
+        """The value of :meth:`to_json`."""
+        label = data.get("label")
+        return cls(
+            data["body"], data["kind"], data["rule"], Text.from_json(label) if label else None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +119,31 @@ class MissingDocument:
             "rule": self.rule,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MissingDocument:
+        """The value of :meth:`to_json`."""
+        return cls(
+            data["id"], Text.from_json(data["label"]), data["rule"], tuple(data["alternatives"])
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MissingInput:
+    """An input the request or record lacks, which the listed rules need to be decided."""
+
+    path: str
+    label: Text
+    rules: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {"path": self.path, "label": self.label.to_json(), "rules": list(self.rules)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MissingInput:
+        """The value of :meth:`to_json`."""
+        return cls(data["path"], Text.from_json(data["label"]), tuple(data["rules"]))
+
 
 @dataclass(frozen=True, slots=True)
 class Obligation:
@@ -110,12 +160,17 @@ class Obligation:
     amount: int | None = None
     unit: str | None = None
     detail: str | None = None
+    party_label: Text | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form."""
         out: dict[str, Any] = {
             "id": self.id,
             "party": self.party,
+        }
+        if self.party_label is not None:
+            out["party_label"] = self.party_label.to_json()
+        out |= {
             "action": self.action.to_json(),
             "due": self.due.isoformat() if self.due else None,
             "due_status": self.due_status,
@@ -131,6 +186,27 @@ class Obligation:
         if self.detail:
             out["detail"] = self.detail
         return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Obligation:
+        """The value of :meth:`to_json`."""
+        clock = data.get("clock")
+        party = data.get("party_label")
+        due = data.get("due")
+        return cls(
+            id=data["id"],
+            party=data["party"],
+            action=Text.from_json(data["action"]),
+            citation=Citation.from_json(data["citation"]),
+            rule=data["rule"],
+            due=dt.date.fromisoformat(due) if due else None,
+            due_status=data["due_status"],
+            trigger=dt.date.fromisoformat(clock["trigger"]) if clock else None,
+            amount=clock["amount"] if clock else None,
+            unit=clock["unit"] if clock else None,
+            detail=data.get("detail"),
+            party_label=Text.from_json(party) if party else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +229,11 @@ class Decision:
     obligations: tuple[Obligation, ...] = ()
     allowed_transitions: tuple[str, ...] | None = None
     reason: Text | None = None
+    pack_digest: str = ""
+    next_grade: int | None = None
+    next_school_system: str | None = None
+    missing_inputs: tuple[MissingInput, ...] = ()
+    citations: tuple[Citation, ...] = ()
 
     @property
     def failed_rules(self) -> tuple[RuleResult, ...]:
@@ -169,19 +250,80 @@ class Decision:
             "from_stage": self.from_stage,
             "next_status": self.next_status,
             "next_stage": self.next_stage,
+            "next_grade": self.next_grade,
+            "next_school_system": self.next_school_system,
             "as_of": self.as_of.isoformat(),
-            "pack": {"id": self.pack, "version": self.pack_version},
+            "pack": {"id": self.pack, "version": self.pack_version, "digest": self.pack_digest},
             "rules": [r.to_json() for r in self.rules],
             "approvals": [a.to_json() for a in self.approvals],
             "missing_documents": [d.to_json() for d in self.missing_documents],
+            "missing_inputs": [m.to_json() for m in self.missing_inputs],
             "obligations": [o.to_json() for o in self.obligations],
         }
         if self.allowed_transitions is not None:
             out["allowed_transitions"] = list(self.allowed_transitions)
         if self.reason is not None:
             out["reason"] = self.reason.to_json()
+        if self.citations:
+            out["citations"] = [c.to_json() for c in self.citations]
         return out
 
-    def to_json_text(self, indent: int | None = 2) -> str:
-        """The JSON text, keys in a fixed order, Chinese unescaped."""
-        return json.dumps(self.to_json(), ensure_ascii=False, indent=indent)
+    def to_json_text(self, indent: int | None = None) -> str:
+        """The JSON text, keys in a fixed order, Chinese unescaped.
+
+        Compact by default (one line, what a service or a batch writes); pass ``indent=2`` for
+        people. The CLI's ``decide`` prints it indented on a terminal.
+        """
+        separators = (",", ":") if indent is None else None
+        return json.dumps(self.to_json(), ensure_ascii=False, indent=indent, separators=separators)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Decision:
+        """Rebuild a decision from its JSON form (``to_json``); ``from_json(d.to_json())``
+        gives back ``d`` except that citations keep only the rendered document number."""
+        try:
+            return cls._from_json(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise InputError(f"not a decision's JSON form: {type(exc).__name__}: {exc}") from None
+
+    @classmethod
+    def _from_json(cls, data: Mapping[str, Any]) -> Decision:
+        pack = data["pack"]
+        allowed = data.get("allowed_transitions")
+        reason = data.get("reason")
+        return cls(
+            outcome=data["outcome"],
+            transition=data["transition"],
+            from_status=data["from_status"],
+            next_status=data["next_status"],
+            as_of=dt.date.fromisoformat(data["as_of"]),
+            pack=pack["id"],
+            pack_version=pack["version"],
+            record_id=data["record_id"],
+            from_stage=data["from_stage"],
+            next_stage=data["next_stage"],
+            rules=tuple(RuleResult.from_json(r) for r in data["rules"]),
+            approvals=tuple(ApprovalNeeded.from_json(a) for a in data["approvals"]),
+            missing_documents=tuple(
+                MissingDocument.from_json(d) for d in data["missing_documents"]
+            ),
+            obligations=tuple(Obligation.from_json(o) for o in data["obligations"]),
+            allowed_transitions=tuple(allowed) if allowed is not None else None,
+            reason=Text.from_json(reason) if reason is not None else None,
+            pack_digest=pack.get("digest", ""),
+            next_grade=data.get("next_grade"),
+            next_school_system=data.get("next_school_system"),
+            missing_inputs=tuple(MissingInput.from_json(m) for m in data.get("missing_inputs", ())),
+            citations=tuple(Citation.from_json(c) for c in data.get("citations", ())),
+        )
+
+    @classmethod
+    def from_json_text(cls, text: str) -> Decision:
+        """Rebuild a decision from its JSON text."""
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InputError(f"not JSON text: {exc}") from None
+        if not isinstance(data, dict):
+            raise InputError("a decision's JSON form is an object")
+        return cls.from_json(data)

@@ -64,6 +64,9 @@ class FileKind:
 PACK_FILES: tuple[FileKind, ...] = (
     FileKind("pack.yaml", "pack_file"),
     FileKind("parameters.yaml", "parameters_file"),
+    # the ids requests and rules use, with labels (SD4), and the pack's own input fields
+    FileKind("vocabularies.yaml", "vocabularies_file"),
+    FileKind("inputs.yaml", "inputs_file"),
     FileKind("lifecycle.yaml", "lifecycle_file"),
     FileKind("lifecycle/*.yaml", "lifecycle_file"),
     FileKind("articles/*.yaml", "articles_file"),

@@ -18,6 +18,8 @@ from xueji_rules._yaml import YamlDocument, load_yaml_bytes
 from xueji_rules.errors import Location, PackError, Problem
 from xueji_rules.packs._layout import LayerFiles, RawFile
 from xueji_rules.packs.model import (
+    NOT_SPECIFIED,
+    NOT_SPECIFIED_LABEL,
     Approval,
     Citation,
     Clock,
@@ -25,6 +27,8 @@ from xueji_rules.packs.model import (
     DocumentRequirement,
     Edge,
     ExceptionRoute,
+    Forbidden,
+    InputField,
     ObligationSpec,
     ParameterValue,
     Rule,
@@ -34,7 +38,14 @@ from xueji_rules.packs.model import (
     Transition,
 )
 
-__all__ = ["PackLayer", "ParameterDecl", "ParameterOverride", "RuleOverride", "read_layer"]
+__all__ = [
+    "PackLayer",
+    "ParameterDecl",
+    "ParameterOverride",
+    "RuleOverride",
+    "VocabularyEntry",
+    "read_layer",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +66,16 @@ class ParameterOverride:
 
     target: str
     values: tuple[ParameterValue, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class VocabularyEntry:
+    """One id a layer declares in ``vocabularies.yaml``, with its label and where it stands."""
+
+    kind: str
+    id: str
+    label: Text
     location: Location
 
 
@@ -99,6 +120,9 @@ class PackLayer:
     lifecycle_locations: dict[str, Location] = field(default_factory=dict)
     pack_location: Location = field(default_factory=Location)
     problems: list[Problem] = field(default_factory=list)
+    vocabulary: list[VocabularyEntry] = field(default_factory=list)
+    inputs: list[InputField] = field(default_factory=list)
+    forbidden: list[Forbidden] = field(default_factory=list)
     # "<relative path> <sha256>" of every file that can change a decision (Pack.digest)
     digest_lines: tuple[str, ...] = ()
     values: int = 0  # YAML values parsed (aliases expanded), charged to the pack's budget
@@ -112,6 +136,11 @@ def _text(data: dict[str, Any]) -> Text:
     return Text(zh=data["zh"], en=data.get("en"))
 
 
+def _label(value: str | dict[str, Any]) -> Text:
+    """A lifecycle label: a Chinese string, or ``{zh, en}``."""
+    return Text(value) if isinstance(value, str) else _text(value)
+
+
 def _citation(data: dict[str, Any]) -> Citation:
     return Citation(
         document=data["document"],
@@ -119,6 +148,16 @@ def _citation(data: dict[str, Any]) -> Citation:
         paragraph=data.get("paragraph"),
         item=data.get("item"),
     )
+
+
+def _exception_route(data: dict[str, Any] | None, modality: str) -> ExceptionRoute | None:
+    """A default rule's exception route; none given means the text names no one."""
+    if data is None:
+        return ExceptionRoute(NOT_SPECIFIED, NOT_SPECIFIED_LABEL) if modality == "default" else None
+    label = _text(data["label"]) if "label" in data else None
+    if label is None and data["route"] == NOT_SPECIFIED:
+        label = NOT_SPECIFIED_LABEL
+    return ExceptionRoute(data["route"], label)
 
 
 class _LayerReader:
@@ -148,6 +187,8 @@ class _LayerReader:
             "lifecycle_file": self.lifecycle_file,
             "articles_file": self.articles_file,
             "rules_file": self.rules_file,
+            "vocabularies_file": self.vocabularies_file,
+            "inputs_file": self.inputs_file,
             "records_file": self.layer.record_files.append,
         }
         before = self.files.budget.values_left
@@ -237,19 +278,23 @@ class _LayerReader:
                     )
         for sid, item in (data.get("stages") or {}).items():
             grades = item.get("grades")
+            label = _label(item["label"])
             self.layer.stages[sid] = Stage(
                 sid,
-                item["label"],
+                label.zh,
                 bool(item.get("compulsory", False)),
                 tuple(grades) if grades else None,
                 _citation(item["citation"]) if "citation" in item else None,
+                label.en,
             )
         for sid, item in (data.get("statuses") or {}).items():
+            label = _label(item["label"])
             self.layer.statuses[sid] = Status(
                 sid,
-                item["label"],
+                label.zh,
                 bool(item.get("terminal", False)),
                 _citation(item["citation"]) if "citation" in item else None,
+                label.en,
             )
         for tid, item in (data.get("transitions") or {}).items():
             edges = tuple(
@@ -261,17 +306,62 @@ class _LayerReader:
                     when=e.get("when"),
                     location=doc.locate(("transitions", tid, "edges", i)),
                     to_stage=e.get("to_stage"),
+                    to_grade=e.get("to_grade"),
+                    to_school_system=e.get("to_school_system"),
                 )
                 for i, e in enumerate(item["edges"])
             )
+            label = _label(item["label"])
             self.layer.transitions[tid] = Transition(
                 tid,
-                item["label"],
+                label.zh,
                 edges,
                 self.layer.id,
                 _citation(item["citation"]) if "citation" in item else None,
+                label.en,
             )
             self.layer.lifecycle_locations[tid] = doc.locate(("transitions", tid))
+        for i, item in enumerate(data.get("forbidden") or []):
+            self.layer.forbidden.append(
+                Forbidden(
+                    transition=item["transition"],
+                    citation=_citation(item["citation"]),
+                    message=_text(item["message"]),
+                    stages=tuple(item["stages"]) if "stages" in item else None,
+                    from_statuses=tuple(item["from"]) if "from" in item else None,
+                    when=item.get("when"),
+                    also_cites=tuple(_citation(c) for c in item.get("also_cites", ())),
+                    source_pack=self.layer.id,
+                    location=doc.locate(("forbidden", i)),
+                )
+            )
+
+    def vocabularies_file(self, doc: YamlDocument) -> None:
+        for kind, entries in (doc.data.get("vocabularies") or {}).items():
+            for item_id, label in (entries or {}).items():
+                self.layer.vocabulary.append(
+                    VocabularyEntry(
+                        kind, item_id, _text(label), doc.locate(("vocabularies", kind, item_id))
+                    )
+                )
+
+    def inputs_file(self, doc: YamlDocument) -> None:
+        for path, item in (doc.data.get("inputs") or {}).items():
+            enum = item.get("enum")
+            self.layer.inputs.append(
+                InputField(
+                    path=path,
+                    type=item["type"],
+                    label=_text(item["label"]),
+                    enum=tuple(enum) if enum is not None else None,
+                    minimum=item.get("minimum"),
+                    maximum=item.get("maximum"),
+                    max_length=item.get("max_length"),
+                    description=item.get("description"),
+                    source_pack=self.layer.id,
+                    location=doc.locate(("inputs", path)),
+                )
+            )
 
     def rule(
         self,
@@ -295,13 +385,13 @@ class _LayerReader:
             stages=tuple(data["stages"]) if "stages" in data else None,
             when=data.get("when"),
             require=data.get("require"),
-            exception=ExceptionRoute(
-                exception["route"], _text(exception["label"]) if "label" in exception else None
-            )
-            if exception
-            else None,
+            exception=_exception_route(exception, data["modality"]),
             documents=tuple(
-                DocumentRequirement(d["id"], _text(d["label"]), tuple(d.get("alternatives", ())))
+                DocumentRequirement(
+                    d["id"],
+                    _text(d["label"]) if "label" in d else None,
+                    tuple(d.get("alternatives", ())),
+                )
                 for d in data.get("documents", ())
             ),
             approval=Approval(
@@ -332,9 +422,10 @@ class _LayerReader:
             effective_from=_date(effective["from"]) if "from" in effective else None,
             effective_until=_date(effective["until"]) if "until" in effective else None,
             location=location,
+            needs=tuple(data.get("needs", ())),
             field_locations=tuple(
                 (key, doc.locate((*path, key), rule_id=rule_id))
-                for key in ("when", "require")
+                for key in ("when", "require", "needs")
                 if key in data
             )
             if doc is not None

@@ -27,8 +27,11 @@ from xueji_rules.packs._layout import LayerFiles, collect_layer
 from xueji_rules.packs._reader import PackLayer, read_layer
 from xueji_rules.packs._resolve import bundled_packs, parse_pack_ref, resolve_pack_dir
 from xueji_rules.packs.model import (
+    VOCABULARY_KINDS,
     Citation,
     Document,
+    Forbidden,
+    InputField,
     Lifecycle,
     Narrowing,
     Override,
@@ -37,6 +40,7 @@ from xueji_rules.packs.model import (
     Rule,
     Stage,
     Status,
+    Text,
     Transition,
 )
 
@@ -172,6 +176,10 @@ class _Merger:
         self.transitions: dict[str, Transition] = {}
         self.settings: dict[str, Any] = {}
         self.lifecycle_locations: dict[str, Location] = {}
+        self.vocabularies: dict[str, dict[str, Text]] = {kind: {} for kind in VOCABULARY_KINDS}
+        self.vocabulary_sources: dict[tuple[str, str], str] = {}
+        self.inputs: dict[str, InputField] = {}
+        self.forbidden: list[Forbidden] = []
 
     def problem(self, message: str, location: Location) -> None:
         self.problems.append(Problem(message, location))
@@ -209,6 +217,9 @@ class _Merger:
                         f"{kind} '{key}' is already defined by the base lifecycle",
                         layer.pack_location,
                     )
+        self.merge_vocabulary(layer)
+        self.merge_inputs(layer)
+        self.forbidden.extend(layer.forbidden)
         self.lifecycle_locations.update(layer.lifecycle_locations)
         self.stages.update(layer.stages)
         self.statuses.update(layer.statuses)
@@ -279,6 +290,128 @@ class _Merger:
                     narrowings=(*base_rule.narrowings, narrowing),
                     history=(*base_rule.history, record),
                 )
+
+    def merge_vocabulary(self, layer: PackLayer) -> None:
+        """A layer adds ids to the vocabularies; redefining an id (in any layer) is an error."""
+        for entry in layer.vocabulary:
+            known = self.vocabularies[entry.kind]
+            if entry.id in known:
+                owner = self.vocabulary_sources[(entry.kind, entry.id)]
+                self.problem(
+                    f"{entry.kind} id '{entry.id}' is already declared by pack '{owner}'; "
+                    "a layer adds ids, it does not redefine them",
+                    entry.location,
+                )
+                continue
+            known[entry.id] = entry.label
+            self.vocabulary_sources[(entry.kind, entry.id)] = layer.id
+
+    def merge_inputs(self, layer: PackLayer) -> None:
+        """A layer declares input fields on top of the bundled schemas (and its bases' fields)."""
+        for item in layer.inputs:
+            base = _base_input_fields(item.kind)
+            if item.name in base:
+                self.problem(
+                    f"input field '{item.path}' is already a field of the bundled "
+                    f"{item.kind} schema; a pack may only add fields",
+                    item.location,
+                )
+            elif item.path in self.inputs:
+                owner = self.inputs[item.path].source_pack
+                self.problem(
+                    f"input field '{item.path}' is already declared by pack '{owner}'",
+                    item.location,
+                )
+            elif item.enum is not None and any(
+                _enum_value_misfits(item.type, value) for value in item.enum
+            ):
+                self.problem(
+                    f"input field '{item.path}': every enum value must be of type {item.type}",
+                    item.location,
+                )
+            else:
+                self.inputs[item.path] = item
+
+    def check_forbidden(self) -> list[Forbidden]:
+        """Every forbidden move names a known transition, stages and statuses; it is cited, and
+        it is not shadowed everywhere by an unconditional edge (it would never apply)."""
+        out = []
+        for item in self.forbidden:
+            where = item.location
+            transition = self.transitions.get(item.transition)
+            if transition is None:
+                self.problem(
+                    f"forbidden move of unknown transition '{item.transition}'"
+                    f"{_hint(item.transition, self.transitions)}",
+                    where,
+                )
+                continue
+            for stage in item.stages or ():
+                if stage not in self.stages:
+                    self.problem(
+                        f"forbidden move names unknown stage '{stage}'{_hint(stage, self.stages)}",
+                        where,
+                    )
+            for status in item.from_statuses or ():
+                if status not in self.statuses:
+                    self.problem(
+                        f"forbidden move names unknown status '{status}'"
+                        f"{_hint(status, self.statuses)}",
+                        where,
+                    )
+            stages = item.stages or tuple(self.stages)
+            statuses = item.from_statuses or tuple(self.statuses)
+            open_pairs = [
+                (stage, status)
+                for stage in stages
+                for status in statuses
+                if not any(
+                    e.when is None
+                    and status in e.from_statuses
+                    and (e.stages is None or stage in e.stages)
+                    for e in transition.edges
+                )
+            ]
+            if not open_pairs:
+                self.problem(
+                    f"forbidden move of '{item.transition}' can never apply: an edge without a "
+                    "condition allows it for every stage and status it names",
+                    where,
+                )
+            out.append(
+                dataclasses.replace(
+                    item,
+                    citation=self.cite(item.citation, where),
+                    also_cites=tuple(self.cite(c, where) for c in item.also_cites),
+                )
+            )
+        return out
+
+    def label_rule(self, rule: Rule) -> Rule:
+        """Fill the labels a rule leaves to the vocabularies (documents, approval bodies)."""
+        documents = self.vocabularies["documents"]
+        bodies = self.vocabularies["approval_bodies"]
+        changed: dict[str, Any] = {}
+        if any(d.label is None for d in rule.documents):
+            filled = []
+            for d in rule.documents:
+                if d.label is None:
+                    label = documents.get(d.id)
+                    if label is None:
+                        self.problem(
+                            f"document '{d.id}' has no label: give one in the rule or declare "
+                            "it in vocabularies.yaml",
+                            rule.location,
+                        )
+                        label = Text(d.id)
+                    d = dataclasses.replace(d, label=label)
+                filled.append(d)
+            changed["documents"] = tuple(filled)
+        if rule.approval is not None and rule.approval.label is None:
+            label = bodies.get(rule.approval.body)
+            if label is not None:
+                changed["approval"] = dataclasses.replace(rule.approval, label=label)
+        return dataclasses.replace(rule, **changed) if changed else rule
 
     def cite(self, citation: Citation, location: Location) -> Citation:
         doc = self.documents.get(citation.document)
@@ -365,6 +498,22 @@ class _Merger:
             self.parameters[pid] = dataclasses.replace(param, values=values)
 
 
+def _base_input_fields(kind: str) -> frozenset[str]:
+    from xueji_rules._schemas import load_schema
+
+    return frozenset(load_schema(f"{kind}.schema.json").get("properties", {}))
+
+
+def _enum_value_misfits(kind: str, value: Any) -> bool:
+    if kind in ("string", "date"):
+        return not isinstance(value, str)
+    if kind == "integer":
+        return type(value) is not int
+    if kind == "number":
+        return type(value) not in (int, float)
+    return not isinstance(value, bool)
+
+
 def _value_fits(kind: str, value: Any) -> bool:
     """Whether a parameter value has its declared type (bool is not an int here)."""
     if kind == "int":
@@ -408,7 +557,8 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
     merger.merge()
     merger.check_lifecycle()
     merger.check_parameters()
-    rules = tuple(merger.check_rule(rule) for rule in merger.rules.values())
+    forbidden = merger.check_forbidden()
+    rules = tuple(merger.label_rule(merger.check_rule(rule)) for rule in merger.rules.values())
     if merger.problems:
         raise PackError(merger.problems)
     top = layers[0]
@@ -423,7 +573,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         valid_until=min(untils) if untils else None,
         documents=merger.documents,
         parameters=merger.parameters,
-        lifecycle=Lifecycle(merger.stages, merger.statuses, merger.transitions),
+        lifecycle=Lifecycle(merger.stages, merger.statuses, merger.transitions, tuple(forbidden)),
         rules=tuple(sorted(rules, key=lambda r: r.id)),
         settings=merger.settings,
         root=str(root),
@@ -435,4 +585,6 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
             (layer.id, doc) for layer in reversed(layers) for doc in layer.record_files
         ),
         digest=pack_digest(layers),
+        vocabularies={kind: dict(sorted(ids.items())) for kind, ids in merger.vocabularies.items()},
+        inputs=tuple(sorted(merger.inputs.values(), key=lambda f: f.path)),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -13,6 +14,9 @@ if TYPE_CHECKING:
     from xueji_rules._yaml import YamlDocument
 
 __all__ = [
+    "NOT_SPECIFIED",
+    "NOT_SPECIFIED_LABEL",
+    "VOCABULARY_KINDS",
     "Approval",
     "Citation",
     "Clock",
@@ -20,6 +24,8 @@ __all__ = [
     "DocumentRequirement",
     "Edge",
     "ExceptionRoute",
+    "Forbidden",
+    "InputField",
     "Lifecycle",
     "Modality",
     "Narrowing",
@@ -37,6 +43,19 @@ __all__ = [
 ]
 
 Modality = Literal["mandatory", "default", "documents", "approval", "obligation"]
+
+NOT_SPECIFIED = "not_specified"
+"""The exception route of a default rule whose text names no one who may grant the exception."""
+
+VOCABULARY_KINDS = (
+    "approval_bodies",
+    "documents",
+    "grounds",
+    "exception_routes",
+    "applicants",
+    "parties",
+)
+"""The kinds of ids a pack declares in ``vocabularies.yaml`` (docs/pack-format.md)."""
 
 _DIGITS = "零一二三四五六七八九"
 
@@ -68,6 +87,19 @@ class Text:
     def to_json(self) -> dict[str, str]:
         """The JSON form: ``{"zh": ..., "en": ...}`` (``en`` only when present)."""
         return {"zh": self.zh} if self.en is None else {"zh": self.zh, "en": self.en}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Text:
+        """The value of :meth:`to_json`."""
+        return cls(zh=data["zh"], en=data.get("en"))
+
+    def in_lang(self, lang: str) -> str:
+        """The text in ``lang`` (``zh`` or ``en``); Chinese when there is no English."""
+        return self.en if lang == "en" and self.en is not None else self.zh
+
+
+NOT_SPECIFIED_LABEL = Text("条文未规定由谁批准例外", "not specified by the text")
+"""The label of the :data:`NOT_SPECIFIED` exception route."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +147,30 @@ class Citation:
         out["text"] = self.render()
         return out
 
+    def render_en(self) -> str:
+        """``晋教〔2026〕1号 art. 16(1)(1)``: the document number stays as issued."""
+        text = f"{self.number or self.document} art. {self.article}"
+        if self.paragraph is not None:
+            text += f"({self.paragraph})"
+        if self.item is not None:
+            text += f"({self.item})"
+        return text
+
+    def render_in(self, lang: str) -> str:
+        """The rendered citation for ``lang`` (``zh`` or ``en``)."""
+        return self.render_en() if lang == "en" else self.render()
+
+    @classmethod
+    def from_json(cls, data: Any) -> Citation:
+        """Rebuild a citation from its JSON form; the document is known by its number there."""
+        return cls(
+            document=data["document"],
+            article=data["article"],
+            paragraph=data.get("paragraph"),
+            item=data.get("item"),
+            number=data["document"],
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ParameterValue:
@@ -154,6 +210,12 @@ class Stage:
     compulsory: bool = False
     grades: tuple[int, int] | None = None
     citation: Citation | None = None
+    label_en: str | None = None
+
+    @property
+    def text(self) -> Text:
+        """The label in both languages."""
+        return Text(self.label, self.label_en)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +226,12 @@ class Status:
     label: str
     terminal: bool = False
     citation: Citation | None = None
+    label_en: str | None = None
+
+    @property
+    def text(self) -> Text:
+        """The label in both languages."""
+        return Text(self.label, self.label_en)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +245,8 @@ class Edge:
     when: str | None = None
     location: Location = field(default_factory=Location)
     to_stage: str | None = None  # CEL string expression: the stage after the transition
+    to_grade: str | None = None  # CEL int expression: the grade after the transition
+    to_school_system: str | None = None  # CEL string expression: the 学制 after the transition
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +258,44 @@ class Transition:
     edges: tuple[Edge, ...]
     source_pack: str = ""
     citation: Citation | None = None
+    label_en: str | None = None
+
+    @property
+    def text(self) -> Text:
+        """The label in both languages."""
+        return Text(self.label, self.label_en)
+
+
+@dataclass(frozen=True, slots=True)
+class Forbidden:
+    """A move the law forbids: a transition refused for these stages and statuses, with citations.
+
+    Consulted only when no edge of the transition matches; the refusal then names the articles
+    like any rule does. ``stages`` / ``from_statuses`` of ``None`` mean every stage / status.
+    """
+
+    transition: str
+    citation: Citation
+    message: Text
+    stages: tuple[str, ...] | None = None
+    from_statuses: tuple[str, ...] | None = None
+    when: str | None = None
+    also_cites: tuple[Citation, ...] = ()
+    source_pack: str = ""
+    location: Location = field(default_factory=Location)
+
+    def matches(self, transition: str, stage: str, status: str) -> bool:
+        """Whether the entry speaks of this transition from this stage and status."""
+        return (
+            self.transition == transition
+            and (self.stages is None or stage in self.stages)
+            and (self.from_statuses is None or status in self.from_statuses)
+        )
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """The citation and the also-cited articles, in that order."""
+        return (self.citation, *self.also_cites)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +305,7 @@ class Lifecycle:
     stages: dict[str, Stage]
     statuses: dict[str, Status]
     transitions: dict[str, Transition]
+    forbidden: tuple[Forbidden, ...] = ()
 
     def allowed_from(self, stage: str, status: str) -> tuple[str, ...]:
         """Transitions that have an edge for this stage and status (sorted)."""
@@ -217,7 +326,7 @@ class DocumentRequirement:
     """A document a rule requires; any of ``id`` and ``alternatives`` satisfies it."""
 
     id: str
-    label: Text
+    label: Text | None  # None: the label declared in the pack's vocabulary
     alternatives: tuple[str, ...] = ()
 
 
@@ -232,10 +341,19 @@ class Approval:
 
 @dataclass(frozen=True, slots=True)
 class ExceptionRoute:
-    """Who may grant an exception to a default (原则上/一般) rule."""
+    """Who may grant an exception to a default (原则上/一般) rule.
+
+    ``route`` is :data:`NOT_SPECIFIED` when the text names no one (the rule says so in its
+    decision instead of naming a body the text does not).
+    """
 
     route: str
     label: Text | None = None
+
+    @property
+    def specified(self) -> bool:
+        """Whether the text names who may grant the exception."""
+        return self.route != NOT_SPECIFIED
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +424,7 @@ class Rule:
     history: tuple[Override, ...] = ()
     location: Location = field(default_factory=Location)
     field_locations: tuple[tuple[str, Location], ...] = ()
+    needs: tuple[str, ...] = ()  # inputs that must be present for the rule to be decided
 
     def where(self, key: str) -> Location:
         """The location of one of the rule's fields (``when``, ``require``), else of the rule."""
@@ -319,6 +438,54 @@ class Rule:
         if self.effective_from is not None and day < self.effective_from:
             return False
         return self.effective_until is None or day <= self.effective_until
+
+
+@dataclass(frozen=True, slots=True)
+class InputField:
+    """An input field a pack declares on top of the bundled record/request schemas.
+
+    ``path`` is ``record.NAME`` or ``request.NAME``; ``type`` one of ``string``, ``integer``,
+    ``number``, ``boolean``, ``date``.
+    """
+
+    path: str
+    type: str
+    label: Text
+    enum: tuple[str | int, ...] | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    max_length: int | None = None
+    description: str | None = None
+    source_pack: str = ""
+    location: Location = field(default_factory=Location)
+
+    @property
+    def kind(self) -> str:
+        """``record`` or ``request``."""
+        return self.path.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        """The field's name inside the record or request."""
+        return self.path.split(".", 1)[1]
+
+    def json_schema(self) -> dict[str, Any]:
+        """The field as a JSON Schema property (the keywords the input converter supports)."""
+        out: dict[str, Any] = (
+            {"type": "string", "format": "date"} if self.type == "date" else {"type": self.type}
+        )
+        if self.enum is not None:
+            out["enum"] = list(self.enum)
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        if self.max_length is not None:
+            out["maxLength"] = self.max_length
+        if self.description:
+            out["description"] = self.description
+        out["x-label"] = self.label.to_json()
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,6 +513,12 @@ class Pack:
     # "sha256:<hex>" of every file of every layer that can change a decision (tests/ excluded);
     # see xueji_rules.packs.loader.pack_digest and docs/pack-format.md
     digest: str = ""
+    vocabularies: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
+    inputs: tuple[InputField, ...] = ()
+
+    def label_of(self, kind: str, item: str) -> Text | None:
+        """The declared label of ``item`` in vocabulary ``kind`` (``None`` when undeclared)."""
+        return self.vocabularies.get(kind, {}).get(item)
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id (KeyError if absent)."""

@@ -355,8 +355,9 @@ def actual_block(decision: Decision, expect: dict[str, Any]) -> list[str]:
         for r in decision.rules
         if r.id in named or not r.passed
     }
+    undecided = {rule for m in decision.missing_inputs for rule in m.rules}
     for rule_id in sorted(named - set(rules)):
-        rules[rule_id] = "not_applied"
+        rules[rule_id] = "undecided" if rule_id in undecided else "not_applied"
     lines = [
         f"outcome: {decision.outcome}",
         f"next_status: {decision.next_status}",
@@ -368,6 +369,10 @@ def actual_block(decision: Decision, expect: dict[str, Any]) -> list[str]:
             {o.id: (o.due.isoformat() if o.due else o.due_status) for o in decision.obligations}
         ),
     ]
+    if decision.missing_inputs:
+        lines.append(f"missing_inputs: {_yamlish([m.path for m in decision.missing_inputs])}")
     if decision.allowed_transitions is not None:
         lines.append(f"allowed_transitions: {_yamlish(list(decision.allowed_transitions))}")
+    if decision.citations:
+        lines.append(f"citations: {_yamlish([c.render() for c in decision.citations])}")
     return lines

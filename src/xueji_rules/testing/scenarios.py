@@ -240,13 +240,17 @@ def _fmt(values: Iterable[str]) -> str:
 def compare(expect: Mapping[str, Any], decision: Decision) -> list[str]:
     """Every difference between an expectation and a decision, one readable line each."""
     diffs: list[str] = []
-    for key in ("outcome", "next_status", "next_stage"):
+    for key in ("outcome", "next_status", "next_stage", "next_grade", "next_school_system"):
         if key in expect and expect[key] != getattr(decision, key):
             diffs.append(f"{key}: expected {expect[key]!r}, got {getattr(decision, key)!r}")
     results = {r.id: r for r in decision.rules}
+    undecided = {rule for m in decision.missing_inputs for rule in m.rules}
     for rule_id, state in expect.get("rules", {}).items():
         result = results.get(rule_id)
-        actual = "not_applied" if result is None else ("passed" if result.passed else "failed")
+        if result is None:
+            actual = "undecided" if rule_id in undecided else "not_applied"
+        else:
+            actual = "passed" if result.passed else "failed"
         if actual != state:
             extra = f" ({result.message.zh})" if result is not None and not result.passed else ""
             diffs.append(f"rule {rule_id}: expected {state}, got {actual}{extra}")
@@ -260,6 +264,16 @@ def compare(expect: Mapping[str, Any], decision: Decision) -> list[str]:
             diffs.append(
                 f"missing_documents: expected {_fmt(expect['missing_documents'])}, got {_fmt(got)}"
             )
+    if "missing_inputs" in expect:
+        got = {m.path for m in decision.missing_inputs}
+        if set(expect["missing_inputs"]) != got:
+            diffs.append(
+                f"missing_inputs: expected {_fmt(expect['missing_inputs'])}, got {_fmt(got)}"
+            )
+    if "citations" in expect:
+        got = {c.render() for c in decision.citations}
+        if set(expect["citations"]) != got:
+            diffs.append(f"citations: expected {_fmt(expect['citations'])}, got {_fmt(got)}")
     if "allowed_transitions" in expect:
         got = set(decision.allowed_transitions or ())
         if set(expect["allowed_transitions"]) != got:
