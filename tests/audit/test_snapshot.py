@@ -139,3 +139,18 @@ def test_the_manifest_cannot_point_outside_the_snapshot(tmp_path: Path) -> None:
     (root / "snapshot.json").write_text(json.dumps(manifest))
     with pytest.raises(InputError, match="outside the snapshot directory"):
         open_snapshot(root)
+
+
+def test_a_packs_own_record_fields_are_part_of_the_bundle() -> None:
+    import pytest
+
+    from xueji_rules.audit._convert import bundle_model
+    from xueji_rules.errors import InputError
+    from xueji_rules.packs.model import InputField, Text
+
+    field = InputField(path="record.boarding_term", type="date", label=Text("寄宿学期"))
+    bundle = {"record": pupil("A", boarding_term="2026-09-01")}
+    converted = bundle_model([field]).convert(bundle)
+    assert converted["record"]["boarding_term"].isoformat() == "2026-09-01"
+    with pytest.raises(InputError, match="boarding_term"):
+        bundle_model().convert(bundle)  # without the pack's field it is unknown

@@ -105,7 +105,7 @@ class AuditContext:
         self.compulsory = frozenset(
             s.id for s in top.pack.lifecycle.stages.values() if s.compulsory
         )
-        self.bundles: InputModel = bundle_model()
+        self.bundles: InputModel = bundle_model(top.pack.inputs)
         # the school calendar of the audited pack gives the terms (facts about schools, not law)
         self.school = top.time.school
         current = self.engine_on(spec.as_of) or top
