@@ -75,6 +75,45 @@ class RecordValidation:
         }
 
 
+_PER_SPEC: dict[int, tuple[RecordsSpec, dict[Any, Any]]] = {}
+
+
+def _cache_of(spec: RecordsSpec) -> dict[Any, Any]:
+    """Values derived from ``spec`` once (validation runs per record)."""
+    entry = _PER_SPEC.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        if len(_PER_SPEC) >= 16:
+            _PER_SPEC.clear()
+        entry = _PER_SPEC[id(spec)] = (spec, {})
+    return entry[1]
+
+
+def _masker_of(spec: RecordsSpec) -> Masker:
+    cache = _cache_of(spec)
+    masker = cache.get("masker")
+    if masker is None:
+        masker = cache["masker"] = Masker(spec)
+    return masker
+
+
+def _field_names(spec: RecordsSpec, f: FormField) -> tuple[str, str, dict[str, Any]]:
+    """How a field is named in messages and evidence (computed once per field)."""
+    cache = _cache_of(spec)
+    key = ("names", f.id)
+    if key not in cache:
+        group = spec.form.group(f.group)
+        zh_label = f.label.zh if group.path is None else f"{group.label.zh}·{f.label.zh}"
+        en_label = f.label.en or f.id
+        if group.path is not None:
+            en_label = f"{group.label.en or group.id}: {en_label}"
+        zh = f"第{f.number}项“{zh_label}”（{f.path}）"
+        en = f"field {f.number} '{en_label}' ({f.path})"
+        evidence = {"field": f.id, "number": f.number, "path": f.path, "label": zh_label}
+        cache[key] = (zh, en, evidence)
+    names: tuple[str, str, dict[str, Any]] = cache[key]
+    return names
+
+
 class _Run:
     def __init__(self, spec: RecordsSpec, record: Mapping[str, Any], as_of: dt.date) -> None:
         self.spec = spec
@@ -89,7 +128,7 @@ class _Run:
     @property
     def masker(self) -> Masker:
         if self._masker is None:
-            self._masker = Masker(self.spec)
+            self._masker = _masker_of(self.spec)
         return self._masker
 
     # -- reporting -------------------------------------------------------------------------
@@ -119,15 +158,8 @@ class _Run:
         )
 
     def field_names(self, f: FormField) -> tuple[str, str, dict[str, Any]]:
-        group = self.spec.form.group(f.group)
-        zh_label = f.label.zh if group.path is None else f"{group.label.zh}·{f.label.zh}"
-        en_label = f.label.en or f.id
-        if group.path is not None:
-            en_label = f"{group.label.en or group.id}: {en_label}"
-        zh = f"第{f.number}项“{zh_label}”（{f.path}）"
-        en = f"field {f.number} '{en_label}' ({f.path})"
-        evidence = {"field": f.id, "number": f.number, "path": f.path, "label": zh_label}
-        return zh, en, evidence
+        zh, en, evidence = _field_names(self.spec, f)
+        return zh, en, dict(evidence)
 
     # -- the checks ------------------------------------------------------------------------
 
