@@ -54,8 +54,7 @@ def bundles_of(p: dict[str, Any], q: dict[str, Any]) -> list[dict[str, Any]]:
         person = {"name": who["name"], "id_doc_type": "resident_id_card",
                   "id_doc_number": who["number"]}  # fmt: skip
         family = [{"name": who["guardian"], "is_guardian": True, "phone": who["phone"]}]
-        person.update(fields.pop("person", {}))
-        return pupil(rid, birth_date=who["born"], person=person, family=family, **fields)
+        return {**pupil(rid, birth_date=who["born"], person=person, family=family), **fields}
 
     g_p, g_q = "G" + p["number"], "G" + q["number"]
     return [
@@ -68,8 +67,8 @@ def bundles_of(p: dict[str, Any], q: dict[str, Any]) -> list[dict[str, Any]]:
                 "events": [{"on": "2026-10-09", "after": {"id": g_q}}],
             },
         },
-        # a bad line whose error message would echo the name (too long for the schema)
-        {"record": record(q, g_q + "X", person={"name": q["name"] * 60})},
+        # a bad line whose error messages would echo a document number and a phone
+        {"record": record(q, g_q + "X", birth_date=q["number"], grade=q["phone"])},
     ]
 
 

@@ -4,8 +4,11 @@ A bundle's history holds records (``history.start``, each event's ``after``) and
 the engine converts anyway when it decides them; converting them twice cost about half of the
 per-record time. So the audit's converter treats those three as plain objects (the engine checks
 them when it decides the event; a malformed one becomes a ``history.event_error`` finding) and
-converts everything the audit reads itself. A pack's own record fields (``inputs.yaml``, SD5) are
-part of the bundle's ``record``, as the engine's converter has them. A rejected bundle is still
+converts everything the audit reads itself — except the collection form's ``record.person`` and
+``record.family``, which only the records package's checks read, defensively (a value of the
+wrong shape identifies nobody); ``--checks form`` checks them field by field (D-289). A pack's
+own record fields (``inputs.yaml``, SD5) are part of the bundle's ``record``, as the engine's
+converter has them. A rejected bundle is still
 worded by jsonschema, every problem at once.
 """
 
@@ -31,14 +34,17 @@ def _bundle_schema(fields: tuple[InputField, ...]) -> dict[str, Any]:
     event = schema["$defs"]["event"]["properties"]
     event["request"] = dict(_OBJECT)
     event["after"] = dict(_OBJECT)
-    if any(f.path.startswith("record.") for f in fields):
-        # the record with the pack's own fields, its definitions moved beside the bundle's
-        record = copy.deepcopy(input_schema("record", fields))
-        for name, definition in record.pop("$defs", {}).items():
-            schema["$defs"].setdefault(name, definition)
-        for key in ("$schema", "$id"):
-            record.pop(key, None)
-        schema["properties"]["record"] = record
+    # the record with the pack's own fields, its definitions moved beside the bundle's
+    record = copy.deepcopy(input_schema("record", fields))
+    for name, definition in record.pop("$defs", {}).items():
+        schema["$defs"].setdefault(name, definition)
+    for key in ("$schema", "$id"):
+        record.pop(key, None)
+    # the collection form's fields are read by the records package's checks, which take any
+    # shape without failing; field by field they are checked with --checks form (D-289)
+    record["properties"]["person"] = dict(_OBJECT)
+    record["properties"]["family"] = {"type": "array", "maxItems": 10, "items": dict(_OBJECT)}
+    schema["properties"]["record"] = record
     return schema
 
 
