@@ -77,8 +77,11 @@ def _raw_records(bundle: Mapping[str, Any]) -> list[Any]:
     if isinstance(history, Mapping):
         out.append(history.get("start"))
         for event in history.get("events") or ():
-            if isinstance(event, Mapping) and isinstance(event.get("after"), Mapping):
-                out.append(event["after"])
+            after = event.get("after") if isinstance(event, Mapping) else None
+            if (
+                isinstance(after, Mapping) and "id" in after
+            ):  # a change holds no other personal field
+                out.append({"id": after["id"]})
     return [r for r in out if isinstance(r, Mapping)]
 
 
