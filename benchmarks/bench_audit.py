@@ -35,14 +35,16 @@ from _report import machine_lines, markdown_table, write_section
 AS_OF = "2026-12-31"
 
 
-def measure(snapshot: str, jobs: int, out: str) -> dict[str, Any]:
+def measure(snapshot: str, jobs: int, out: str, checks: str = "") -> dict[str, Any]:
     """Run in a child process: one audit; its numbers as JSON."""
     from xueji_rules.audit import audit_snapshot
     from xueji_rules.audit._json import PARSER
 
     before = os.times()
     started = time.perf_counter()
-    result = audit_snapshot(snapshot, pack="shanxi", as_of=AS_OF, out=out, jobs=jobs)
+    result = audit_snapshot(
+        snapshot, pack="shanxi", as_of=AS_OF, out=out, jobs=jobs, checks=[c for c in [checks] if c]
+    )
     seconds = time.perf_counter() - started
     after = os.times()
     cpu = sum(getattr(after, f) - getattr(before, f)
@@ -59,13 +61,14 @@ def measure(snapshot: str, jobs: int, out: str) -> dict[str, Any]:
         if jobs > 1
         else 0.0,
         "parser": PARSER,
+        "checks": checks,
     }
 
 
-def run_child(snapshot: Path, jobs: int, out: Path) -> dict[str, Any]:
+def run_child(snapshot: Path, jobs: int, out: Path, checks: str) -> dict[str, Any]:
     load = os.getloadavg()[0]
     cmd = [sys.executable, __file__, "--child", str(snapshot), "--run-jobs", str(jobs),
-           "--out", str(out)]  # fmt: skip
+           "--out", str(out), "--checks", checks]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     result["load_before"], result["load_after"] = load, os.getloadavg()[0]
@@ -100,7 +103,8 @@ def main() -> None:
     parser.add_argument(
         "--snapshot",
         action="append",
-        help="a snapshot to audit (repeatable); DIR:2 audits it with those --jobs values only",
+        help="a snapshot to audit (repeatable); DIR:2 audits it with those --jobs values only, "
+        "DIR:1:form also with the optional check group",
     )
     parser.add_argument("--students", type=int, help="synthesize a snapshot of this size first")
     parser.add_argument("--seed", type=int, default=15)
@@ -110,32 +114,35 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--run-jobs", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--checks", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.run_jobs, args.out)))
+        print(json.dumps(measure(args.child, args.run_jobs, args.out, args.checks)))
         return
     jobs_list = args.jobs or [1, 2]
     with tempfile.TemporaryDirectory(prefix="bench-audit-", dir=args.workdir) as tmp:
         work = Path(tmp)
-        snapshots: list[tuple[Path, list[int]]] = []
+        snapshots: list[tuple[Path, list[int], str]] = []
         for spec in args.snapshot or ():
-            path, _, only = spec.partition(":")
-            snapshots.append((Path(path), [int(j) for j in only.split(",")] if only else jobs_list))
+            path, _, rest = spec.partition(":")
+            only, _, checks = rest.partition(":")
+            jobs_values = [int(j) for j in only.split(",")] if only else jobs_list
+            snapshots.append((Path(path), jobs_values, checks))
         if args.students:
             from xueji_rules.audit.synth import SynthConfig, synthesize
 
             started = time.perf_counter()
             synthesize(work / "synth", SynthConfig(students=args.students, seed=args.seed))
             print(f"synth: {time.perf_counter() - started:.0f} s", flush=True)
-            snapshots.append((work / "synth", jobs_list))
+            snapshots.append((work / "synth", jobs_list, ""))
         if not snapshots:
             parser.error("give --snapshot DIR or --students N")
         runs = []
-        for snapshot, jobs_values in snapshots:
+        for snapshot, jobs_values, checks in snapshots:
             outputs = []
             for jobs in jobs_values:
                 out = work / f"findings-{snapshot.name}-{jobs}.jsonl"
-                result = run_child(snapshot, jobs, out)
+                result = run_child(snapshot, jobs, out, checks)
                 runs.append(result)
                 print(json.dumps(result), flush=True)
                 outputs.append(out.read_bytes())
@@ -144,7 +151,8 @@ def main() -> None:
         rates = parse_rates(snapshots[0][0])
         rows = [
             [
-                f"{r['bundles']:,}, --jobs {r['jobs']}",
+                f"{r['bundles']:,}, --jobs {r['jobs']}"
+                + (f" --checks {r['checks']}" if r["checks"] else ""),
                 f"{r['seconds']:.0f}",
                 f"{r['rate']:,.0f}",
                 f"{r['cpu']:.0f}",
