@@ -2,7 +2,7 @@
 
 Rows are appended to one of ``partitions`` files chosen by a stable hash of their key (BLAKE2b,
 the same in every process and run), buffered up to ``buffer_bytes`` in total and written as
-``marshal`` blocks of ``(key, row)`` pairs (rows: tuples, lists, text, numbers, booleans,
+length-prefixed ``marshal`` blocks of ``(key, row)`` pairs (rows: tuples, lists, text, numbers, booleans,
 ``None``). :func:`read_groups` then reads one partition at a time and yields each key's rows, so
 memory holds the write buffer plus one partition: for N rows about N / ``partitions`` of them.
 
@@ -85,8 +85,9 @@ class SpillWriter:
         for index, pairs in enumerate(self._buffers):
             if pairs:
                 path = self.dir / f"{index:05d}.{self.writer}.bin"
+                block = marshal.dumps(pairs)
                 with open(path, "ab", buffering=0) as fh:
-                    fh.write(marshal.dumps(pairs))
+                    fh.write(len(block).to_bytes(8, "little") + block)
                 pairs.clear()
         self._buffered = 0
 
@@ -96,12 +97,9 @@ def read_partition(directory: str | os.PathLike[str], index: int) -> dict[str, l
     grouped: dict[str, list[Any]] = {}
     for path in sorted(Path(directory).glob(f"{index:05d}.*.bin")):
         with open(path, "rb") as fh:
-            while True:
-                try:
-                    block = marshal.load(fh)
-                except EOFError:
-                    break
-                for key, row in block:
+            # length-prefixed blocks: marshal.load on a file reads it a few bytes at a time
+            while size := int.from_bytes(fh.read(8), "little"):
+                for key, row in marshal.loads(fh.read(size)):
                     rows = grouped.get(key)
                     if rows is None:
                         grouped[key] = [row]
