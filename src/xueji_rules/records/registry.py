@@ -93,13 +93,17 @@ class IdentityHasher:
     document number against a spill file.
     """
 
-    __slots__ = ("key",)
+    __slots__ = ("_keyed", "key")
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key if key else secrets.token_bytes(32)
+        # keyed once; each hash copies the keyed state instead of keying again
+        self._keyed = hashlib.blake2b(key=self.key, digest_size=16)
 
     def __call__(self, text: str) -> str:
-        return hashlib.blake2b(text.encode("utf-8"), key=self.key, digest_size=16).hexdigest()
+        h = self._keyed.copy()
+        h.update(text.encode("utf-8"))
+        return h.hexdigest()
 
 
 def _person(record: Mapping[str, Any]) -> Mapping[str, Any]:
