@@ -172,7 +172,7 @@ def chunk_rows(chunk: Chunk) -> Iterable[tuple[int, Any]]:
         from xueji_rules.audit._arrow import bundles_from_batch
 
         return enumerate(bundles_from_batch(chunk.batch), start=chunk.first)
-    return chunk.lines
+    return chunk.rows()
 
 
 _WRITERS: dict[str, SpillWriter] = {}

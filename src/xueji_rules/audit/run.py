@@ -96,7 +96,8 @@ def _results(
     chunk_size: int,
     spill: tuple[str, int],
 ) -> Iterator[ChunkResult]:
-    chunks = iter_chunks(snapshot, chunk_size)
+    # workers read their chunk's lines themselves: only a byte range goes through the pipe
+    chunks = iter_chunks(snapshot, chunk_size, by_range=pool is not None)
     if pool is None:
         for chunk in chunks:
             yield audit_chunk(spec, chunk, spill)

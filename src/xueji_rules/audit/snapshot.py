@@ -60,12 +60,32 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """Rows of one bundle file: JSONL lines (bytes) or an Arrow record batch, numbered from ``first``."""
+    """Rows of one bundle file, numbered from ``first``: JSONL lines (bytes), an Arrow record
+    batch, or — for worker processes, so that the lines need not travel through a pipe — a byte
+    range of a JSONL file (``path``, ``offset``, ``length``) that starts at line ``first``."""
 
     source: str
     first: int
     lines: tuple[tuple[int, bytes], ...] = ()
     batch: Any = None  # a pyarrow.RecordBatch for Parquet
+    path: str | None = None
+    offset: int = 0
+    length: int = 0
+
+    def rows(self) -> tuple[tuple[int, bytes], ...]:
+        """The JSONL lines of the chunk with their numbers (read from ``path`` if need be)."""
+        if self.path is None:
+            return self.lines
+        with open(self.path, "rb") as handle:
+            handle.seek(self.offset)
+            data = handle.read(self.length)
+        # split as reading the file line by line does: at b"\n" only (not at a bare b"\r")
+        parts = data.split(b"\n")
+        if parts and not parts[-1]:
+            parts.pop()
+        return tuple(
+            (number, line) for number, line in enumerate(parts, start=self.first) if line.strip()
+        )
 
 
 def _bad(message: str, path: Path | None = None) -> InputError:
@@ -131,12 +151,19 @@ def open_snapshot(path: str | Path) -> Snapshot:
     return Snapshot(root, manifest, files, side)
 
 
-def iter_chunks(snapshot: Snapshot, size: int = 1000) -> Iterator[Chunk]:
-    """The snapshot's bundle rows, ``size`` at a time, file by file in order."""
+def iter_chunks(snapshot: Snapshot, size: int = 1000, *, by_range: bool = False) -> Iterator[Chunk]:
+    """The snapshot's bundle rows, ``size`` at a time, file by file in order.
+
+    ``by_range``: JSONL chunks name a byte range of their file instead of carrying the lines
+    (worker processes read them; a line's bytes then never pass through a pipe).
+    """
     for file in snapshot.bundle_files:
         source = snapshot.display(file)
         if file.suffix == ".parquet":
             yield from _parquet_chunks(file, source, size)
+            continue
+        if by_range:
+            yield from _range_chunks(file, source, size)
             continue
         with file.open("rb") as handle:
             lines: list[tuple[int, bytes]] = []
@@ -149,6 +176,21 @@ def iter_chunks(snapshot: Snapshot, size: int = 1000) -> Iterator[Chunk]:
                     lines = []
             if lines:
                 yield Chunk(source, lines[0][0], tuple(lines))
+
+
+def _range_chunks(file: Path, source: str, size: int) -> Iterator[Chunk]:
+    path = str(file)
+    with file.open("rb") as handle:
+        start, first, rows, offset = 0, 1, 0, 0
+        for number, line in enumerate(handle, start=1):
+            offset += len(line)
+            if line.strip():
+                rows += 1
+            if rows >= size:
+                yield Chunk(source, first, path=path, offset=start, length=offset - start)
+                start, first, rows = offset, number + 1, 0
+        if offset > start:
+            yield Chunk(source, first, path=path, offset=start, length=offset - start)
 
 
 def _parquet_chunks(file: Path, source: str, size: int) -> Iterator[Chunk]:
