@@ -192,3 +192,34 @@ def test_findings_validate_against_the_finding_schema(tmp_path: Path) -> None:
     for finding in found:
         errors = list(validator.iter_errors(json.loads(finding.to_json_text())))
         assert errors == [], errors
+
+
+def test_the_number_of_partitions_does_not_change_the_output(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    import io
+
+    from xueji_rules.audit import run as run_module
+
+    bundles = [{"record": who(pupil(f"A{i}"), **{**DOC, "id_doc_number": DOC["id_doc_number"]
+                                                 if i % 3 else f"14010520170101{i:03d}1"})}
+               for i in range(40)]  # fmt: skip
+    root = write_snapshot(tmp_path / "s", bundles)
+    outputs = []
+    for partitions in (1, 97):
+        monkeypatch.setattr(run_module, "partitions_for", lambda files, n=partitions: n)
+        out = io.StringIO()
+        audit_snapshot(root, pack="shanxi", as_of=AS_OF, out=out, reveal_personal_data=True)
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1] and "O01.duplicate_registry" in outputs[0]
+
+
+def test_large_snapshots_get_more_partitions(tmp_path: Path) -> None:
+    from xueji_rules.audit._cross import PARTITIONS, partitions_for
+
+    small = write_snapshot(tmp_path / "s", [{"record": pupil()}]) / "bundles.jsonl"
+    assert partitions_for([small]) == PARTITIONS
+    big = tmp_path / "big.jsonl"
+    with open(big, "wb") as handle:  # a sparse file: its size is what counts
+        handle.truncate(13_000_000_000)
+    assert partitions_for([big]) == 250

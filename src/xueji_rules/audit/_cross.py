@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from xueji_rules.audit.context import AuditContext, AuditSpec, context_for
@@ -20,11 +21,25 @@ from xueji_rules.findings import Finding
 from xueji_rules.records._spill import read_partition
 from xueji_rules.records.registry import registry_findings
 
-__all__ = ["PARTITIONS", "SpillDir", "cross_findings", "partition_findings"]
+__all__ = ["PARTITIONS", "SpillDir", "cross_findings", "partition_findings", "partitions_for"]
 
-# fixed, so that a run's output does not depend on it; each partition holds about 1/64 of the
-# facts (three per record at most): some 240,000 facts for 5 million records
+# at least this many partitions; more for a large snapshot, so that one partition holds some
+# 100,000 facts (three per record at most) whatever the snapshot's size. The output does not
+# depend on the number: findings are sorted at the end.
 PARTITIONS = 64
+_RECORDS_PER_PARTITION = 40_000
+_BYTES_PER_RECORD = {".jsonl": 1300, ".parquet": 150}  # the synthetic snapshots' sizes
+
+
+def partitions_for(files: Iterable[Path]) -> int:
+    """How many partitions a snapshot's facts get, estimated from its bundle files' sizes."""
+    estimate = 0
+    for file in files:
+        try:
+            estimate += file.stat().st_size // _BYTES_PER_RECORD.get(file.suffix, 1300)
+        except OSError:
+            continue
+    return min(4096, max(PARTITIONS, estimate // _RECORDS_PER_PARTITION))
 
 
 def cross_findings(kind: str, rows: Sequence[Sequence[Any]], ctx: AuditContext) -> list[Finding]:
@@ -44,9 +59,9 @@ def partition_findings(spec: AuditSpec, directory: str, index: int) -> list[Find
 class SpillDir:
     """A run's private spill directory (mode 0700), removed on :meth:`close`."""
 
-    def __init__(self, directory: str | None = None) -> None:
+    def __init__(self, directory: str | None = None, partitions: int = PARTITIONS) -> None:
         self.path = tempfile.mkdtemp(prefix="xueji-audit-", dir=directory)
-        self.partitions = PARTITIONS
+        self.partitions = partitions
 
     def close(self) -> None:
         """Remove the directory and its files."""

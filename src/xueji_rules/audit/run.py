@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xueji_rules.audit._cross import SpillDir, partition_findings
+from xueji_rules.audit._cross import SpillDir, partition_findings, partitions_for
 from xueji_rules.audit._side import verification_findings
 from xueji_rules.audit.bundle import ChunkResult, audit_chunk, bad_line_finding, mask_finding
 from xueji_rules.audit.context import AuditContext, AuditSpec, context_for
@@ -139,7 +139,7 @@ def run_audit(
     snap = snapshot if isinstance(snapshot, Snapshot) else open_snapshot(snapshot)
     ctx = context_for(spec)
     summary = AuditSummary()
-    spill = SpillDir(spill_dir)
+    spill = SpillDir(spill_dir, partitions_for(snap.bundle_files))
     school_terms: set[tuple[str, str]] = set()
     pool = _pool(spec, jobs) if jobs > 1 else None
     try:
