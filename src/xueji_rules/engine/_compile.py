@@ -145,6 +145,7 @@ class Check:
     message: Text
     citation: Citation
     source_pack: str
+    also_cites: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +304,21 @@ def input_label(path: str, fields: Iterable[InputField] = ()) -> Text | None:
     return Text(f"{holder.zh}{part.zh}", en)
 
 
+def input_sizes(kind: str, fields: Iterable[InputField] = ()) -> dict[str, int]:
+    """The largest sizes the schema of ``record`` or ``request`` (plus a pack's own input fields)
+    allows, by path: the sizes the cost estimate assumes."""
+    return t.sizes_from_json_schema(_inlined(kind, fields), kind)
+
+
+def _parameter_sizes(pack: Pack) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for pid, param in pack.parameters.items():
+        for value in param.values:
+            for path, size in expr.sizes_of_value(value.value, f"params.{pid}").items():
+                sizes[path] = max(size, sizes.get(path, 0))
+    return sizes
+
+
 def declarations_for(
     pack: Pack, functions: expr.FunctionRegistry, settings: Mapping[str, Any]
 ) -> expr.Declarations:
@@ -327,6 +343,11 @@ def declarations_for(
         },
         functions=functions,
         constants={"settings": (settings_type, dict(settings))},
+        sizes={
+            **input_sizes("record", pack.inputs),
+            **input_sizes("request", pack.inputs),
+            **_parameter_sizes(pack),
+        },
     )
 
 
@@ -360,7 +381,10 @@ class _Compiler:
         try:
             program = expr.compile(source, self.decls)
         except ExpressionError as exc:
-            self.problems.append(Problem(f"{what}: {exc.with_location(Location())}", location))
+            self.problems.extend(
+                Problem(f"{what}: {error.with_location(Location())}", location)
+                for error in exc.errors
+            )
             return None
         if program.result_type not in (want, t.DYN):
             self.problems.append(
@@ -428,9 +452,10 @@ class _Compiler:
         periods = len(self.timeline)
         messages = self.rendered(rule.message)
         check_messages = [self.rendered(c.message) for c in checks] or [messages]
-        check_sources = [(c.citation, c.source_pack) for c in checks] or [
-            (rule.citation, rule.source_pack)
+        check_sources = [(c.citation, c.source_pack, c.also_cites) for c in checks] or [
+            (rule.citation, rule.source_pack, rule.also_cites)
         ]
+        also = rule.also_cites
         passed: list[RuleResult] = []
         granted: list[RuleResult] = []
         failed: list[tuple[RuleResult, ...]] = []
@@ -448,19 +473,19 @@ class _Compiler:
             passed.append(
                 RuleResult(
                     rule.id, True, rule.modality, rule.citation, messages[p], rule.source_pack,
-                    False, route,
+                    False, route, also,
                 )
             )  # fmt: skip
             granted.append(
                 RuleResult(
                     rule.id, True, rule.modality, rule.citation, messages[p], rule.source_pack,
-                    True, route,
+                    True, route, also,
                 )
             )  # fmt: skip
             failed.append(
                 tuple(
-                    RuleResult(rule.id, False, rule.modality, cit, msg[p], src, False, route)
-                    for msg, (cit, src) in zip(check_messages, check_sources, strict=True)
+                    RuleResult(rule.id, False, rule.modality, cit, msg[p], src, False, route, alsos)
+                    for msg, (cit, src, alsos) in zip(check_messages, check_sources, strict=True)
                 )
             )
         return tuple(passed), tuple(failed), tuple(granted)
@@ -472,7 +497,9 @@ class _Compiler:
         if rule.require:
             fn = self.compile(rule.require, t.BOOL, rule.where("require"), "require")
             if fn is not None:
-                checks.append(Check(fn, rule.message, rule.citation, rule.source_pack))
+                checks.append(
+                    Check(fn, rule.message, rule.citation, rule.source_pack, rule.also_cites)
+                )
         for narrowing in rule.narrowings:
             if rule.modality not in ("mandatory", "default"):
                 self.problems.append(
