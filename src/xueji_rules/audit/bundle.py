@@ -34,6 +34,7 @@ __all__ = [
     "Fact",
     "audit_bundle",
     "audit_chunk",
+    "bad_bundle_finding",
     "bad_line_finding",
     "chunk_rows",
     "iter_findings",
@@ -177,6 +178,7 @@ def chunk_rows(chunk: Chunk) -> Iterable[tuple[int, Any]]:
 
 _WRITERS: dict[str, SpillWriter] = {}
 _ERRORS: tuple[type[Exception], ...] = (*DECODE_ERRORS, XuejiRulesError)
+BUNDLE_ERRORS = _ERRORS  # what makes a bundle a bad line rather than a crash
 
 
 def _spill_writer(directory: str, partitions: int) -> SpillWriter:
@@ -186,6 +188,18 @@ def _spill_writer(directory: str, partitions: int) -> SpillWriter:
         _WRITERS.clear()
         writer = _WRITERS[directory] = SpillWriter(directory, partitions, writer=f"p{os.getpid()}")
     return writer
+
+
+def bad_bundle_finding(
+    source: str, line: int, exc: Exception, parsed: Any, ctx: AuditContext
+) -> Finding:
+    """The ``input.bad_line`` finding of a bundle that could not be parsed or audited, worded
+    the same whichever JSON parser read it and masked unless the spec reveals personal data."""
+    message = getattr(exc, "message", None) or _decode_problem(exc)
+    finding = bad_line_finding(source, line, message, _record_id(parsed))
+    if ctx.reveal:
+        return finding
+    return mask_finding(finding, ctx, _raw_records(parsed) if isinstance(parsed, Mapping) else ())
 
 
 def _decode_problem(exc: Exception) -> str:
@@ -218,13 +232,8 @@ def audit_chunk(spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = N
                 parsed = loads(raw)
             result = audit_bundle(parsed, ctx)
         except _ERRORS as exc:
-            message = getattr(exc, "message", None) or _decode_problem(exc)
-            finding = bad_line_finding(source, line, message, _record_id(parsed))
-            if not ctx.reveal:
-                finding = mask_finding(
-                    finding, ctx, _raw_records(parsed) if isinstance(parsed, Mapping) else ()
-                )
-                message = finding.evidence["error"]
+            finding = bad_bundle_finding(source, line, exc, parsed, ctx)
+            message = finding.evidence["error"]
             out.bad_lines.append((source, line, message[:200]))
             lines.append(finding.to_json_text())
             by_check[finding.check] = by_check.get(finding.check, 0) + 1
