@@ -132,3 +132,18 @@ def test_export_of_a_snapshot_directory(tmp_path: Path) -> None:
     again = main(["export", "--deidentify", "--key-file", str(tmp_path / "key"), "--pack", "shanxi",
                   str(root), "-o", str(tmp_path / "deid")], out=io.StringIO(), err=io.StringIO())  # fmt: skip
     assert again == 2
+
+
+def test_export_of_a_parquet_snapshot(tmp_path: Path) -> None:
+    import pytest
+
+    pytest.importorskip("pyarrow")
+    from xueji_rules.audit.synth import SynthConfig, synthesize
+
+    synthesize(tmp_path / "pq", SynthConfig(students=200, seed=9, format="parquet"))
+    deidentifier = Deidentifier(Engine("shanxi").records, KEY)
+    report = export_snapshot(tmp_path / "pq", tmp_path / "deid", deidentifier, workdir=tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / "deid" / "bundles.jsonl").open()]
+    assert report.records == len(rows) >= 200
+    assert all(r["record"]["id"].startswith("p_") and "name" not in r["record"].get("person", {})
+               for r in rows)  # fmt: skip
