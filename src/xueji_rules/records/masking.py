@@ -64,6 +64,8 @@ class Masker:
         if not any(f.path == "id" for f in fields):
             fields.insert(0, _REGISTRY_NUMBER)
         self.fields: tuple[PersonalField, ...] = tuple(fields)
+        # a value of the wrong shape is masked whole, as free text
+        self._whole = {f.path: dataclasses.replace(f, kind="free_text") for f in fields}
 
     @classmethod
     def for_pack(cls, pack: Pack | None) -> Masker:
@@ -98,7 +100,7 @@ class Masker:
                 found += [(f, text) for text in _leaves(value) if text]
             # a value of the wrong shape on the way (a mapping where a list belongs) may hide
             # personal data anywhere inside it: all of it is treated as personal
-            whole = dataclasses.replace(f, kind="free_text")
+            whole = self._whole[f.path]
             for value in _paths.iter_misfits(record, f.path):
                 found += [(whole, text) for text in _leaves(value) if len(text) > 1]
         found.sort(key=lambda item: -len(item[1]))
@@ -156,16 +158,23 @@ class Masker:
 
     def mask_finding(self, finding: Finding, records: Iterable[Any] = ()) -> Finding:
         """A finding fit to leave the registry: record ids masked, evidence and message scrubbed."""
-        recs = list(records)
+        values: list[tuple[PersonalField, str]] = []
+        for record in records:
+            values += self.personal_values(record)
+        values.sort(key=lambda item: -len(item[1]))
+
+        def scrub(obj: Any) -> Any:
+            return _scrub(obj, values) if values else obj
+
         message = Text(
-            self.scrub(finding.message.zh, recs),
-            self.scrub(finding.message.en, recs) if finding.message.en else None,
+            scrub(finding.message.zh),
+            scrub(finding.message.en) if finding.message.en else None,
         )
         return dataclasses.replace(
             finding,
             records=tuple(self.mask_id(r) for r in finding.records),
             message=message,
-            evidence=self.scrub(dict(finding.evidence), recs),
+            evidence=scrub(dict(finding.evidence)),
         )
 
 
