@@ -14,7 +14,7 @@ import copy
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from xueji_rules import expr
@@ -235,6 +235,8 @@ class CompiledPack:
     forbidden: dict[str, tuple[CompiledForbidden, ...]]
     timeline: ParamTimeline
     input_labels: dict[str, Text]
+    # the program behind each compiled function, so generated rule functions can splice its code
+    programs: Mapping[Fn, expr.Program] = field(default_factory=dict)
 
 
 def _inline_refs(schema: Any, root: Mapping[str, Any], depth: int = 0) -> Any:
@@ -355,6 +357,7 @@ class _Compiler:
         self.problems: list[Problem] = []
         self.timeline = ParamTimeline(pack.parameters)
         self.input_labels: dict[str, Text] = {}
+        self.programs: dict[Fn, expr.Program] = {}
 
     def compile(self, source: str, want: t.Type, location: Location, what: str) -> Fn | None:
         try:
@@ -371,6 +374,7 @@ class _Compiler:
             )
             return None
         fn: Fn = program.function
+        self.programs[fn] = program
         return fn
 
     def messages(self, texts: Iterable[Text], location: Location) -> None:
@@ -620,4 +624,5 @@ def compile_pack(
         forbidden=forbidden,
         timeline=compiler.timeline,
         input_labels=dict(sorted(compiler.input_labels.items())),
+        programs=compiler.programs,
     )

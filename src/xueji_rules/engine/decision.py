@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from xueji_rules.errors import InputError
@@ -327,3 +327,36 @@ class Decision:
         if not isinstance(data, dict):
             raise InputError("a decision's JSON form is an object")
         return cls.from_json(data)
+
+
+def _slot_builder(cls: type[Any]) -> Callable[..., Any]:
+    """A positional constructor for the frozen slotted dataclass ``cls`` (every field, in field
+    order) that sets each slot through its descriptor.
+
+    A frozen dataclass's ``__init__`` assigns each field through ``object.__setattr__`` by name,
+    about 85 ns a field; the engine builds a 21-field :class:`Decision` per call, so it uses this
+    builder, which does the same in about half the time. The result is an ordinary instance of
+    ``cls``, equal to the one ``cls(*values)`` makes (a test compares). Only field names, which are
+    identifiers of this module, reach the generated source.
+    """
+    if hasattr(cls, "__post_init__"):  # the builder would skip it
+        raise TypeError(f"{cls.__name__} has __post_init__; build it with its constructor")
+    names = [f.name for f in fields(cls)]
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = [f"def build({', '.join(names)}):", "    o = _new(_cls)"]
+    for i, name in enumerate(names):
+        if not name.isidentifier():  # dataclass fields always are; keep the generator honest
+            raise TypeError(f"field name {name!r}")
+        namespace[f"_s{i}"] = cls.__dict__[name].__set__
+        lines.append(f"    _s{i}(o, {name})")
+    lines.append("    return o")
+    exec(compile("\n".join(lines) + "\n", f"<{cls.__name__} builder>", "exec"), namespace)
+    build: Callable[..., Any] = namespace["build"]
+    return build
+
+
+#: ``build_decision(outcome, transition, from_status, next_status, as_of, pack, pack_version,
+#: record_id, from_stage, next_stage, rules, approvals, missing_documents, obligations,
+#: allowed_transitions, reason, pack_digest, next_grade, next_school_system, missing_inputs,
+#: citations)``: a :class:`Decision` from every field, positionally (the engine's fast path)
+build_decision: Callable[..., Decision] = _slot_builder(Decision)
