@@ -259,9 +259,23 @@ def _inline_refs(schema: Any, root: Mapping[str, Any], depth: int = 0) -> Any:
     return schema
 
 
+_INLINED: dict[tuple[str, tuple[InputField, ...]], Any] = {}
+
+
 def _inlined(kind: str, fields: Iterable[InputField] = ()) -> Any:
-    schema = copy.deepcopy(input_schema(kind, fields))
-    return _inline_refs(schema, schema)
+    """The schema of ``kind`` with every ``$ref`` resolved; shared, so callers only read it.
+
+    Remembered per (kind, a pack's input fields): a pack load asks for it once per ``needs``
+    path and label, and resolving copies the whole schema."""
+    key = (kind, tuple(fields))
+    found = _INLINED.get(key)
+    if found is None:
+        schema = copy.deepcopy(input_schema(kind, key[1]))
+        found = _inline_refs(schema, schema)
+        if len(_INLINED) >= 32:
+            _INLINED.clear()
+        _INLINED[key] = found
+    return found
 
 
 def input_type(kind: str, fields: Iterable[InputField] = ()) -> t.Type:

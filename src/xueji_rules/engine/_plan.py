@@ -49,7 +49,7 @@ __all__ = [
     "is_approved",
 ]
 
-# plan(rec, req, params, day, p, exceptions, granted, documents)
+# plan(rec, req, params, day, p, exceptions, granted, kinded, documents)
 #   -> (worst, rules, approvals, missing_documents, undecided, obligations)
 # ``worst`` is the worst severity index (0 allowed … 4 denied); ``rules``, ``approvals``,
 # ``missing_documents`` and ``obligations`` are the decision's tuples, ``undecided`` the
@@ -60,25 +60,32 @@ Plan = Callable[..., tuple[Any, ...]]
 # the engine's clock: (obligation, trigger, amount) -> the obligation with its due date
 Clocked = Callable[[CompiledObligation, Any, Any], Obligation]
 
-_SIGNATURE = "rec, req, params, day, p, exceptions, granted, documents"
+_SIGNATURE = "rec, req, params, day, p, exceptions, granted, kinded, documents"
 # the Python names the spliced expressions use for the expression variables
 _VARIABLES = {"record": "rec", "request": "req", "params": "params"}
 
 
-def granted_set(approvals: Collection[Mapping[str, Any]]) -> frozenset[Any]:
-    """The approvals a request carries, as the generated functions test them: the body alone for
-    an approval of any kind, (body, kind) for an approval of one kind; refused ones left out."""
-    out: set[Any] = set()
+def granted_set(approvals: Collection[Mapping[str, Any]]) -> tuple[frozenset[Any], frozenset[Any]]:
+    """The approvals a request carries, as the generated functions test them: the bodies that
+    granted an approval of any kind, and the (body, kind) of approvals of one kind; refused ones
+    left out."""
+    anykind: set[str] = set()
+    kinded: set[tuple[str, str]] = set()
     for a in approvals:
         if a.get("granted", True):
             kind = a.get("kind")
-            out.add(a["body"] if kind is None else (a["body"], kind))
-    return frozenset(out)
+            if kind is None:
+                anykind.add(a["body"])
+            else:
+                kinded.add((a["body"], kind))
+    return frozenset(anykind), frozenset(kinded)
 
 
-def is_approved(needed: ApprovalNeeded, granted: Collection[Any]) -> bool:
+def is_approved(
+    needed: ApprovalNeeded, granted: Collection[str], kinded: Collection[tuple[str, str]]
+) -> bool:
     """Whether a granted approval from ``needed.body`` (of its kind, or of any kind) is present."""
-    return needed.body in granted or (needed.body, needed.kind) in granted
+    return needed.body in granted or (needed.body, needed.kind) in kinded
 
 
 def approval_key(needed: ApprovalNeeded) -> tuple[str, str]:
@@ -106,7 +113,12 @@ def _functions(rules: tuple[CompiledRule, ...]) -> Iterator[Fn]:
 
 class _Writer:
     def __init__(
-        self, rules: tuple[CompiledRule, ...], programs: Mapping[Fn, Program], clocked: Clocked
+        self,
+        rules: tuple[CompiledRule, ...],
+        programs: Mapping[Fn, Program],
+        clocked: Clocked,
+        splices: dict[Fn, Any],
+        splicing: bool = True,
     ) -> None:
         self.programs = programs
         self.namespace: dict[str, Any] = {
@@ -120,7 +132,8 @@ class _Writer:
         self.lines: list[str] = []
         self.approvals: list[ApprovalNeeded] = []
         self.temps = 0
-        self.spliced = 0
+        self.splices = splices
+        self.splicing = splicing
         self.flags: list[tuple[str, CompiledRule]] = []
         # expression texts met more than once in this key get one variable each
         counts = Counter(self.text(fn) for fn in _functions(rules))
@@ -157,9 +170,13 @@ class _Writer:
 
     def compute(self, fn: Fn, var: str, indent: str) -> None:
         call = f"{self.const(fn)}(rec, req, params)"
-        program = self.programs.get(fn)
-        self.spliced += 1
-        piece = splice(program, _VARIABLES, f"e{self.spliced}") if program is not None else None
+        piece = self.splices.get(fn, _MISS)
+        if piece is _MISS:
+            # one splice per function for all keys; its tag, numbered across keys, keeps its
+            # names apart from every other splice of a plan
+            program = self.programs.get(fn) if self.splicing else None
+            piece = splice(program, _VARIABLES, f"e{len(self.splices)}") if program else None
+            self.splices[fn] = piece
         if piece is None:
             self.lines.append(f"{indent}{var} = {call}")
             return
@@ -236,7 +253,7 @@ class _Writer:
             self.approvals.append(needed)
             body, kinded = self.const(needed.body), self.const((needed.body, needed.kind))
             self.lines += [
-                f"{indent}if {body} in granted or {kinded} in granted:",
+                f"{indent}if {body} in granted or (kinded and {kinded} in kinded):",
                 f"{indent}    results.append({passed})",
                 f"{indent}else:",
                 f"{indent}    needed |= {bit}",
@@ -377,10 +394,17 @@ def _plan(
     rules: tuple[CompiledRule, ...],
     programs: Mapping[Fn, Program],
     clocked: Clocked,
+    splices: dict[Fn, Any],
 ) -> Plan:
-    writer = _Writer(rules, programs, clocked)
+    writer = _Writer(rules, programs, clocked, splices)
     source = writer.write(rules)
-    code = compile(source, f"<rules {key[0]}/{key[1]}>", "exec")
+    try:
+        code = compile(source, f"<rules {key[0]}/{key[1]}>", "exec")
+    except (SyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
+        # spliced code nested deeper than Python's parser allows: call the functions instead
+        writer = _Writer(rules, programs, clocked, {}, splicing=False)
+        source = writer.write(rules)
+        code = compile(source, f"<rules {key[0]}/{key[1]}>", "exec")
     exec(code, writer.namespace)  # generated from compiled rules; see the module docstring
     plan: Plan = writer.namespace["plan"]
     return plan
@@ -394,4 +418,7 @@ def build_plans(
     """One generated evaluation function per (transition, stage) that has rules; expressions
     whose program is in ``programs`` are spliced in, the others called; ``clocked`` gives an
     obligation with a clock its due date (the engine's, with its cache and calendar)."""
-    return {key: _plan(key, rules, programs, clocked) for key, rules in rules_by_key.items()}
+    splices: dict[Fn, Any] = {}
+    return {
+        key: _plan(key, rules, programs, clocked, splices) for key, rules in rules_by_key.items()
+    }

@@ -136,9 +136,13 @@ class Engine:
         }
         self._param_starts = self._params.starts
         self._param_tables = self._params.tables
-        # (transition, stage, status) -> the edges that start there, for every known triple
-        self._edge_index = {
-            (tid, stage, status): self._edges_from(tid, stage, status)
+        # (transition, stage, status) -> the edges that start there and the plan of the
+        # (transition, stage), for every known triple
+        self._index = {
+            (tid, stage, status): (
+                self._edges_from(tid, stage, status),
+                self._plans.get((tid, stage)),
+            )
             for tid in self._compiled.edges
             for stage in self.pack.lifecycle.stages
             for status in self.pack.lifecycle.statuses
@@ -377,9 +381,11 @@ class Engine:
         period = bisect_right(self._param_starts, day)
         params = self._param_tables[period]
         chosen: CompiledEdge | None = None
-        candidates = self._edge_index.get((transition_id, stage, status))
-        if candidates is None:
-            candidates = self._edges_from(transition_id, stage, status)
+        found = self._index.get((transition_id, stage, status))
+        if found is None:
+            candidates, plan = self._edges_from(transition_id, stage, status), None
+        else:
+            candidates, plan = found
         for candidate in candidates:
             if candidate.when is None or self._eval(
                 candidate.when, rec, req, params, f"transition '{transition_id}' when"
@@ -392,13 +398,14 @@ class Engine:
 
         documents = frozenset(req["documents"]) if "documents" in req else _EMPTY
         # an approval counts for a rule when its body matches and its kind (if given) does too
-        granted = granted_set(req["approvals"]) if "approvals" in req else _EMPTY
+        granted, kinded = granted_set(req["approvals"]) if "approvals" in req else _NO_GRANTS
         exceptions = self._exceptions(req) if "exceptions" in req else _NO_EXCEPTIONS
-        plan = self._plans.get((transition_id, stage)) if self._use_plans else None
+        if not self._use_plans:
+            plan = None
         if plan is not None:
             try:
                 worst, rules, approvals, missing, undecided, obligations = plan(
-                    rec, req, params, day, period, exceptions, granted, documents
+                    rec, req, params, day, period, exceptions, granted, kinded, documents
                 )
             except EvaluationError:
                 # rerun the reference path below: it names the rule whose expression failed
@@ -406,7 +413,7 @@ class Engine:
         if plan is None:
             worst, rules, approvals, missing, undecided, obligations = self._reference(
                 (transition_id, stage), rec, req, params, day, period, exceptions, granted,
-                documents,
+                kinded, documents,
             )  # fmt: skip
         outcome: Outcome = _SEVERITY[worst]
         next_stage = stage
@@ -436,7 +443,8 @@ class Engine:
         day: dt.date,
         period: int,
         exceptions: frozenset[tuple[str, str]],
-        granted: frozenset[Any],
+        granted: frozenset[str],
+        kinded: frozenset[tuple[str, str]],
         documents: frozenset[str],
     ) -> tuple[
         int,
@@ -453,8 +461,8 @@ class Engine:
         applied: list[CompiledRule] = []
         undecided: list[tuple[CompiledRule, tuple[str, ...]]] = []
         worst = self._evaluate_rules(
-            key, rec, req, params, day, period, exceptions, granted, documents, results, needed,
-            missing, applied, undecided,
+            key, rec, req, params, day, period, exceptions, granted, kinded, documents, results,
+            needed, missing, applied, undecided,
         )  # fmt: skip
         obligations: tuple[Obligation, ...] = ()
         if worst < 3 and applied:  # neither denied nor denied by default
@@ -637,7 +645,8 @@ class Engine:
         day: dt.date,
         period: int,
         exceptions: frozenset[tuple[str, str]],
-        granted: frozenset[Any],
+        granted: frozenset[str],
+        kinded: frozenset[tuple[str, str]],
         documents: frozenset[str],
         results: list[RuleResult],
         approvals: list[ApprovalNeeded],
@@ -687,7 +696,7 @@ class Engine:
                             result = item.failed[p][0]
                     if result is not item.passed[p]:
                         worst = max(worst, 2)
-                elif item.approval is not None and not is_approved(item.approval, granted):
+                elif item.approval is not None and not is_approved(item.approval, granted, kinded):
                     approvals.append(item.approval)
                     result = item.failed[p][0]
                     worst = max(worst, 1)
@@ -820,6 +829,7 @@ _OBLIGATION_CACHE = 4096
 _NO_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset()
 _EMPTY: frozenset[Any] = frozenset()
 _MISSING = object()
+_NO_GRANTS: tuple[frozenset[str], frozenset[tuple[str, str]]] = (frozenset(), frozenset())
 
 
 _SEVERITY: tuple[Outcome, ...] = (

@@ -9,8 +9,9 @@ decoded literals and generated names), with every name it binds prefixed by a ta
 expressions can share one namespace.
 
 What the splicer refuses (``None``): macros (``all``, ``exists``, ``map``, ...), whose run-time
-iteration budget belongs to the program's own function, and anything Python cannot compile. The
-caller keeps calling :attr:`Program.function` for those. A spliced expression that raises must be
+iteration budget belongs to the program's own function. The caller keeps calling
+:attr:`Program.function` for those; and a caller whose generated code Python refuses to compile
+(nesting deeper than its parser allows) must fall back to calling the functions too. A spliced expression that raises must be
 followed by a call of :attr:`Program.function` with the same arguments (which retries the fast
 path and then the exact interpreter), exactly as the function itself would do.
 """
@@ -71,7 +72,6 @@ def splice(program: Program, variables: Mapping[str, str], tag: str) -> Splice |
     gen.variables = {name: variables[name] for name in declared}
     try:
         code = gen.gen(program.root)
-        compile(code, "<splice>", "eval")  # Python's own limits (nesting) refuse it here
-    except (_Refused, RecursionError, SyntaxError, MemoryError, ValueError, OverflowError):
+    except (_Refused, RecursionError):
         return None
     return Splice(code, dict(gen.names))
