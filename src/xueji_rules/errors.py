@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "CalendarUnavailable",
+    "CostLimitExceeded",
     "EvaluationError",
     "ExpressionError",
     "InputError",
@@ -25,6 +26,7 @@ __all__ = [
     "Location",
     "OutsideValidity",
     "PackError",
+    "PatternError",
     "Problem",
     "XuejiRulesError",
 ]
@@ -118,7 +120,9 @@ class ExpressionError(LoadError):
     """An expression failed to parse, type-check or stay within limits.
 
     ``source`` is the expression text and ``offset`` the 0-based character position of the
-    problem in it; ``str()`` shows the source line with a caret under the column.
+    problem in it; ``str()`` shows the source line with a caret under the column. One expression
+    can have several problems: :attr:`errors` lists every one (this error first), and ``str()``
+    shows them all.
     """
 
     def __init__(
@@ -130,7 +134,26 @@ class ExpressionError(LoadError):
     ) -> None:
         self.source = source
         self.offset = offset
+        self._more: tuple[ExpressionError, ...] = ()
         super().__init__(message, location)
+
+    @classmethod
+    def group(cls, errors: Iterable[ExpressionError]) -> ExpressionError:
+        """One error standing for ``errors`` (at least one), ordered by position."""
+        ordered = sorted(errors, key=lambda e: e.offset if e.offset is not None else -1)
+        if not ordered:
+            raise ValueError("ExpressionError.group needs at least one error")
+        first = ordered[0]._copy(first_only=True)
+        first._more = tuple(e._copy(first_only=True) for e in ordered[1:])
+        Exception.__init__(first, str(first))
+        return first
+
+    @property
+    def errors(self) -> tuple[ExpressionError, ...]:
+        """Every problem of the expression, each on its own (this one first)."""
+        if not self._more:
+            return (self,)
+        return (self._copy(first_only=True), *self._more)
 
     @property
     def expr_line(self) -> int | None:
@@ -147,7 +170,7 @@ class ExpressionError(LoadError):
         start = self.source.rfind("\n", 0, self.offset) + 1
         return self.offset - start + 1
 
-    def __str__(self) -> str:
+    def _render(self) -> str:
         head = f"{self.location.prefix()}{self.message}"
         if self.offset is None or not self.source:
             return head
@@ -164,17 +187,55 @@ class ExpressionError(LoadError):
             f"{head} (expression line {line_no}, column {col})\n  | {text}\n  | {' ' * (col - 1)}^"
         )
 
-    def with_location(self, location: Location) -> ExpressionError:
-        """Return a copy that also names the pack file, line and rule holding the expression."""
+    def __str__(self) -> str:
+        return "\n".join([self._render(), *(e._render() for e in self._more)])
+
+    def _copy(self, *, first_only: bool = False) -> ExpressionError:
         clone = type(self).__new__(type(self))
         clone.__dict__.update(self.__dict__)
+        if first_only:
+            clone._more = ()
+        Exception.__init__(clone, str(clone))
+        return clone
+
+    def with_location(self, location: Location) -> ExpressionError:
+        """Return a copy that also names the pack file, line and rule holding the expression
+        (every one of its problems)."""
+        clone = self._copy()
         clone.location = location
+        more = []
+        for error in self._more:
+            other = error._copy()
+            other.location = location
+            more.append(other)
+        clone._more = tuple(more)
         Exception.__init__(clone, str(clone))
         return clone
 
 
 class EvaluationError(XuejiRulesError):
     """An error while evaluating an expression or deciding a request."""
+
+
+class CostLimitExceeded(EvaluationError):
+    """An evaluation went past its run-time cost bound (``Limits.max_iterations``).
+
+    The check-time estimate keeps a pack's expressions under the bound for every input within the
+    declared sizes of the schemas, so this means an input larger than declared or a hand-built
+    program; nothing was decided.
+    """
+
+
+class PatternError(EvaluationError):
+    """A regular expression that came from data (not from the pack) is not valid RE2.
+
+    ``pattern`` is the offending text. It is the input's fault, not the pack's: a caller deciding
+    requests reports it as bad input.
+    """
+
+    def __init__(self, message: str, pattern: str = "") -> None:
+        self.pattern = pattern
+        super().__init__(message)
 
 
 class CalendarUnavailable(EvaluationError):

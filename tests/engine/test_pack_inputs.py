@@ -245,3 +245,37 @@ def test_bundled_messages_follow_their_parameters(tmp_path: Path) -> None:
         window = _rule(d, "shanxi.transfer.window")
         assert f"开学后的{days}天内" in window.message.zh, pack
         assert f"first {days} days" in (window.message.en or "")
+
+
+def test_a_pattern_from_the_input_that_re2_refuses_is_bad_input(tmp_path: Path) -> None:
+    # issue 10.3: a pattern can come from request data; RE2 refusing it is the input's fault
+    pack = write_files(
+        tmp_path / "thirdprov",
+        {
+            "pack.yaml": PROVINCE_PACK,
+            "inputs.yaml": """
+inputs:
+  request.id_pattern:
+    type: string
+    label: {zh: 学籍号格式, en: registry number pattern}
+""",
+            "vocabularies.yaml": VOCAB,
+            "rules/transfer.yaml": RULES.replace(
+                """    needs: [request.guardian_job_move_scope]
+    modality: mandatory
+    relation: adds
+    require: "request.guardian_job_move_scope in ['province', 'city', 'county']\"""",
+                """    needs: [request.id_pattern]
+    modality: mandatory
+    relation: adds
+    require: "record.id.matches(request.id_pattern)\"""",
+            ),
+        },
+    )
+    engine = Engine(pack)
+    assert engine.decide(RECORD, {**REQUEST, "id_pattern": "^P[0-9]+$"}).outcome != "denied"
+    refused = engine.decide(RECORD, {**REQUEST, "id_pattern": "^Q"})
+    assert _rule(refused, "thirdprov.transfer.job_move").passed is False
+    with pytest.raises(InputError, match="not valid RE2") as info:
+        engine.decide(RECORD, {**REQUEST, "id_pattern": "(?<=P)1"})
+    assert info.value.location.rule_id == "thirdprov.transfer.job_move"

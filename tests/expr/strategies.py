@@ -237,8 +237,12 @@ class Ours:
         """Compile and evaluate ``source``; only the documented error classes count as errors."""
         from xueji_rules.errors import EvaluationError, ExpressionError
 
+        sizes: dict[str, int] = {}
+        for name, value in bindings.items():  # the cost estimate sees the sizes of the values
+            sizes.update(self._expr.sizes_of_value(value, name))
+        declarations = self._expr.Declarations(self._declarations.variables, sizes=sizes)
         try:
-            program = self._expr.compile(source, self._declarations)
+            program = self._expr.compile(source, declarations)
         except ExpressionError as exc:
             return Outcome("compile_error", message=str(exc).splitlines()[0])
         try:
@@ -363,7 +367,12 @@ ORDERED = (INT, DOUBLE, STRING, BOOL, BYTES)
 EQUATABLE = (INT, DOUBLE, STRING, BOOL, BYTES, LIST_INT, LIST_STRING, MAP_STRING_INT)
 
 #: Regular expressions whose meaning is the same in RE2 and Python's ``re``.
-PATTERNS = ("a", "^a", "b$", "^$", "a+b", "[a-c]x?", "^.{2}$", "学", "(a|b)c", "[^ ]", "\\d")
+PATTERNS = (
+    "a", "^a", "b$", "^$", "a+b", "[a-c]x?", "^.{2}$", "学", "(a|b)c", "[^ ]", "\\d",
+    # RE2 features Python's re lacks or reads differently (the dialect is CEL's)
+    "(?i)É", "^\\pL+$", "\\p{Han}", "[[:alpha:]]", "b\\z", "(?U)a+", "(?s).", "^(a+)+$",
+    "\\x{1F600}", "[^\\x00-\\x7F]", "(?P<n>a)b", "(?<n>x)",
+)  # fmt: skip
 
 #: Strings given to int()/double()/bool(): valid ones and near misses whose rejection the spec
 #: implies (digit separators, non-ASCII digits, hex for int, words for bool).

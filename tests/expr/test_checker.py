@@ -166,14 +166,19 @@ def test_result_types(source: str, expected: t.Type) -> None:
         ("date('2026-02-30')", "invalid date '2026-02-30'"),
         ("date('2026/02/03')", "invalid date"),
         ("s.matches('(a)\\\\1')", "backreferences"),
-        ("s.matches('(?=a)')", "lookahead and lookbehind are not supported"),
-        ("s.matches('(?<!a)b')", "lookahead and lookbehind are not supported"),
+        ("s.matches('(?=a)')", "lookahead '(?=...)' is not supported (RE2 has no lookaround)"),
+        ("s.matches('(?<!a)b')", "negative lookbehind '(?<!...)' is not supported"),
         ("s.matches('(?>a)')", "atomic groups"),
         ("s.matches('a*+')", "possessive quantifiers"),
-        ("s.matches('[[:alpha:]]')", "POSIX classes"),
-        ("s.matches('\\\\pL')", "Unicode classes"),
-        ("s.matches('(')", "invalid regular expression"),
-        ("matches(s, '(?P=x)')", "not supported"),
+        ("s.matches('(?x)a b')", "verbose mode '(?x)' is Python syntax"),
+        ("s.matches('(?ai)x')", "'(?a)' is Python syntax"),
+        ("s.matches('\\\\N{DIGIT ONE}')", "'\\N{...}' named characters are Python syntax"),
+        ("s.matches('a\\\\Z')", "RE2 writes the end of the text as '\\z'"),
+        ("s.matches('(?#note)a')", "inline comments"),
+        ("s.matches('(?(1)a|b)')", "conditionals"),
+        ("s.matches('(')", "invalid regular expression: missing )"),
+        ("s.matches('a{1001}')", "invalid regular expression: invalid repetition size"),
+        ("matches(s, '(?P=x)')", "backreferences '(?P=name)' are not supported"),
     ],
 )
 def test_type_errors(source: str, message: str) -> None:
@@ -189,7 +194,28 @@ def test_unknown_field_caret_is_under_the_field() -> None:
 
 def test_regex_error_caret_is_under_the_pattern() -> None:
     error = rejected("s.matches('a(?=b)')")
-    assert error.expr_column == 11
+    assert error.expr_column == 13  # under the '(' of the lookahead, inside the literal
+
+
+@pytest.mark.parametrize(
+    ("source", "column"),
+    [
+        (r"s.matches('ab\\1')", 14),  # an escaped backslash: the caret still lands on it
+        (r"s.matches(r'ab\1')", 15),  # raw string
+        ("s.matches('''x(?x)''')", 15),  # triple quotes
+        ("s.matches('(')", 11),  # RE2's own refusal has no position: under the literal
+    ],
+)
+def test_regex_caret_maps_through_escapes(source: str, column: int) -> None:
+    assert rejected(source).expr_column == column
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["[[:alpha:]]", r"\\pL", r"\\p{Han}+", r"\\x{41}+", r"a\\z", "(?<n>a)", "(?U)a+", "(?i:é)"],
+)
+def test_re2_syntax_python_lacks_is_accepted(pattern: str) -> None:
+    assert type_of(f"s.matches('{pattern}')") == t.BOOL
 
 
 def test_comprehension_variable_shadows_and_goes_out_of_scope() -> None:
@@ -288,12 +314,15 @@ def test_from_json_schema() -> None:
 def test_public_api_names() -> None:
     assert sorted(expr.__all__) == [
         "Declarations",
+        "FieldRead",
         "FunctionRegistry",
         "Limits",
+        "LiteralUse",
         "Overload",
         "Program",
         "compile",
         "evaluate",
+        "sizes_of_value",
         "standard_functions",
         "type_of_value",
         "types",

@@ -19,7 +19,16 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, example, given, note, settings
 
-from .strategies import VARIABLES, Oracle, Ours, Outcome, bindings, expressions, same_outcome
+from .strategies import (
+    PATTERNS,
+    VARIABLES,
+    Oracle,
+    Ours,
+    Outcome,
+    bindings,
+    expressions,
+    same_outcome,
+)
 
 pytest.importorskip("cel_expr_python", reason="the oracle is the optional 'differential' extra")
 
@@ -108,9 +117,11 @@ def test_fast_function_agrees_with_evaluate(case: tuple[str, Any], values: dict[
     from .strategies import to_ours
 
     source, _ = case
-    program = expr.compile(
-        source, expr.Declarations(variables={n: to_ours(t) for n, t in VARIABLES.items()})
-    )
+    sizes: dict[str, int] = {}
+    for name, value in values.items():  # as Ours does: the cost estimate sees the values' sizes
+        sizes.update(expr.sizes_of_value(value, name))
+    variables = {n: to_ours(t) for n, t in VARIABLES.items()}
+    program = expr.compile(source, expr.Declarations(variables=variables, sizes=sizes))
 
     def run(call: Any) -> Outcome:
         try:
@@ -145,3 +156,42 @@ def test_oracle_cuts_bytes_bindings_at_nul(ours: Ours, oracle: Oracle) -> None:
     assert ours.run("size(by)", values) == Outcome("value", 3)
     assert oracle.run("size(by)", values) == Outcome("value", 1)  # cut at the NUL
     assert same_outcome(ours.run("size(b'a\\x00b')", _ZERO), oracle.run("size(b'a\\x00b')", _ZERO))
+
+
+# -- matches: RE2 on both sides --------------------------------------------------------------------
+
+_TEXTS = ("", "a", "aab", "É", "é学", "学籍2026", "ab\n", "😀x", "xyz", "a" * 40 + "!")
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_matches_agrees_with_the_reference_runtime(
+    ours: Ours, oracle: Oracle, pattern: str
+) -> None:
+    """Every pattern the generator draws, on texts that reach its corners (non-ASCII letters,
+    case folding beyond ASCII, a trailing newline for ``\\z``, a backtracking trap), run by the
+    C++ runtime's RE2 and ours."""
+    from .strategies import string_literal
+
+    for text in _TEXTS:
+        values = {**_ZERO, "s": text}
+        _compare(ours, oracle, f"s.matches({string_literal(pattern)})", values, in_hypothesis=False)
+        _compare(
+            ours, oracle, f"matches(s, {string_literal(pattern)})", values, in_hypothesis=False
+        )
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["(?x)a b", "(?=a)", "(a)\\1", "a\\Z", "(?P=n)", "(?>a)", "a*+", "\\N{DIGIT ONE}", "("],
+)
+def test_patterns_re2_refuses_are_refused_by_both(ours: Ours, oracle: Oracle, pattern: str) -> None:
+    """Python-only syntax: ours refuses it when checking; the C++ runtime when checking or running."""
+    from .strategies import string_literal
+
+    source = f"s.matches({string_literal(pattern)})"
+    assert ours.run(source, _ZERO).kind == "compile_error"
+    assert oracle.run(source, _ZERO).kind in ("compile_error", "error")
+    # the same pattern coming from data fails when it runs, on both sides
+    dynamic = {**_ZERO, "t": pattern}
+    assert ours.run("s.matches(t)", dynamic).kind == "error"
+    assert oracle.run("s.matches(t)", dynamic).kind == "error"

@@ -168,7 +168,12 @@ def test_syntax_errors(source: str, message: str) -> None:
 
 def test_caret_points_at_the_problem() -> None:
     error = syntax_error("record.grade >= 10 &&")
-    assert str(error).splitlines() == [
+    # two problems: 'record' is not declared here, and the text ends after '&&'
+    assert [e.message for e in error.errors] == [
+        "undeclared reference to 'record'",
+        "unexpected end of expression",
+    ]
+    assert str(error.errors[1]).splitlines() == [
         "unexpected end of expression (expression line 1, column 22)",
         "  | record.grade >= 10 &&",
         "  |                      ^",

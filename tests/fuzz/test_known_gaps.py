@@ -1,9 +1,7 @@
-"""Cases the fuzz suite's contract covers, some of which fail today in rooms other than file reading.
-
-Each is ``xfail(strict=True)`` with the room that owns it: when the owner fixes it, the test
-passes, strict xfail turns that into a failure, and the marker must be removed. The contract is
-issue 10.5: a schema-valid input ends in a Decision or an InputError (never an
-EvaluationError, a RecursionError or a hang).
+"""Cases of the fuzz suite's contract (issue 10.5: a schema-valid input ends in a Decision or an
+InputError, never an EvaluationError, a RecursionError or a hang) that once failed in rooms other
+than file reading. They were strict expected failures naming the room that owned each; every one
+is fixed now and they run as ordinary regression tests.
 """
 
 from __future__ import annotations
@@ -13,14 +11,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.fuzz.conftest import CaseTimeout, case_deadline
 from xueji_rules.engine import Decision
 from xueji_rules.errors import InputError
 from xueji_rules.testing.scenarios import load_scenarios
-
-EXPRESSIONS = "expr/ (helper expressions-lint), issue 10.3/10.4"
 
 
 def _scenario(pack: str, file: str, wanted: str) -> Any:
@@ -108,9 +102,6 @@ def _pack_with(require: str, root: Path) -> Path:
     return root
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason=f"{EXPRESSIONS}: matches() backtracks (RE2)"
-)
 def test_a_catastrophic_regex_does_not_hang_a_decision() -> None:
     from xueji_rules.engine import Engine
 
@@ -121,9 +112,6 @@ def test_a_catastrophic_regex_does_not_hang_a_decision() -> None:
     _decision_or_input_error(engine, record, request, seconds=2)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError, reason=f"{EXPRESSIONS}: no cost limit on macros"
-)
 def test_nested_macros_over_a_list_do_not_hang_a_decision() -> None:
     from xueji_rules.engine import Engine
 

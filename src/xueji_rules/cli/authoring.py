@@ -100,10 +100,9 @@ def _lint(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
 
 def _show(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
-    from xueji_rules.packs.loader import load_pack
-    from xueji_rules.packs.show import effective_pack_json
+    from xueji_rules.packs.show import show_pack
 
-    data = effective_pack_json(load_pack(args.pack_ref))
+    data = show_pack(args.pack_ref, transition=args.transition)
     out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     return EXIT_OK
 
@@ -158,7 +157,15 @@ def register(sub: Any) -> None:
     lint.set_defaults(handler=_lint)
 
     show = sub.add_parser(
-        "show", help="the effective pack with the provenance of every rule and parameter"
+        "show",
+        help="the effective pack: lifecycle, rules with their conditions, provenance of every "
+        "rule and parameter (exit 2 when its expressions do not type-check)",
     )
     show.add_argument("pack_ref", metavar="PACK")
+    show.add_argument(
+        "--transition",
+        metavar="T",
+        help="instead, the input contract of transition T: per stage, the fields, documents, "
+        "approval bodies, grounds and exception rules its rules and edges read",
+    )
     show.set_defaults(handler=_show)

@@ -1,16 +1,25 @@
-"""``xueji-rules decide`` and ``explain``: one request against one record."""
+"""``xueji-rules decide`` and ``explain``: one request against one record.
+
+``decide --batch FILE`` decides a whole JSONL file instead (``cli/_batch.py``).
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any, TextIO
 
-from xueji_rules.cli._common import EXIT_OK, engine_from_args, read_document
+from xueji_rules.cli._batch import add_batch_arguments
+from xueji_rules.cli._common import EXIT_OK, ArgumentError, engine_from_args, read_document
 
 __all__ = ["register"]
 
 
 def _decide(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
+    if args.batch is not None:
+        from xueji_rules.cli._batch import run_batch_command
+
+        return run_batch_command(args, out, stdin)
+    _single_only(args)
     engine = engine_from_args(args)
     record = read_document(args.record, stdin, "record")
     request = read_document(args.request, stdin, "request")
@@ -33,10 +42,26 @@ def _explain(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return EXIT_OK
 
 
-def _with_inputs(p: argparse.ArgumentParser) -> None:
+def _single_only(args: argparse.Namespace) -> None:
+    """Without ``--batch``: one record and one request, and no batch-only option."""
+    missing = [f"--{k}" for k in ("record", "request") if getattr(args, k) is None]
+    if missing:
+        raise ArgumentError(
+            f"decide: the following arguments are required: {', '.join(missing)} (or --batch FILE)"
+        )
+    defaults = {"output": "-", "jobs": 1, "chunk_size": 256, "summary": None, "no_progress": False}
+    extra = [k for k, v in defaults.items() if getattr(args, k) != v]
+    if extra:
+        names = ", ".join("--" + k.replace("_", "-") for k in extra)
+        raise ArgumentError(f"decide: {names} only work with --batch FILE")
+
+
+def _with_inputs(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--pack", required=True, help="bundled pack name or pack directory")
-    p.add_argument("--record", required=True, help="record file (JSON or YAML), or - for stdin")
-    p.add_argument("--request", required=True, help="request file (JSON or YAML), or - for stdin")
+    p.add_argument("--record", required=required, help="record file (JSON or YAML), or - for stdin")
+    p.add_argument(
+        "--request", required=required, help="request file (JSON or YAML), or - for stdin"
+    )
     p.add_argument("--calendar", action="append", help="extra holiday-year file (repeatable)")
     p.add_argument(
         "--strict-calendar", action="store_true", help="fail when a due date cannot be computed"
@@ -50,8 +75,11 @@ def _with_inputs(p: argparse.ArgumentParser) -> None:
 
 def register(sub: Any) -> None:
     """Add ``decide`` and ``explain`` to the CLI's sub-parsers."""
-    decide = sub.add_parser("decide", help="decide a request; JSON decision on stdout")
-    _with_inputs(decide)
+    decide = sub.add_parser(
+        "decide", help="decide a request (or a JSONL file of them with --batch); JSON on stdout"
+    )
+    _with_inputs(decide, required=False)
+    add_batch_arguments(decide)
     decide.add_argument(
         "--compact", action="store_true", help="one-line JSON (default: indented for reading)"
     )

@@ -319,6 +319,21 @@ def input_label(path: str, fields: Iterable[InputField] = ()) -> Text | None:
     return Text(f"{holder.zh}{part.zh}", en)
 
 
+def input_sizes(kind: str, fields: Iterable[InputField] = ()) -> dict[str, int]:
+    """The largest sizes the schema of ``record`` or ``request`` (plus a pack's own input fields)
+    allows, by path: the sizes the cost estimate assumes."""
+    return t.sizes_from_json_schema(_inlined(kind, fields), kind)
+
+
+def _parameter_sizes(pack: Pack) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for pid, param in pack.parameters.items():
+        for value in param.values:
+            for path, size in expr.sizes_of_value(value.value, f"params.{pid}").items():
+                sizes[path] = max(size, sizes.get(path, 0))
+    return sizes
+
+
 def declarations_for(
     pack: Pack, functions: expr.FunctionRegistry, settings: Mapping[str, Any]
 ) -> expr.Declarations:
@@ -343,6 +358,11 @@ def declarations_for(
         },
         functions=functions,
         constants={"settings": (settings_type, dict(settings))},
+        sizes={
+            **input_sizes("record", pack.inputs),
+            **input_sizes("request", pack.inputs),
+            **_parameter_sizes(pack),
+        },
     )
 
 
@@ -377,7 +397,10 @@ class _Compiler:
         try:
             program = expr.compile(source, self.decls)
         except ExpressionError as exc:
-            self.problems.append(Problem(f"{what}: {exc.with_location(Location())}", location))
+            self.problems.extend(
+                Problem(f"{what}: {error.with_location(Location())}", location)
+                for error in exc.errors
+            )
             return None
         if program.result_type not in (want, t.DYN):
             self.problems.append(

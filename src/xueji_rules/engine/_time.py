@@ -35,6 +35,19 @@ from xueji_rules.packs.model import Pack
 
 __all__ = ["CONVENTION_SETTINGS", "TimeService"]
 
+#: the units of ``period_end`` and of obligation clocks
+PERIOD_UNITS = ("workdays", "days", "weeks", "months", "years")
+
+
+def _check_unit(trigger: Any, amount: Any, unit: Any) -> None:
+    """At check time: a literal unit of ``period_end`` must be one of :data:`PERIOD_UNITS`,
+    a literal amount not negative."""
+    if unit is not None and unit not in PERIOD_UNITS:
+        raise ValueError(f"unknown unit {unit!r} (one of {', '.join(PERIOD_UNITS)})")
+    if isinstance(amount, int) and amount < 0:
+        raise ValueError(f"the amount must not be negative, got {amount}")
+
+
 #: pack settings that are counting conventions (the rest are engine settings)
 CONVENTION_SETTINGS = frozenset(Conventions.__dataclass_fields__)
 ENGINE_SETTINGS = frozenset({"default_school_system"})
@@ -112,6 +125,14 @@ class TimeService:
         values["default_school_system"] = self.default_school_system
         return values
 
+    def period_end(self, trigger: dt.date, amount: int, unit: str) -> dt.date:
+        """``period_end(d, n, unit)``: the last day of a period of ``n`` ``unit`` started by an
+        event on ``d``, under the pack's counting conventions (the due date of an obligation
+        clock with that trigger, amount and unit)."""
+        if unit not in PERIOD_UNITS:
+            raise EvaluationError(f"unknown unit {unit!r} (one of {', '.join(PERIOD_UNITS)})")
+        return self.due(trigger, amount, unit)
+
     def school_system_of(self, record: Any) -> str:
         """The record's 学制, or the pack's default."""
         if record.__class__ is dict or isinstance(record, Mapping):
@@ -138,6 +159,10 @@ class TimeService:
         reg.register("days_since_term_start", sig((date,), num, school.days_since_term_start))
         reg.register("school_year", sig((date,), text, school.school_year_of))
         reg.register("school_year_start", sig((date,), date, school.school_year_start))
+        reg.register("school_year_end", sig((date,), date, school.school_year_end))
+        reg.register(
+            "period_end", sig((date, num, text), date, self.period_end, "period_end", _check_unit)
+        )
         reg.register("is_entry_grade", sig((text, num, text), flag, is_entry_grade))
         reg.register("is_graduating_grade", sig((text, num, text), flag, is_graduating_grade))
         reg.register("graduating_grade", sig((text, text), num, _graduating_grade))

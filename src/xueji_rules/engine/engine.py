@@ -43,6 +43,7 @@ from xueji_rules.errors import (
     InputError,
     Location,
     OutsideValidity,
+    PatternError,
     XuejiRulesError,
 )
 from xueji_rules.packs.loader import load_pack
@@ -117,9 +118,15 @@ class Engine:
         self.records: RecordsSpec = records_spec(self.pack)  # records data, checked at load
         self._masker = Masker(self.records)
         self._reveal = reveal_personal_data
-        self.time = TimeService.for_pack(
-            self.pack, extra_files=[os.fspath(f) for f in calendar_files]
-        )
+        extra_calendars = tuple(os.fspath(f) for f in calendar_files)
+        # what a worker process needs to build this same engine (decide_many with jobs > 1):
+        # every keyword argument of __init__ belongs here (tests/bulk checks the signature)
+        self._options: dict[str, Any] = {
+            "calendar_files": extra_calendars,
+            "strict_calendar": strict_calendar,
+            "reveal_personal_data": reveal_personal_data,
+        }
+        self.time = TimeService.for_pack(self.pack, extra_files=list(extra_calendars))
         self._compiled: CompiledPack = compile_pack(
             self.pack, self.time.functions(), self.time.settings()
         )
@@ -343,14 +350,24 @@ class Engine:
         return validate_record(record, self.records, as_of=as_of, check_schema=not valid_shape)
 
     def decide_many(
-        self, pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]]
+        self,
+        pairs: Iterable[tuple[Mapping[str, Any], Mapping[str, Any]]],
+        *,
+        jobs: int = 1,
+        chunk_size: int = 256,
     ) -> Iterator[Decision | XuejiRulesError]:
-        """Decide many (record, request) pairs; a bad pair yields its error instead of stopping."""
-        for record, request in pairs:
-            try:
-                yield self.decide(record, request)
-            except XuejiRulesError as exc:
-                yield exc
+        """Decide many (record, request) pairs, in input order; a bad pair yields its error.
+
+        With ``jobs=1`` every pair is decided in this process. With ``jobs=N > 1`` pairs go in
+        chunks of ``chunk_size`` to N worker processes, each with this same engine (inherited
+        through ``fork``, or rebuilt once from a copy of :attr:`pack` and this engine's options
+        under ``spawn``); at most ``2N + 2`` chunks are in flight, so memory stays bounded on
+        an unbounded iterator. Results are the same for any ``jobs`` (see ``docs/scale.md``). Raises :class:`~xueji_rules.errors.InputError`
+        at once when ``jobs`` or ``chunk_size`` is not a whole number of at least 1.
+        """
+        from xueji_rules.bulk._pairs import decide_pairs
+
+        return decide_pairs(self, pairs, jobs=jobs, chunk_size=chunk_size)
 
     def audit(
         self,
@@ -704,6 +721,8 @@ class Engine:
         except EvaluationError as exc:
             if isinstance(exc, CalendarUnavailable) or item is None:
                 raise
+            if isinstance(exc, PatternError):  # a regular expression the input supplied
+                raise _bad_pattern(exc, item.rule.location) from None
             # the location names the rule; the message says what went wrong
             raise EvaluationError(exc.message, item.rule.location) from None
         return worst
@@ -815,11 +834,13 @@ class Engine:
         except EvaluationError as exc:
             raise self._located(exc, where) from None
 
-    def _located(self, exc: EvaluationError, where: str) -> EvaluationError:
+    def _located(self, exc: EvaluationError, where: str) -> EvaluationError | InputError:
         """``exc`` reworded to say where it happened (the rule's location when ``where`` starts
-        with a rule id)."""
+        with a rule id); a pattern the input supplied is the input's fault (``InputError``)."""
         rule_id = where.split(" ", 1)[0]
         rule = self._ids.rules.get(rule_id)
+        if isinstance(exc, PatternError):
+            return _bad_pattern(exc, rule.location if rule else Location())
         if rule is not None:  # the location names the rule; keep only what follows its id
             return EvaluationError(f"{where.split(' ', 1)[1]}: {exc.message}", rule.location)
         return EvaluationError(f"{where}: {exc.message}")
@@ -839,3 +860,8 @@ _SEVERITY: tuple[Outcome, ...] = (
     "denied_by_default",
     "denied",
 )
+
+
+def _bad_pattern(exc: PatternError, where: Location) -> InputError:
+    """A pattern from the record or request that RE2 refuses: the input's fault, not the pack's."""
+    return InputError(f"the input supplies a pattern that is not valid RE2: {exc.message}", where)

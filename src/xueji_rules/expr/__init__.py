@@ -17,18 +17,29 @@ See ``docs/expressions.md`` for the supported subset and its semantics.
 from __future__ import annotations
 
 from xueji_rules.expr import types
+from xueji_rules.expr._analysis import FieldRead, LiteralUse
 from xueji_rules.expr._functions import FunctionRegistry, Overload, standard_functions
-from xueji_rules.expr._program import Declarations, Program, compile, evaluate, type_of_value
+from xueji_rules.expr._program import (
+    Declarations,
+    Program,
+    compile,
+    evaluate,
+    sizes_of_value,
+    type_of_value,
+)
 from xueji_rules.expr.limits import Limits
 
 __all__ = [
     "Declarations",
+    "FieldRead",
     "FunctionRegistry",
     "Limits",
+    "LiteralUse",
     "Overload",
     "Program",
     "compile",
     "evaluate",
+    "sizes_of_value",
     "standard_functions",
     "type_of_value",
     "types",

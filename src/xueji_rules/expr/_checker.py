@@ -1,7 +1,8 @@
 """Static type checking against declared variables and functions.
 
-Sets ``ty`` on every node and ``overloads`` on every call, and raises ``ExpressionError`` at the
-first problem with its position and a suggestion where one helps.
+Sets ``ty`` on every node and ``overloads`` on every call. Every problem is collected with its
+position and a suggestion where one helps; a node with a problem is typed ``dyn`` so that it does
+not cause further, derived problems. ``check`` raises one ``ExpressionError`` listing them all.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from xueji_rules.expr import _ast as a
 from xueji_rules.expr import types as t
 from xueji_rules.expr._errors import expression_error
 from xueji_rules.expr._functions import FunctionRegistry, Overload
+from xueji_rules.expr._lexer import string_offsets
 from xueji_rules.expr._regex import RegexError, compile_re2
 
-__all__ = ["assignable", "check", "describe", "join"]
+__all__ = ["assignable", "check", "check_all", "describe", "join", "signature"]
 
 _ORDERED = frozenset({t.INT, t.DOUBLE, t.STRING, t.BYTES, t.BOOL, t.DATE})
 _ARITH: dict[str, frozenset[t.Type]] = {
@@ -99,6 +101,22 @@ def _types(args: Iterable[t.Type]) -> str:
     return ", ".join(str(x) for x in args)
 
 
+def signature(name: str, overload: Overload, receiver: bool) -> str:
+    """How a person writes one overload: ``string.startsWith(string) -> bool``."""
+    params = overload.params
+    if receiver:
+        return f"{params[0]}.{name}({_types(params[1:])}) -> {overload.result}"
+    return f"{name}({_types(params)}) -> {overload.result}"
+
+
+def _expected(name: str, overloads: Iterable[Overload], receiver: bool) -> str:
+    shown = sorted({signature(name, o, receiver) for o in overloads})
+    if not shown:
+        return ""
+    more = f" and {len(shown) - 8} more" if len(shown) > 8 else ""
+    return "; expected " + " or ".join(shown[:8]) + more
+
+
 class _Checker:
     def __init__(
         self, source: str, variables: Mapping[str, t.Type], functions: FunctionRegistry
@@ -107,11 +125,15 @@ class _Checker:
         self.variables = variables
         self.functions = functions
         self.scopes: list[tuple[str, t.Type]] = []
+        self.errors: list[ExpressionError] = []
 
-    def fail(self, message: str, node: a.Node) -> ExpressionError:
-        return expression_error(message, self.src, node.offset)
+    def fail(self, message: str, node: a.Node, offset: int | None = None) -> t.Type:
+        """Record a problem at ``node`` (or at ``offset``); the node's type becomes ``dyn``."""
+        where = node.offset if offset is None else offset
+        self.errors.append(expression_error(message, self.src, where))
+        return t.DYN
 
-    def no_overload(self, op: str, node: a.Node, *types: t.Type) -> ExpressionError:
+    def no_overload(self, op: str, node: a.Node, *types: t.Type) -> t.Type:
         return self.fail(f"no matching overload for '{op}' applied to ({_types(types)})", node)
 
     def check(self, node: a.Node) -> t.Type:
@@ -130,7 +152,7 @@ class _Checker:
         if node.name in self.variables:
             return self.variables[node.name]
         known = [*self.variables, *(n for n, _ in self.scopes)]
-        raise self.fail(f"undeclared reference to '{node.name}'{_suggest(node.name, known)}", node)
+        return self.fail(f"undeclared reference to '{node.name}'{_suggest(node.name, known)}", node)
 
     def check_select(self, node: a.Select) -> t.Type:
         operand = self.check(node.operand)
@@ -138,7 +160,7 @@ class _Checker:
         if isinstance(operand, t.ObjectType):
             found = operand.field(node.field)
             if found is None:
-                raise self.fail(_unknown_field(node.operand, node.field, operand), node)
+                return self.fail(_unknown_field(node.operand, node.field, operand), node)
             result = found
         elif isinstance(operand, t.MapType) and operand.key in (t.STRING, t.DYN):
             result = operand.value
@@ -146,7 +168,7 @@ class _Checker:
             result = t.DYN
         else:
             what = "has()" if node.test_only else f"field '{node.field}'"
-            raise self.fail(
+            return self.fail(
                 f"cannot select {what} from {describe(node.operand)} of type {operand}", node
             )
         return t.BOOL if node.test_only else result
@@ -162,12 +184,12 @@ class _Checker:
             if isinstance(node.index, a.Literal) and isinstance(node.index.value, str):
                 found = operand.field(node.index.value)
                 if found is None:
-                    raise self.fail(_unknown_field(node.operand, node.index.value, operand), node)
+                    return self.fail(_unknown_field(node.operand, node.index.value, operand), node)
                 return found
             return t.DYN
         if operand == t.DYN:
             return t.DYN
-        raise self.no_overload("[]", node, operand, index)
+        return self.no_overload("[]", node, operand, index)
 
     def check_unary(self, node: a.Unary) -> t.Type:
         operand = self.check(node.operand)
@@ -176,7 +198,7 @@ class _Checker:
                 return t.BOOL
         elif operand in (t.INT, t.DOUBLE, t.DYN):
             return operand
-        raise self.no_overload(node.op, node, operand)
+        return self.no_overload(node.op, node, operand)
 
     def check_binary(self, node: a.Binary) -> t.Type:
         left, right = self.check(node.left), self.check(node.right)
@@ -196,7 +218,7 @@ class _Checker:
             result = self.arithmetic(op, left, right)
             if result is not None:
                 return result
-        raise self.no_overload(op, node, left, right)
+        return self.no_overload(op, node, left, right)
 
     @staticmethod
     def membership_ok(item: t.Type, container: t.Type) -> bool:
@@ -227,7 +249,7 @@ class _Checker:
         for term in node.terms:
             ty = self.check(term)
             if ty not in (t.BOOL, t.DYN):
-                raise self.fail(
+                self.fail(
                     f"no matching overload for '{node.op}' applied to ({ty}): "
                     f"{describe(term)} is not a bool",
                     term,
@@ -237,12 +259,12 @@ class _Checker:
     def check_conditional(self, node: a.Conditional) -> t.Type:
         cond = self.check(node.cond)
         if cond not in (t.BOOL, t.DYN):
-            raise self.fail(f"the condition of '?:' must be a bool, not {cond}", node.cond)
+            self.fail(f"the condition of '?:' must be a bool, not {cond}", node.cond)
         then, otherwise = self.check(node.then), self.check(node.otherwise)
         if t.NULL not in (then, otherwise) and not (
             assignable(then, otherwise) or assignable(otherwise, then)
         ):
-            raise self.fail(
+            return self.fail(
                 f"no matching overload for '?:': the branches have different types ({then}, {otherwise})",
                 node,
             )
@@ -261,7 +283,7 @@ class _Checker:
         for key, value in node.entries:
             kt = self.check(key)
             if kt not in _MAP_KEYS:
-                raise self.fail(f"unsupported map key type {kt} (use int, string or bool)", key)
+                kt = self.fail(f"unsupported map key type {kt} (use int, string or bool)", key)
             vt = self.check(value)
             key_t = kt if key_t is None else join(key_t, kt)
             value_t = vt if value_t is None else join(value_t, vt)
@@ -269,15 +291,15 @@ class _Checker:
 
     def check_call(self, node: a.Call) -> t.Type:
         receiver = node.target is not None
+        operands = ([node.target] if node.target is not None else []) + node.args
+        types = [self.check(x) for x in operands]  # problems inside the arguments count too
         overloads = self.functions.overloads(node.name, receiver)
         if not overloads:
             if self.functions.overloads(node.name, not receiver):
                 style = "a method: call it as x." if not receiver else "not a method: call it as "
-                raise self.fail(f"function '{node.name}' is {style}{node.name}(...)", node)
+                return self.fail(f"function '{node.name}' is {style}{node.name}(...)", node)
             hint = _suggest(node.name, self.functions.names())
-            raise self.fail(f"unknown function '{node.name}'{hint}", node)
-        operands = ([node.target] if node.target is not None else []) + node.args
-        types = [self.check(x) for x in operands]
+            return self.fail(f"unknown function '{node.name}'{hint}", node)
         candidates = tuple(
             o
             for o in overloads
@@ -285,28 +307,50 @@ class _Checker:
             and all(assignable(p, x) for p, x in zip(o.params, types, strict=True))
         )
         if not candidates:
-            raise self.no_overload(node.name, node, *types)
+            return self.fail(
+                f"no matching overload for '{node.name}' applied to ({_types(types)})"
+                + _expected(node.name, overloads, receiver),
+                node,
+            )
         node.overloads = candidates
-        self.check_constant_argument(node, operands)
+        if self.check_constant_argument(node, operands) is not None:
+            return t.DYN
+        if len(candidates) == 1 and candidates[0].check is not None:
+            literals = [x.value if isinstance(x, a.Literal) else None for x in operands]
+            try:
+                candidates[0].check(*literals)
+            except Exception as exc:
+                return self.fail(f"{node.name}(): {exc}", node)
         results = {o.result for o in candidates}
         return results.pop() if len(results) == 1 else t.DYN
 
-    def check_constant_argument(self, node: a.Call, operands: list[a.Node]) -> None:
+    def check_constant_argument(self, node: a.Call, operands: list[a.Node]) -> t.Type | None:
+        """Check a literal pattern or date now, not when it runs; the problem's type or None."""
         last = operands[-1]
         if not (isinstance(last, a.Literal) and isinstance(last.value, str)):
-            return
+            return None
         if node.name == "matches" and len(operands) == 2:
             try:
                 compile_re2(last.value)
             except RegexError as exc:
-                raise self.fail(str(exc), last) from None
+                return self.fail(str(exc), last, self.pattern_offset(last, exc.position))
         elif node.name == "date" and len(operands) == 1 and _is_standard(node.overloads):
             from xueji_rules.expr._functions import date_of_string
 
             try:
                 date_of_string(last.value)
             except Exception as exc:
-                raise self.fail(str(exc), last) from None
+                return self.fail(str(exc), last)
+        return None
+
+    def pattern_offset(self, literal: a.Literal, position: int | None) -> int:
+        """Where in the source a position inside a string literal's value is (else the literal)."""
+        if position is None:
+            return literal.offset
+        offsets = string_offsets(self.src, literal.offset)
+        if offsets is None or position >= len(offsets):
+            return literal.offset
+        return offsets[position]
 
     def check_comprehension(self, node: a.Comprehension) -> t.Type:
         rng = self.check(node.range)
@@ -319,13 +363,13 @@ class _Checker:
         elif rng == t.DYN:
             var_t = t.DYN
         else:
-            raise self.fail(f"'{node.kind}' needs a list or a map, not {rng}", node.range)
+            var_t = self.fail(f"'{node.kind}' needs a list or a map, not {rng}", node.range)
         self.scopes.append((node.var, var_t))
         try:
             if node.predicate is not None:
                 pred = self.check(node.predicate)
                 if pred not in (t.BOOL, t.DYN):
-                    raise self.fail(
+                    self.fail(
                         f"the condition of '{node.kind}' must be a bool, not {pred}", node.predicate
                     )
             transform = self.check(node.transform) if node.transform is not None else None
@@ -342,8 +386,21 @@ def _is_standard(overloads: tuple[Overload, ...]) -> bool:
     return all(o.name in ("string_to_date", "date_to_date") for o in overloads)
 
 
+def check_all(
+    root: a.Node, source: str, variables: Mapping[str, t.Type], functions: FunctionRegistry
+) -> tuple[t.Type, list[ExpressionError]]:
+    """Type-check the tree ``root``: its result type and every problem found (in order)."""
+    checker = _Checker(source, variables, functions)
+    result = checker.check(root)
+    return result, sorted(checker.errors, key=lambda e: e.offset or 0)
+
+
 def check(
     root: a.Node, source: str, variables: Mapping[str, t.Type], functions: FunctionRegistry
 ) -> t.Type:
-    """Type-check the tree ``root``; return its result type or raise ``ExpressionError``."""
-    return _Checker(source, variables, functions).check(root)
+    """Type-check the tree ``root``; return its result type or raise one ``ExpressionError``
+    listing every problem."""
+    result, errors = check_all(root, source, variables, functions)
+    if errors:
+        raise ExpressionError.group(errors)
+    return result

@@ -19,13 +19,13 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from xueji_rules.errors import EvaluationError
+from xueji_rules.errors import CostLimitExceeded, EvaluationError
 from xueji_rules.expr import _ast as a
 from xueji_rules.expr import _values as v
 from xueji_rules.expr import types as t
 from xueji_rules.expr._checker import describe
 from xueji_rules.expr._functions import dispatch
-from xueji_rules.expr._interpreter import build_map
+from xueji_rules.expr._interpreter import build_map, charge
 from xueji_rules.expr._regex import RegexError, compile_re2
 
 __all__ = ["generate"]
@@ -89,6 +89,7 @@ _HELPERS: dict[str, Any] = {
     "_iter": _iterable,
     "_mkmap": build_map,
     "_call": dispatch,
+    "_charge": charge,
 }
 
 
@@ -122,13 +123,17 @@ def _makes_bool(node: a.Node) -> bool:
 
 
 class _Gen:
-    def __init__(self, variables: Sequence[str], constants: Mapping[str, Any]) -> None:
+    def __init__(
+        self, variables: Sequence[str], constants: Mapping[str, Any], budget: int | None = None
+    ) -> None:
+        self.budget = budget
         self.names: dict[str, Any] = {}
         self.variables = {name: f"v{i}" for i, name in enumerate(variables)}
         self.constants = constants
         self.scopes: list[tuple[str, str]] = []
         self.counter = 0
         self.in_iterable = 0
+        self.charged = False  # whether the code charges macro ranges to the budget ``_b``
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -212,8 +217,14 @@ class _Gen:
         if op in ("==", "!="):
             if lt == rt and (_exact_eq(lt) or lt == t.DOUBLE):
                 return f"({left} {op} {right})"
-            for lit, other in ((node.left, right), (node.right, left)):
+            for lit, other_node, other in (
+                (node.left, node.right, right),
+                (node.right, node.left, left),
+            ):
                 if isinstance(lit, a.Literal) and lit.value is None:
+                    if isinstance(other_node, a.Literal):
+                        # both sides are constants: fold, since Python warns on "'x' is None"
+                        return repr((other_node.value is None) == (op == "=="))
                     return f"({other} {'is' if op == '==' else 'is not'} None)"
             return self.call(_CMP_HELPERS[op], left, right)
         if op in ("<", "<=", ">", ">="):
@@ -321,6 +332,9 @@ class _Gen:
             self.in_iterable -= 1
         if node.range.ty == t.DYN:
             rng = self.call("_iter", rng, repr(node.kind))
+        if self.budget is not None:
+            self.charged = True
+            rng = self.call("_charge", rng, "_b")
         var = self.fresh("_x")
         self.scopes.append((node.var, var))
         try:
@@ -348,11 +362,14 @@ def generate(
     variables: Sequence[str],
     slow: Callable[..., Any],
     constants: Mapping[str, Any] | None = None,
+    max_iterations: int | None = None,
 ) -> Callable[..., Any] | None:
     """The fast positional function over ``variables``, falling back on ``slow`` when it raises;
     ``None`` when Python cannot compile the generated code (then use ``slow`` alone).
-    ``constants`` are names bound to fixed values, read from the function's namespace."""
-    gen = _Gen(variables, constants or {})
+    ``constants`` are names bound to fixed values, read from the function's namespace.
+    ``max_iterations`` bounds the elements the macros of one call may iterate over in all;
+    past it the call raises ``CostLimitExceeded`` (without trying ``slow``)."""
+    gen = _Gen(variables, constants or {}, max_iterations)
     try:
         body = gen.gen(root)
     except RecursionError:
@@ -360,18 +377,28 @@ def generate(
     params = ", ".join(gen.variables.values())
     lines = ["def _factory(_ns):"]
     lines += [f"    {name} = _ns[{name!r}]" for name in sorted(gen.names)]
+    lines += [f"    def _fast({params}):"]
+    if gen.charged:
+        lines += [f"        _b = [{int(max_iterations or 0)}, {int(max_iterations or 0)}]"]
     lines += [
-        f"    def _fast({params}):",
         "        try:",
         f"            return {body}",
+        "        except _Cost:",
+        "            raise",
         "        except _Exc:",
         "            pass",
         f"        return _slow({params})",
         "    return _fast",
     ]
-    namespace: dict[str, Any] = {**gen.names, "_Exc": Exception, "_slow": slow}
+    namespace: dict[str, Any] = {
+        **gen.names,
+        "_Exc": Exception,
+        "_Cost": CostLimitExceeded,
+        "_slow": slow,
+    }
     lines.insert(1, "    _Exc = _ns['_Exc']")
-    lines.insert(2, "    _slow = _ns['_slow']")
+    lines.insert(2, "    _Cost = _ns['_Cost']")
+    lines.insert(3, "    _slow = _ns['_slow']")
     try:
         code = compile("\n".join(lines) + "\n", "<expression>", "exec")
         scope: dict[str, Any] = {"__builtins__": {}}

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from xueji_rules.errors import EvaluationError
+from xueji_rules.errors import EvaluationError, PatternError
 from xueji_rules.expr import _regex
 from xueji_rules.expr import _values as v
 from xueji_rules.expr import types as t
@@ -30,6 +30,10 @@ class Overload:
     result: t.Type
     impl: Callable[..., Any]
     name: str | None = None
+    check: Callable[..., None] | None = None
+    """Called at check time with the literal arguments (``None`` for the others); an exception
+    it raises is an error at the call, so ``period_end(d, 1, 'mnths')`` fails when the pack
+    loads rather than when it decides."""
 
 
 class FunctionRegistry:
@@ -181,11 +185,13 @@ def date_of_string(s: str) -> dt.date:
 
 
 def regex_matches(text: str, pattern: str) -> bool:
-    """``matches``: RE2-subset search anywhere in ``text``."""
+    """``matches``: RE2 search anywhere in ``text``. A literal pattern was checked when the
+    expression was; a pattern computed from data that RE2 refuses is a :class:`PatternError`."""
     try:
         return _regex.matches(text, pattern)
     except _regex.RegexError as exc:
-        raise EvaluationError(str(exc)) from None
+        shown = pattern if len(pattern) <= 60 else pattern[:57] + "..."
+        raise PatternError(f"pattern {shown!r} from the input: {exc}", pattern) from None
 
 
 def _identity(x: Any) -> Any:

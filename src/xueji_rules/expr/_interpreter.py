@@ -10,13 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from xueji_rules.errors import EvaluationError
+from xueji_rules.errors import CostLimitExceeded, EvaluationError
 from xueji_rules.expr import _ast as a
 from xueji_rules.expr import _values as v
 from xueji_rules.expr._checker import describe
 from xueji_rules.expr._functions import dispatch
 
-__all__ = ["Interpreter", "build_map"]
+__all__ = ["BUDGET", "Interpreter", "build_map", "charge", "over_budget"]
+
+#: the key under which one evaluation's remaining iteration budget travels in the environment
+#: (no CEL identifier can contain a space, so it never meets a variable)
+BUDGET = " budget"
 
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "+": v.add,
@@ -43,6 +47,24 @@ def _as_error(exc: Exception) -> EvaluationError:
     return EvaluationError(f"evaluation failed: {type(exc).__name__}: {exc}")
 
 
+def over_budget(limit: int) -> CostLimitExceeded:
+    """The error for an evaluation whose macros went past ``limit`` elements."""
+    return CostLimitExceeded(
+        f"evaluation stopped: its macros iterated over more than {limit} elements in all "
+        "(the run-time cost bound, Limits.max_iterations)"
+    )
+
+
+def charge(items: Any, budget: list[int]) -> Any:
+    """Take the size of a macro's range from the evaluation's remaining ``budget`` (a list of the
+    remaining count and the limit); raise :class:`CostLimitExceeded` when it runs out. Returns
+    ``items`` unchanged."""
+    budget[0] -= len(items)
+    if budget[0] < 0:
+        raise over_budget(budget[1])
+    return items
+
+
 def build_map(entries: tuple[tuple[Any, Any], ...]) -> dict[Any, Any]:
     """A map literal's value; duplicate keys (with CEL key equality) are an error."""
     out: dict[Any, Any] = {}
@@ -64,11 +86,14 @@ def build_map(entries: tuple[tuple[Any, Any], ...]) -> dict[Any, Any]:
 class Interpreter:
     """Evaluate one checked tree over variable values given by name."""
 
-    def __init__(self, root: a.Node) -> None:
+    def __init__(self, root: a.Node, max_iterations: int | None = None) -> None:
         self.root = root
+        self.max_iterations = max_iterations
 
     def run(self, env: Mapping[str, Any]) -> Any:
         """The value of the expression, or ``EvaluationError``; nothing else escapes."""
+        if self.max_iterations is not None:
+            env = {**env, BUDGET: [self.max_iterations, self.max_iterations]}
         try:
             return self.value_of(self.root, env)
         except Exception as exc:
@@ -124,6 +149,8 @@ class Interpreter:
         for term in node.terms:
             try:
                 value = self.value_of(term, env)
+            except CostLimitExceeded:
+                raise  # a cost bound stops the evaluation; && and || do not absorb it
             except Exception as exc:
                 error = error or _as_error(exc)
                 continue
@@ -156,6 +183,9 @@ class Interpreter:
         rng = self.value_of(node.range, env)
         if not isinstance(rng, list | tuple | Mapping):
             raise v.no_overload(node.kind, rng)
+        budget = env.get(BUDGET)
+        if budget is not None:
+            charge(rng, budget)
         scope = dict(env)
         items = list(rng)
         kind = node.kind
@@ -183,6 +213,8 @@ class Interpreter:
             scope[node.var] = item
             try:
                 value = self.value_of(node.predicate, scope)
+            except CostLimitExceeded:
+                raise
             except Exception as exc:
                 error = error or _as_error(exc)
                 continue

@@ -9,7 +9,7 @@ from xueji_rules.errors import ExpressionError
 from xueji_rules.expr._errors import expression_error
 from xueji_rules.expr.limits import Limits
 
-__all__ = ["INT64_MAX", "INT64_MIN", "Token", "tokenize"]
+__all__ = ["INT64_MAX", "INT64_MIN", "Token", "lex", "string_offsets", "tokenize"]
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -38,12 +38,22 @@ class Token:
     text: str
 
 
+def _starts_string(src: str, start: int) -> bool:
+    """Whether a string or bytes literal (with an optional r/b prefix) starts at ``start``."""
+    end = start
+    while end < len(src) and end - start < 2 and src[end] in "rRbB":
+        end += 1
+    return end < len(src) and src[end] in "\"'"
+
+
 class _Lexer:
     def __init__(self, source: str, limits: Limits) -> None:
         self.src = source
         self.limits = limits
         self.pos = 0
         self.tokens: list[Token] = []
+        self.offsets: list[int] | None = None  # per decoded character of the last string
+        self.errors: list[ExpressionError] = []  # problems lexing went past (see run)
 
     def fail(self, message: str, offset: int) -> ExpressionError:
         return expression_error(message, self.src, offset)
@@ -64,21 +74,36 @@ class _Lexer:
                 self.tokens.append(Token("eof", None, n, ""))
                 return self.tokens
             start = self.pos
-            ch = src[start]
-            if ch in _DIGITS or (ch == "." and start + 1 < n and src[start + 1] in _DIGITS):
-                self.number()
-            elif ch in "\"'":
-                self.string(start, raw=False, is_bytes=False, quote_at=start)
-            elif ch in _IDENT_START:
-                self.word(start)
-            else:
-                for p in _PUNCT:
-                    if src.startswith(p, start):
-                        self.pos += len(p)
-                        self.tokens.append(Token("op", p, start, p))
-                        break
+            try:
+                self.token(start)
+            except ExpressionError as exc:
+                # record it and go on, so one run reports every problem: skip the rest of the
+                # word or number, or the one bad character; an unterminated string ends the text
+                self.errors.append(exc)
+                if _starts_string(src, start):
+                    self.pos = n
                 else:
-                    raise self.fail(f"unexpected character {ch!r}", start)
+                    end = start + 1
+                    while src[start] in _IDENT_CHARS and end < n and src[end] in _IDENT_CHARS:
+                        end += 1
+                    self.pos = max(self.pos, end)
+
+    def token(self, start: int) -> None:
+        src, n = self.src, len(self.src)
+        ch = src[start]
+        if ch in _DIGITS or (ch == "." and start + 1 < n and src[start + 1] in _DIGITS):
+            self.number()
+        elif ch in "\"'":
+            self.string(start, raw=False, is_bytes=False, quote_at=start)
+        elif ch in _IDENT_START:
+            self.word(start)
+        else:
+            for p in _PUNCT:
+                if src.startswith(p, start):
+                    self.pos += len(p)
+                    self.tokens.append(Token("op", p, start, p))
+                    return
+            raise self.fail(f"unexpected character {ch!r}", start)
 
     def word(self, start: int) -> None:
         src, n = self.src, len(self.src)
@@ -163,8 +188,19 @@ class _Lexer:
             ch = src[i]
             if not triple and ch in "\r\n":
                 raise self.fail("unterminated string literal (newline inside quotes)", start)
+            if self.offsets is not None:
+                self.offsets.extend([i] * (1 if ch != "\\" or raw else 0))
             if ch == "\\" and not raw:
-                i = self.escape(i, is_bytes, out, byte_out)
+                before = len(out)
+                try:
+                    i, at = self.escape(i, is_bytes, out, byte_out), i
+                except ExpressionError as exc:
+                    if i + 1 >= n or self.offsets is not None:
+                        raise
+                    self.errors.append(exc)  # go on after the bad escape
+                    i, at = i + 2, i
+                if self.offsets is not None:
+                    self.offsets.extend([at] * (len(out) - before))
             else:
                 if is_bytes:
                     byte_out.extend(ch.encode("utf-8", "surrogatepass"))
@@ -227,6 +263,37 @@ class _Lexer:
             out.append(chr(code))
 
 
+def lex(source: str, limits: Limits) -> tuple[list[Token], list[ExpressionError]]:
+    """The tokens of ``source`` ending with an ``eof`` token, and every problem met on the way
+    (a bad character, escape or number is skipped so the rest is still read)."""
+    lexer = _Lexer(source, limits)
+    tokens = lexer.run()
+    return tokens, lexer.errors
+
+
 def tokenize(source: str, limits: Limits) -> list[Token]:
-    """The tokens of ``source`` ending with an ``eof`` token; raises ``ExpressionError``."""
-    return _Lexer(source, limits).run()
+    """The tokens of ``source`` ending with an ``eof`` token; raises the first ``ExpressionError``."""
+    tokens, errors = lex(source, limits)
+    if errors:
+        raise errors[0]
+    return tokens
+
+
+def string_offsets(source: str, offset: int) -> list[int] | None:
+    """For the string literal starting at ``offset`` of ``source``: the source offset of each
+    character of its decoded value (so a position inside the value maps back to the text);
+    ``None`` when no string literal starts there."""
+    lexer = _Lexer(source, Limits(max_string_length=len(source) + 1))
+    lexer.pos = offset
+    lexer.offsets = []
+    try:
+        if source[offset : offset + 1] in ("'", '"'):
+            lexer.string(offset, raw=False, is_bytes=False, quote_at=offset)
+        else:
+            lexer.word(offset)
+    except (ExpressionError, IndexError):
+        return None
+    token = lexer.tokens[-1] if lexer.tokens else None
+    if token is None or token.kind != "string" or len(lexer.offsets) != len(token.value):
+        return None
+    return lexer.offsets

@@ -11,10 +11,10 @@ from typing import TypeVar
 from xueji_rules.errors import ExpressionError
 from xueji_rules.expr import _ast as a
 from xueji_rules.expr._errors import expression_error
-from xueji_rules.expr._lexer import INT64_MAX, Token, tokenize
+from xueji_rules.expr._lexer import INT64_MAX, Token, lex
 from xueji_rules.expr.limits import Limits
 
-__all__ = ["RESERVED", "parse"]
+__all__ = ["RESERVED", "parse", "parse_all"]
 
 N = TypeVar("N", bound=a.Node)
 
@@ -49,10 +49,10 @@ _MACRO_ARITY = {"all": (2,), "exists": (2,), "exists_one": (2,), "map": (2, 3), 
 
 
 class _Parser:
-    def __init__(self, source: str, limits: Limits) -> None:
+    def __init__(self, source: str, limits: Limits, tokens: list[Token]) -> None:
         self.src = source
         self.limits = limits
-        self.tokens = tokenize(source, limits)
+        self.tokens = tokens
         self.i = 0
         self.nodes = 0
         self.nesting = 0
@@ -85,8 +85,8 @@ class _Parser:
 
     @staticmethod
     def describe(tok: Token) -> str:
-        if tok.kind == "eof":
-            return "end of expression"
+        if tok.kind == "eof":  # a term's end when terms are parsed one by one: its '&&'
+            return f"'{tok.text}'" if tok.text else "end of expression"
         return f"'{tok.text}'" if len(tok.text) <= 20 else f"'{tok.text[:20]}...'"
 
     def mk(self, node: N, *children: a.Node) -> N:
@@ -348,13 +348,94 @@ class _Parser:
         return self.mk(a.MapLit(open_tok.offset, entries), *children)
 
 
-def parse(source: str, limits: Limits | None = None) -> a.Node:
-    """Parse ``source`` into a syntax tree; raises ``ExpressionError`` with the position."""
-    limits = limits or Limits()
+def _too_long(source: str, limits: Limits) -> ExpressionError | None:
     if len(source) > limits.max_source_length:
-        raise expression_error(
+        return expression_error(
             f"expression is longer than {limits.max_source_length} characters",
             source[: limits.max_source_length],
             limits.max_source_length - 1,
         )
-    return _Parser(source, limits).parse()
+    return None
+
+
+def parse(source: str, limits: Limits | None = None) -> a.Node:
+    """Parse ``source`` into a syntax tree; raises the first ``ExpressionError`` with its position."""
+    root, errors = parse_all(source, limits)
+    if errors or root is None:
+        raise (errors or [expression_error("empty expression", source, 0)])[0]
+    return root
+
+
+def parse_all(
+    source: str, limits: Limits | None = None
+) -> tuple[a.Node | None, list[ExpressionError]]:
+    """Parse ``source``; return the tree and every syntax problem found.
+
+    Without problems the tree is the expression's. With problems, parsing recovers where it
+    sensibly can: each term of a top-level ``&&``/``||`` chain is parsed on its own, so a mistake
+    in one term does not hide a mistake in another, and the returned tree is the ``&&`` of the
+    terms that did parse (for type-checking them; it is never evaluated), or ``None``.
+    """
+    limits = limits or Limits()
+    too_long = _too_long(source, limits)
+    if too_long is not None:
+        return None, [too_long]
+    tokens, lex_errors = lex(source, limits)
+    if not lex_errors:
+        try:
+            return _Parser(source, limits, tokens).parse(), []
+        except ExpressionError as exc:
+            first = exc
+    segments = _segments(tokens)
+    if len(segments) < 2:
+        return None, list(lex_errors) if lex_errors else [first]
+    errors: list[ExpressionError] = list(lex_errors)
+    bad = [e.offset for e in lex_errors if e.offset is not None]
+    good: list[a.Node] = []
+    for start, end, part in segments:
+        if any(start <= offset < end for offset in bad):
+            continue  # its problem is already reported; parsing it would only add noise
+        try:
+            good.append(_Parser(source, limits, part).parse())
+        except ExpressionError as exc:
+            errors.append(exc)
+    if not errors:
+        errors.append(first)
+    if not good:
+        return None, errors
+    root: a.Node = good[0] if len(good) == 1 else a.Logical(good[0].offset, "&&", good)
+    return root, errors
+
+
+def _segments(tokens: list[Token]) -> list[tuple[int, int, list[Token]]]:
+    """The terms of a top-level ``&&``/``||`` chain: (start, end) in the source and the tokens,
+    ending with an ``eof`` token. Fewer than two when brackets do not balance or a top-level
+    ``?:`` makes the terms ambiguous."""
+    parts: list[tuple[int, int, list[Token]]] = []
+    current: list[Token] = []
+    start = 0
+    depth = 0
+    for tok in tokens:
+        if tok.kind == "eof":
+            break
+        if tok.kind == "op":
+            if tok.value in "([{":
+                depth += 1
+            elif tok.value in ")]}":
+                depth -= 1
+                if depth < 0:
+                    return []
+            elif depth == 0 and tok.value in ("?", ":"):
+                return []
+            elif depth == 0 and tok.value in ("&&", "||"):
+                parts.append(
+                    (start, tok.offset, [*current, Token("eof", None, tok.offset, tok.text)])
+                )
+                current = []
+                start = tok.offset + len(tok.text)
+                continue
+        current.append(tok)
+    if depth != 0:
+        return []
+    parts.append((start, tokens[-1].offset + 1, [*current, tokens[-1]]))
+    return parts

@@ -25,6 +25,7 @@ __all__ = [
     "PrimitiveType",
     "Type",
     "from_json_schema",
+    "sizes_from_json_schema",
 ]
 
 
@@ -240,3 +241,35 @@ def _from_schema(schema: Any, name: str, depth: int) -> Type:
     return {"integer": INT, "number": DOUBLE, "boolean": BOOL, "null": NULL}.get(
         kind if isinstance(kind, str) else "", DYN
     )
+
+
+def sizes_from_json_schema(schema: Mapping[str, Any], name: str) -> dict[str, int]:
+    """The declared largest sizes under ``schema``, by path, for the cost estimate: ``maxItems``
+    of arrays, ``maxLength`` of strings, ``maxProperties`` of objects. Paths are written as
+    :attr:`xueji_rules.expr.Program.reads` writes them (``request.documents``,
+    ``request.documents[]``); ``$ref`` must already be inlined."""
+    out: dict[str, int] = {}
+    _sizes(schema, name, 0, out)
+    return out
+
+
+def _sizes(schema: Any, path: str, depth: int, out: dict[str, int]) -> None:
+    if not isinstance(schema, Mapping) or depth > _MAX_SCHEMA_DEPTH:
+        return
+    for keyword in ("maxItems", "maxLength", "maxProperties"):
+        value = schema.get(keyword)
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[path] = max(value, out.get(path, 0)) if path in out else value
+    values = schema.get("enum")
+    if isinstance(values, list) and values and all(isinstance(v, str) for v in values):
+        out.setdefault(path, max(len(v) for v in values))
+    if schema.get("format") == "date":
+        out.setdefault(path, 10)
+    props = schema.get("properties")
+    if isinstance(props, Mapping):
+        for key, sub in props.items():
+            _sizes(sub, f"{path}.{key}", depth + 1, out)
+        out.setdefault(path, len(props))
+    items = schema.get("items")
+    if items is not None:
+        _sizes(items, f"{path}[]", depth + 1, out)

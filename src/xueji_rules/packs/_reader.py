@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xueji_rules._schemas import iter_problems, validator_for
+from xueji_rules._schemas import iter_problems, repaired_items, validator_for
 from xueji_rules._yaml import YamlDocument, load_yaml_bytes
 from xueji_rules.errors import Location, PackError, Problem
 from xueji_rules.packs._layout import LayerFiles, RawFile
@@ -165,6 +165,7 @@ class _LayerReader:
         self.files = files
         self.layer = PackLayer(id=files.root.name, root=files.root)
         self.layer.problems.extend(files.problems)
+        self.unread: YamlDocument | None = None  # the last document that failed its schema
 
     def read(self, raw: RawFile, definition: str) -> YamlDocument | None:
         try:
@@ -178,6 +179,7 @@ class _LayerReader:
             iter_problems(validator_for(raw.kind.schema, definition), doc.data, doc.locate)
         )
         self.layer.problems.extend(problems)
+        self.unread = doc if problems else None
         return None if problems else doc
 
     def run(self) -> PackLayer:
@@ -198,6 +200,10 @@ class _LayerReader:
                 continue
             if (doc := self.read(raw, definition)) is not None:
                 handlers[definition](doc)
+            elif definition == "rules_file" and self.unread is not None:
+                # the file has schema problems (reported above): still read the rules that are
+                # valid, or valid once a misspelt key is renamed, so later stages check them too
+                self.rules_file(self.unread, salvage=True)
         self.layer.calendar_files = list(self.files.calendar_files)
         self.layer.scenario_files = list(self.files.scenario_files)
         self.layer.digest_lines = tuple(self.files.digest_lines())
@@ -432,11 +438,16 @@ class _LayerReader:
             else (),
         )
 
-    def rules_file(self, doc: YamlDocument) -> None:
-        for i, item in enumerate(doc.data.get("rules") or []):
+    def rules_file(self, doc: YamlDocument, salvage: bool = False) -> None:
+        def items(key: str, definition: str) -> Any:
+            if salvage:
+                return repaired_items(doc.data, key, "pack.schema.json", definition)
+            return enumerate(doc.data.get(key) or [])
+
+        for i, item in items("rules", "rule"):
             loc = doc.locate(("rules", i), rule_id=item["id"])
             self.layer.rules.append(self.rule(item, item["id"], loc, doc, ("rules", i)))
-        for i, item in enumerate(doc.data.get("overrides") or []):
+        for i, item in items("overrides", "rule_override"):
             loc = doc.locate(("overrides", i), rule_id=item["target"])
             body = item.get("rule")
             self.layer.rule_overrides.append(

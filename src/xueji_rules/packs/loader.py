@@ -48,6 +48,7 @@ __all__ = [
     "DIGEST_HEADER",
     "bundled_packs",
     "load_pack",
+    "load_pack_report",
     "pack_digest",
     "parse_pack_ref",
     "resolve_pack_dir",
@@ -117,7 +118,7 @@ def _read_chain(root: Path) -> list[PackLayer]:
         seen.add(current)
         layer = _parse_cached(collect_layer(current, _display_root(current), budget))
         layers.append(layer)
-        if layer.problems or layer.extends is None:
+        if layer.extends is None:
             break
         current = resolve_pack_dir(layer.extends, relative_to=current, where=layer.pack_location)
     _check_ids(layers)
@@ -548,23 +549,37 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
     ``Path("drafts/x")``); see :mod:`xueji_rules.packs._resolve`. Expressions are not compiled
     here; :class:`xueji_rules.Engine` type-checks and compiles them.
     """
+    pack, problems = load_pack_report(ref)
+    if problems or pack is None:
+        raise PackError(problems)
+    return pack
+
+
+def load_pack_report(ref: str | os.PathLike[str]) -> tuple[Pack | None, tuple[Problem, ...]]:
+    """The pack and every problem loading it met, for a linter that reports them all at once.
+
+    When only rules files fail their schema, the pack is still built from everything else and
+    the rules that could be read (see ``_schemas.repaired_items``), so references and
+    expressions are checked in the same run; never decide with a pack that came with problems.
+    When another file fails, building would only add problems caused by the first ones, so the
+    pack is ``None``. A pack reference that names nothing still raises :class:`PackError`.
+    """
     root = resolve_pack_dir(ref)
     layers = _read_chain(root)
     problems = [p for layer in layers for p in layer.problems]
-    if problems:
-        raise PackError(problems)
+    if any(_outside_rules(p) for p in problems):
+        return None, tuple(problems)
     merger = _Merger(layers)
     merger.merge()
     merger.check_lifecycle()
     merger.check_parameters()
     forbidden = merger.check_forbidden()
     rules = tuple(merger.label_rule(merger.check_rule(rule)) for rule in merger.rules.values())
-    if merger.problems:
-        raise PackError(merger.problems)
+    problems += merger.problems
     top = layers[0]
     valid_from = max(layer.valid_from for layer in layers)
     untils = [layer.valid_until for layer in layers if layer.valid_until is not None]
-    return Pack(
+    pack = Pack(
         id=top.id,
         version=top.version,
         name=top.name,
@@ -588,3 +603,8 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         vocabularies={kind: dict(sorted(ids.items())) for kind, ids in merger.vocabularies.items()},
         inputs=tuple(sorted(merger.inputs.values(), key=lambda f: f.path)),
     )
+    return pack, tuple(problems)
+
+
+def _outside_rules(problem: Problem) -> bool:
+    return "/rules/" not in (problem.location.file or "").replace(os.sep, "/")

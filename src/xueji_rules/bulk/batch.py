@@ -1,0 +1,198 @@
+"""Batch files: a JSONL stream of requests in, a JSONL stream of decisions out, in order.
+
+:func:`run_batch` reads line by line (at most
+:data:`~xueji_rules.bulk._lines.MAX_LINE_BYTES` per line), decides in this process or in worker
+processes (:mod:`xueji_rules.bulk._pool`), and writes each result as soon as its chunk is back
+and every earlier chunk is written: memory does not grow with the file. A bad line becomes an
+error line in the output and an entry in the :class:`BatchSummary`; it never stops the run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+from xueji_rules.bulk._lines import (
+    MAX_LINE_BYTES,
+    LineResult,
+    Oversized,
+    RawLine,
+    decide_line_chunk,
+    decide_rows,
+)
+from xueji_rules.bulk._pairs import check_count
+from xueji_rules.bulk._pool import ordered_map
+from xueji_rules.bulk._worker import recipe_of
+from xueji_rules.engine.decision import OUTCOMES
+
+if TYPE_CHECKING:
+    from xueji_rules.engine import Engine
+
+__all__ = ["BatchSummary", "iter_lines", "run_batch"]
+
+_LISTED_ERRORS = 20
+
+Row = tuple[int, RawLine]
+Job = tuple[str, list[Row]]
+
+
+@dataclass(slots=True)
+class BatchSummary:
+    """What a batch run read and decided: counts per outcome, bad lines (first few listed)."""
+
+    source: str = ""
+    lines: int = 0
+    blank: int = 0
+    decided: int = 0
+    errors: int = 0
+    by_outcome: dict[str, int] = field(default_factory=dict)
+    error_examples: list[tuple[int, str]] = field(default_factory=list)
+    jobs: int = 1
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process
+    worker_cpu_seconds: float = 0.0  # the worker processes, once they have exited
+
+    def add(self, result: LineResult) -> None:
+        """Count one output line."""
+        if result.outcome is not None:
+            self.decided += 1
+            self.by_outcome[result.outcome] = self.by_outcome.get(result.outcome, 0) + 1
+        else:
+            self.errors += 1
+            if len(self.error_examples) < _LISTED_ERRORS:
+                self.error_examples.append((result.line, result.error or ""))
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as JSON (outcomes in their fixed order)."""
+        return {
+            "source": self.source,
+            "lines": self.lines,
+            "blank_lines": self.blank,
+            "decided": self.decided,
+            "errors": self.errors,
+            "by_outcome": {o: self.by_outcome[o] for o in OUTCOMES if o in self.by_outcome},
+            "error_examples": [{"line": n, "error": e} for n, e in self.error_examples],
+            "jobs": self.jobs,
+            "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
+            "worker_cpu_seconds": round(self.worker_cpu_seconds, 3),
+        }
+
+    def render(self) -> str:
+        """The summary a person reads at the end of a run."""
+        rate = self.lines / self.seconds if self.seconds > 0 else 0.0
+        lines = [
+            f"decided {self.decided} of {self.lines - self.blank} request line(s) from "
+            f"{self.source} in {self.seconds:.1f} s ({rate:,.0f} lines/s, {self.jobs} job(s))"
+        ]
+        lines += [f"  {o}: {self.by_outcome[o]}" for o in OUTCOMES if o in self.by_outcome]
+        if self.blank:
+            lines.append(f"  blank lines ignored: {self.blank}")
+        if self.errors:
+            lines.append(
+                f"  {self.errors} bad line(s) skipped, each with an error line in the output:"
+            )
+            lines += [f"    {text}" for _, text in self.error_examples]
+            if self.errors > len(self.error_examples):
+                lines.append(f"    … and {self.errors - len(self.error_examples)} more")
+        return "\n".join(lines)
+
+
+def iter_lines(stream: IO[bytes] | IO[str], limit: int = MAX_LINE_BYTES) -> Iterator[Row]:
+    """``(line number, raw line)`` for every line; a line over ``limit`` is :class:`Oversized`."""
+    number = 0
+    while True:
+        raw = stream.readline(limit + 1)
+        if not raw:
+            return
+        number += 1
+        newline: Any = b"\n" if isinstance(raw, bytes) else "\n"
+        if len(raw) > limit and not raw.endswith(newline):
+            length = len(raw)
+            while raw and not raw.endswith(newline):
+                raw = stream.readline(1 << 20)
+                length += len(raw)
+            yield number, Oversized(length)
+            continue
+        yield number, raw
+
+
+def _size(row: Row) -> int:
+    raw = row[1]
+    return raw.length if isinstance(raw, Oversized) else len(raw)
+
+
+def _jobs(rows: Iterator[Row], source: str, size: int) -> Iterator[Job]:
+    chunk: list[Row] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield source, chunk
+            chunk = []
+    if chunk:
+        yield source, chunk
+
+
+def run_batch(
+    engine: Engine,
+    stream: IO[bytes] | IO[str],
+    write: Callable[[str], Any],
+    *,
+    source: str = "<stdin>",
+    jobs: int = 1,
+    chunk_size: int = 256,
+    on_chunk: Callable[[int, BatchSummary], None] | None = None,
+) -> BatchSummary:
+    """Decide every line of ``stream``; ``write`` gets each output line (with its newline).
+
+    ``source`` names the input in error messages. ``on_chunk(bytes_read, summary)`` is called
+    after each chunk is written (the progress bar). With ``jobs > 1`` worker processes build
+    ``engine`` again from its pack and options (:func:`~xueji_rules.bulk.recipe_of`).
+    """
+    check_count("jobs", jobs)
+    check_count("chunk_size", chunk_size)
+    started = time.perf_counter()
+    cpu_before = _cpu()
+    summary = BatchSummary(source=source, jobs=jobs)
+    pending: deque[Job] = deque()  # chunks submitted and not yet written, oldest first
+
+    def remember(jobs_in: Iterator[Job]) -> Iterator[Job]:
+        for job in jobs_in:
+            pending.append(job)
+            yield job
+
+    work = remember(_jobs(iter_lines(stream), source, chunk_size))
+    if jobs == 1:
+        results: Iterator[list[LineResult]] = (decide_rows(engine, job) for job in work)
+    else:
+        results = ordered_map(decide_line_chunk, work, recipe_of(engine), jobs, engine)
+    done = 0
+    for chunk_results in results:
+        _, rows = pending.popleft()
+        summary.lines += len(rows)
+        summary.blank += len(rows) - len(chunk_results)
+        for result in chunk_results:
+            write(result.text + "\n")
+            summary.add(result)
+        done += sum(_size(r) for r in rows)
+        if on_chunk is not None:
+            on_chunk(done, summary)
+    summary.seconds = time.perf_counter() - started
+    cpu_after = _cpu()
+    summary.cpu_seconds = cpu_after[0] - cpu_before[0]
+    summary.worker_cpu_seconds = cpu_after[1] - cpu_before[1]
+    return summary
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of its exited children."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return 0.0, 0.0
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime

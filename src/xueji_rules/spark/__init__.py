@@ -1,0 +1,202 @@
+"""Bulk decisions on Spark DataFrames (the ``[spark]`` extra: ``pip install 'xueji-rules[spark]'``).
+
+>>> from xueji_rules.spark import decide_dataframe, local_session
+>>> spark = local_session(cores=2)                                       # doctest: +SKIP
+>>> lines = spark.read.text("requests.jsonl")              # the decide --batch input format
+>>> decisions = decide_dataframe(lines, "shanxi", line="value")          # doctest: +SKIP
+>>> decisions.groupBy("outcome").count().show()                          # doctest: +SKIP
+
+Each executor's Python worker builds one :class:`~xueji_rules.engine.Engine` for the job and
+keeps it for every partition it processes; the pack reaches the executors as
+``docs/scale.md`` explains (bundled packs come with the installed package, other packs are
+zipped and shipped with ``SparkContext.addFile``). The rows are decided with ``mapInArrow`` by
+the same code as ``Engine.decide_many`` and ``decide --batch``, so the results are the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import os
+import sys
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from xueji_rules.errors import InputError, Location
+from xueji_rules.spark._audit import AUDIT_FIELDS, AuditJob, audit_batches
+from xueji_rules.spark._executor import OUTPUT_FIELDS, Layout, decide_batches
+from xueji_rules.spark._ship import PackShipment, ship_engine
+
+if TYPE_CHECKING:
+    from xueji_rules.engine import Engine
+    from xueji_rules.packs.model import Pack
+
+__all__ = [
+    "AUDIT_COLUMNS",
+    "DECISION_COLUMNS",
+    "PackShipment",
+    "audit_dataframe",
+    "decide_dataframe",
+    "local_session",
+    "require_pyspark",
+    "ship_engine",
+]
+
+INSTALL_HINT = "pip install 'xueji-rules[spark]'"
+DECISION_COLUMNS = tuple(name for name, _ in OUTPUT_FIELDS)
+AUDIT_COLUMNS = AUDIT_FIELDS
+
+
+def require_pyspark() -> Any:
+    """The ``pyspark`` module, or :class:`~xueji_rules.errors.InputError` with the install line."""
+    try:
+        for name in ("pyarrow", "pandas"):  # mapInArrow needs both
+            importlib.import_module(name)
+        import pyspark
+    except ImportError as exc:
+        raise InputError(
+            f"Spark support needs pyspark, pyarrow and pandas ({exc.name} is missing): "
+            f"{INSTALL_HINT}",
+            Location(),
+        ) from None
+    return pyspark
+
+
+def local_session(cores: int = 2, app_name: str = "xueji-rules", **conf: str) -> Any:
+    """A local ``SparkSession`` (``local[cores]``) set up for xueji-rules.
+
+    Python workers run this interpreter (``PYSPARK_PYTHON``, unless already set), the web UI is
+    off and shuffles use ``cores`` partitions; ``conf`` adds or overrides Spark settings. On a
+    cluster, build the session as usual instead (``docs/scale.md``).
+    """
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    settings = {
+        "spark.ui.enabled": "false",
+        "spark.sql.shuffle.partitions": str(cores),
+        "spark.default.parallelism": str(cores),
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        **conf,
+    }
+    builder = SparkSession.builder.master(f"local[{cores}]").appName(app_name)
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def _engine(pack: str | os.PathLike[str] | Pack | Engine, options: dict[str, Any]) -> Engine:
+    from xueji_rules.engine import Engine
+
+    if isinstance(pack, Engine):
+        if options:
+            raise InputError(
+                "decide_dataframe: give engine options to the Engine, not beside it", Location()
+            )
+        return pack
+    return Engine(pack, **options)
+
+
+def _check_columns(df: Any, wanted: dict[str, str | None]) -> None:
+    present = set(df.columns)
+    for role, column in wanted.items():
+        if column is not None and column not in present:
+            have = ", ".join(df.columns) or "none"
+            raise InputError(
+                f"decide_dataframe: no column {column!r} for the {role} (columns: {have})",
+                Location(path=column),
+            )
+
+
+def decide_dataframe(
+    df: Any,
+    pack: str | os.PathLike[str] | Pack | Engine,
+    *,
+    record: str = "record",
+    request: str = "request",
+    line: str | None = None,
+    id: str | None = "id",
+    **engine_options: Any,
+) -> Any:
+    """Decide every row of ``df``; a DataFrame of decisions, one row per input row.
+
+    Input, either
+      * ``record`` and ``request`` columns, each a JSON string or a struct shaped like
+        ``schemas/record.schema.json`` / ``request.schema.json`` (``id``: an optional column
+        passed through unchanged; set ``id=None`` to leave it out), or
+      * ``line=NAME``: a string column holding whole ``decide --batch`` input lines
+        (``spark.read.text(path)`` gives ``value``); the output ``id`` is the line's id as text.
+
+    Output columns: the id column (when there is one), ``record_id``, ``outcome``,
+    ``next_status``, ``next_stage``, ``failed_rules`` (rule ids), ``decision`` (the decision
+    JSON, as ``Decision.to_json``) and ``error`` (``null``, or the error object of
+    ``schemas/batch-output.schema.json`` as JSON text; then the decision columns are null).
+
+    ``pack`` is a pack reference, a loaded pack or an :class:`~xueji_rules.engine.Engine`;
+    ``engine_options`` are ``Engine``'s keyword arguments. The engine is built here first, so a
+    bad pack fails before any job starts.
+    """
+    require_pyspark()
+    from pyspark.sql.types import ArrayType, StringType, StructField, StructType
+
+    engine = _engine(pack, engine_options)
+    if line is not None:
+        _check_columns(df, {"batch lines": line})
+        layout = Layout(record=None, request=None, line=line, id=None)
+        fields = [StructField("id", StringType())]
+    else:
+        ident = id if id is not None and id in df.columns else None
+        _check_columns(df, {"record": record, "request": request})
+        layout = Layout(record=record, request=request, id=ident)
+        fields = [df.schema[ident]] if ident is not None else []
+    fields += [
+        StructField(name, ArrayType(StringType()) if name == "failed_rules" else StringType())
+        for name in DECISION_COLUMNS
+    ]
+    shipment = ship_engine(df.sparkSession, engine)
+    return df.mapInArrow(partial(decide_batches, shipment, layout), StructType(fields))
+
+
+def audit_dataframe(
+    df: Any,
+    pack: str | os.PathLike[str],
+    as_of: dt.date | str,
+    *,
+    line: str | None = None,
+    calendar_files: tuple[str, ...] = (),
+    **settings: Any,
+) -> Any:
+    """The per-record findings of every bundle in ``df``: one row per finding.
+
+    Input: one row per bundle (``schemas/bundle.schema.json``) — either one column per top-level
+    bundle field (``spark.read.parquet("snapshot/bundles.parquet")``), or ``line=NAME``, a
+    string column of JSONL bundle lines (``spark.read.text("snapshot/bundles.jsonl")``, column
+    ``value``). Output columns ``record_id``, ``check``, ``severity`` and ``finding`` (the
+    finding's JSON text, as in ``audit -o``). A bundle that cannot be audited gives an
+    ``input.bad_line`` finding (file ``<spark>`` or the column, line 0: Spark does not keep line
+    numbers).
+
+    These are the checks :func:`~xueji_rules.audit.audit_bundle` makes on each record and its
+    history. The cross-record checks (O01, O07 reuse and continuation) and the side-file checks
+    (O04, O12, O15) group records or read other files; run ``xueji-rules audit`` for them
+    (``docs/scale.md``). ``settings`` are :class:`~xueji_rules.audit.AuditSpec`'s optional fields.
+    """
+    require_pyspark()
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from xueji_rules.audit.context import parse_as_of, spec_from
+
+    day = parse_as_of(as_of) if isinstance(as_of, str) else as_of
+    spec = spec_from(pack, day, calendar_files=tuple(calendar_files), **settings)
+    from xueji_rules.audit import context_for
+
+    ctx = context_for(spec)  # a bad pack or setting fails here, before any job
+    if line is not None:
+        _check_columns(df, {"bundle lines": line})
+    else:
+        _check_columns(df, {"record": "record"})
+    shipment = ship_engine(df.sparkSession, ctx.top)
+    job = AuditJob(as_of=day, settings=tuple(sorted(settings.items())), line=line)
+    schema = StructType([StructField(name, StringType()) for name in AUDIT_FIELDS])
+    return df.mapInArrow(partial(audit_batches, shipment, job), schema)
