@@ -26,7 +26,7 @@ from xueji_rules.errors import InputError, Location, Problem
 if TYPE_CHECKING:
     from xueji_rules.packs.model import InputField
 
-__all__ = ["InputModel", "input_model", "input_schema"]
+__all__ = ["REJECTED", "InputModel", "input_model", "input_schema"]
 
 Converter = Callable[[Any], Any]
 
@@ -44,6 +44,10 @@ _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 class _Invalid(Exception):
     pass
 
+
+#: what a raw converter (:attr:`InputModel.raw`) raises on an input it rejects; then
+#: :meth:`InputModel.convert` words the problems
+REJECTED: tuple[type[BaseException], ...] = (_Invalid, KeyError, RecursionError)
 
 # date text -> date, for the dates inputs repeat (a day, a term's opening); bounded
 _DATES: dict[str, dt.date] = {}
@@ -312,6 +316,8 @@ class InputModel:
         self.schema_file = schema_file
         self.schema = schema if schema is not None else load_schema(schema_file)
         self._convert = _compile_converter(self.schema, schema_file)
+        #: the generated converter itself: the converted input, or one of :data:`REJECTED`
+        self.raw: Converter = self._convert
 
     def convert(self, value: Any, source: str | None = None) -> dict[str, Any]:
         """Return the converted input, or raise :class:`InputError` listing every problem."""

@@ -13,8 +13,8 @@ Three things make it cheaper than the loop besides the unrolling:
   ``require`` or an obligation's condition and clock (``xueji_rules.expr._inline``) becomes part
   of the function, so it costs no Python call. When spliced code raises, the function calls the
   expression's compiled function with the same arguments, which retries and then runs the exact
-  interpreter, just as a call would have done from the start. Expressions the compiler does not
-  splice (macros) are called.
+  interpreter, just as a call would have done from the start. Macros keep their run-time
+  iteration budget (a fresh one per evaluation, as in the compiled function).
 * An expression text that occurs more than once in a key (the same ``when`` on several rules, the
   same clock on several duties) is evaluated once per decision: expressions are pure functions of
   (record, request, parameters), so the value is the same wherever it is computed.
@@ -65,7 +65,7 @@ _SIGNATURE = "rec, req, params, day, p, exceptions, granted, kinded, documents"
 _VARIABLES = {"record": "rec", "request": "req", "params": "params"}
 
 
-def granted_set(approvals: Collection[Mapping[str, Any]]) -> tuple[frozenset[Any], frozenset[Any]]:
+def granted_set(approvals: Collection[Mapping[str, Any]]) -> tuple[set[str], set[tuple[str, str]]]:
     """The approvals a request carries, as the generated functions test them: the bodies that
     granted an approval of any kind, and the (body, kind) of approvals of one kind; refused ones
     left out."""
@@ -78,7 +78,7 @@ def granted_set(approvals: Collection[Mapping[str, Any]]) -> tuple[frozenset[Any
                 anykind.add(a["body"])
             else:
                 kinded.add((a["body"], kind))
-    return frozenset(anykind), frozenset(kinded)
+    return anykind, kinded
 
 
 def is_approved(
@@ -183,8 +183,10 @@ class _Writer:
         for name, value in piece.names.items():
             if self.namespace.setdefault(name, value) is not value:
                 raise AssertionError(f"generated name {name} bound twice")  # a bug
+        self.lines += [f"{indent}try:"]
+        if piece.prelude:  # the macros' iteration budget, fresh for this evaluation
+            self.lines += [f"{indent}    {piece.prelude}"]
         self.lines += [
-            f"{indent}try:",
             f"{indent}    {var} = {piece.code}",
             f"{indent}except _Exc:",  # the function retries, then runs the exact interpreter
             f"{indent}    {var} = {call}",

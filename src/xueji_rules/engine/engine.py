@@ -7,6 +7,7 @@ import difflib
 import os
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from xueji_rules.calendar._grades import SCHOOL_SYSTEMS, grade_range
@@ -18,7 +19,7 @@ from xueji_rules.engine._compile import (
     compile_pack,
     render,
 )
-from xueji_rules.engine._inputs import input_model
+from xueji_rules.engine._inputs import REJECTED, input_model
 from xueji_rules.engine._plan import (
     approval_key,
     build_plans,
@@ -157,6 +158,8 @@ class Engine:
         self._use_plans = True  # tests switch to the reference loop to compare the two
         self._records = input_model("record", self.pack.inputs)
         self._requests = input_model("request", self.pack.inputs)
+        self._convert_record = self._records.raw
+        self._convert_request = self._requests.raw
         self._ids = _Ids(self.pack)
         # (stage, the record's school_system or None) -> its grades, for the fast input check
         self._grades: dict[tuple[str, str | None], tuple[int, int] | None] = {}
@@ -185,8 +188,12 @@ class Engine:
     def _check_inputs(
         self, record: Mapping[str, Any], request: Mapping[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        rec = self._records.convert(record)
-        req = self._requests.convert(request)
+        try:  # the generated converters straight away; on a rejection, word the problems
+            rec = self._convert_record(record)
+            req = self._convert_request(request)
+        except REJECTED:
+            rec = self._records.convert(record)
+            req = self._requests.convert(request)
         if rec["status"] not in self._statuses or rec["stage"] not in self._stages:
             self._unknown_status_or_stage(rec)
         day: dt.date = req["date"]
@@ -460,8 +467,8 @@ class Engine:
         day: dt.date,
         period: int,
         exceptions: frozenset[tuple[str, str]],
-        granted: frozenset[str],
-        kinded: frozenset[tuple[str, str]],
+        granted: AbstractSet[str],
+        kinded: AbstractSet[tuple[str, str]],
         documents: frozenset[str],
     ) -> tuple[
         int,
@@ -662,8 +669,8 @@ class Engine:
         day: dt.date,
         period: int,
         exceptions: frozenset[tuple[str, str]],
-        granted: frozenset[str],
-        kinded: frozenset[tuple[str, str]],
+        granted: AbstractSet[str],
+        kinded: AbstractSet[tuple[str, str]],
         documents: frozenset[str],
         results: list[RuleResult],
         approvals: list[ApprovalNeeded],
@@ -850,7 +857,7 @@ _OBLIGATION_CACHE = 4096
 _NO_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset()
 _EMPTY: frozenset[Any] = frozenset()
 _MISSING = object()
-_NO_GRANTS: tuple[frozenset[str], frozenset[tuple[str, str]]] = (frozenset(), frozenset())
+_NO_GRANTS: tuple[AbstractSet[str], AbstractSet[tuple[str, str]]] = (frozenset(), frozenset())
 
 
 _SEVERITY: tuple[Outcome, ...] = (

@@ -8,10 +8,11 @@ guarantee holds: nothing from the expression's text becomes code except through 
 decoded literals and generated names), with every name it binds prefixed by a tag so that many
 expressions can share one namespace.
 
-What the splicer refuses (``None``): macros (``all``, ``exists``, ``map``, ...), whose run-time
-iteration budget belongs to the program's own function. The caller keeps calling
-:attr:`Program.function` for those; and a caller whose generated code Python refuses to compile
-(nesting deeper than its parser allows) must fall back to calling the functions too. A spliced expression that raises must be
+Macros (``all``, ``exists``, ``map``, ...) charge the elements they iterate over to a budget of
+one evaluation (``Limits.max_iterations``), as in :attr:`Program.function`: their splice has a
+``prelude``, a statement the caller runs right before each evaluation of ``code`` (it binds a
+fresh budget). A caller whose generated code Python refuses to compile (nesting deeper than its
+parser allows) must fall back to calling :attr:`Program.function`. A spliced expression that raises must be
 followed by a call of :attr:`Program.function` with the same arguments (which retries the fast
 path and then the exact interpreter), exactly as the function itself would do.
 """
@@ -22,7 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from xueji_rules.expr import _ast as a
 from xueji_rules.expr._codegen import _Gen
 from xueji_rules.expr._program import Program
 
@@ -32,28 +32,25 @@ __all__ = ["Splice", "splice"]
 @dataclass(frozen=True, slots=True)
 class Splice:
     """``code`` is one Python expression; ``names`` the values its free names must be bound to
-    (helpers and constants, all prefixed with the caller's tag or shared helpers)."""
+    (helpers and constants, all prefixed with the caller's tag or shared helpers); ``prelude``,
+    when not empty, a statement to run right before every evaluation of ``code``."""
 
     code: str
     names: Mapping[str, Any]
-
-
-class _Refused(Exception):
-    pass
+    prelude: str = ""
 
 
 class _TaggedGen(_Gen):
-    """The expression generator with tagged fresh names and no macros."""
+    """The expression generator with tagged fresh names."""
 
-    def __init__(self, variables: list[str], constants: Mapping[str, Any], tag: str) -> None:
-        super().__init__(variables, constants)
+    def __init__(
+        self, variables: list[str], constants: Mapping[str, Any], tag: str, budget: int | None
+    ) -> None:
+        super().__init__(variables, constants, budget)
         self.tag = tag
 
     def fresh(self, prefix: str) -> str:
         return super().fresh(f"{prefix}{self.tag}_")
-
-    def gen_comprehension(self, node: a.Comprehension) -> str:
-        raise _Refused
 
 
 def splice(program: Program, variables: Mapping[str, str], tag: str) -> Splice | None:
@@ -68,10 +65,13 @@ def splice(program: Program, variables: Mapping[str, str], tag: str) -> Splice |
             f"splice: no Python name for variables {sorted(set(declared) - set(variables))}"
         )
     constants = {name: value for name, (_, value) in program.declarations.constants.items()}
-    gen = _TaggedGen(declared, constants, tag)
+    budget = program.limits.max_iterations
+    gen = _TaggedGen(declared, constants, tag, budget)
     gen.variables = {name: variables[name] for name in declared}
     try:
         code = gen.gen(program.root)
-    except (_Refused, RecursionError):
+    except RecursionError:
         return None
-    return Splice(code, dict(gen.names))
+    # the macros' budget, fresh for each evaluation (the name is the generator's, see _codegen)
+    prelude = f"_b = [{int(budget or 0)}, {int(budget or 0)}]" if gen.charged else ""
+    return Splice(code, dict(gen.names), prelude)
