@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,differential,docs,parquet,progress,spark]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,differential,service,docs,parquet,progress,spark]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -45,6 +45,7 @@ bench: venv
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_expr.py --write
 	$(BIN)/python benchmarks/bench_decide.py --write
+	$(BIN)/python benchmarks/bench_service.py --write
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

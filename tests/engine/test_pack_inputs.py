@@ -90,6 +90,7 @@ def test_a_pack_declares_its_own_input_and_a_rule_reads_it(province: Path) -> No
         "record.boarding_days",
         "request.guardian_job_move_scope",
     ]
+    assert {f.source_pack for f in engine.pack.inputs} == {"thirdprov"}
     across = engine.decide(RECORD, {**REQUEST, "guardian_job_move_scope": "city"})
     assert _rule(across, "thirdprov.transfer.job_move").passed
     local = engine.decide(RECORD, {**REQUEST, "guardian_job_move_scope": "none"})

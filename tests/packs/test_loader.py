@@ -120,6 +120,84 @@ def test_override_of_unknown_target(base_pack: Path, write_pack: Writer) -> None
     assert any("override of unknown rule 'base.suspend.nothing'" in p for p in _problems(layer))
 
 
+def test_one_layer_overriding_a_rule_twice_names_both_places(
+    base_pack: Path, write_pack: Writer
+) -> None:
+    # the second override would silently win over the first; it is an error naming both files
+    layer = write_pack(
+        "layer",
+        {
+            "pack.yaml": LAYER_PACK,
+            "rules/a.yaml": """
+                overrides:
+                  - target: base.suspend.guardian
+                    action: narrow
+                    require: "true"
+                    message: {zh: 收紧}
+                    citation: {document: doc_b, article: 1}
+            """,
+            "rules/b.yaml": """
+                overrides:
+                  - target: base.suspend.guardian
+                    action: disable
+                    citation: {document: doc_b, article: 2}
+            """,
+        },
+    )
+    problems = _problems(layer)
+    twice = [p for p in problems if "already overridden by this layer" in p]
+    assert len(twice) == 1, problems
+    assert twice[0].startswith("rules/b.yaml:2:") or "rules/b.yaml:2:" in twice[0]
+    assert "rules/a.yaml:2:" in twice[0] and "base.suspend.guardian" in twice[0]
+
+
+def test_layers_of_a_chain_may_each_override_a_rule_once(
+    base_pack: Path, write_pack: Writer
+) -> None:
+    # one override per layer: a city layer over a province layer may override the same base rule
+    write_pack(
+        "layer",
+        {
+            "pack.yaml": LAYER_PACK,
+            "rules/a.yaml": """
+                overrides:
+                  - target: base.suspend.guardian
+                    action: narrow
+                    require: "true"
+                    message: {zh: 收紧}
+                    citation: {document: doc_b, article: 1}
+            """,
+        },
+    )
+    city = write_pack(
+        "city",
+        {
+            "pack.yaml": """
+                id: city
+                version: 1.0.0
+                name: {zh: 市级包}
+                extends: ../layer
+                validity: {from: 2026-01-01, until: 2030-12-31}
+                documents:
+                  - {id: doc_c, number: 丙〔2026〕1号, title: 丙办法, issuer: 丙局, issued: 2026-01-01, effective: 2026-01-01}
+            """,
+            "rules/c.yaml": """
+                overrides:
+                  - target: base.suspend.guardian
+                    action: narrow
+                    require: "true"
+                    message: {zh: 再收紧}
+                    citation: {document: doc_c, article: 1}
+            """,
+        },
+    )
+    rule = load_pack(city).rule("base.suspend.guardian")
+    assert [(h.source_pack, h.action) for h in rule.history] == [
+        ("layer", "narrow"),
+        ("city", "narrow"),
+    ]
+
+
 def test_typo_in_field_gets_suggestion_with_file_and_line(write_pack: Writer) -> None:
     from tests.packs.conftest import BASE_LIFECYCLE, BASE_PACK
 

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
+from xueji_rules import __version__
 from xueji_rules._safeio import escape_controls
 from xueji_rules.cli._common import (
     EXIT_BAD_INPUT,
@@ -36,6 +37,8 @@ COMMAND_MODULES = (
     "xueji_rules.cli.diff",
     "xueji_rules.cli.docs",
     "xueji_rules.cli.records",
+    "xueji_rules.cli.serve",
+    "xueji_rules.cli.conform",
 )
 
 
@@ -44,6 +47,7 @@ def build_parser() -> Parser:
     parser = Parser(
         prog="xueji-rules", description="学籍管理规则引擎 — China's student-registry law as code"
     )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
@@ -61,9 +65,13 @@ def main(
     err = err or sys.stderr
     stdin = stdin or sys.stdin
     prepare_streams(out, err)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["--version"]:
+        out.write(f"xueji-rules {__version__}\n")
+        return 0
     parser = build_parser()
     try:
-        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        args = parser.parse_args(words)
         handler: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.handler
         return handler(args, out, stdin)
     except ArgumentError as exc:

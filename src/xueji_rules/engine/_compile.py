@@ -145,6 +145,7 @@ class Check:
     message: Text
     citation: Citation
     source_pack: str
+    also_cites: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,9 +470,10 @@ class _Compiler:
         periods = len(self.timeline)
         messages = self.rendered(rule.message)
         check_messages = [self.rendered(c.message) for c in checks] or [messages]
-        check_sources = [(c.citation, c.source_pack) for c in checks] or [
-            (rule.citation, rule.source_pack)
+        check_sources = [(c.citation, c.source_pack, c.also_cites) for c in checks] or [
+            (rule.citation, rule.source_pack, rule.also_cites)
         ]
+        also = rule.also_cites
         passed: list[RuleResult] = []
         granted: list[RuleResult] = []
         failed: list[tuple[RuleResult, ...]] = []
@@ -489,19 +491,19 @@ class _Compiler:
             passed.append(
                 RuleResult(
                     rule.id, True, rule.modality, rule.citation, messages[p], rule.source_pack,
-                    False, route,
+                    False, route, also,
                 )
             )  # fmt: skip
             granted.append(
                 RuleResult(
                     rule.id, True, rule.modality, rule.citation, messages[p], rule.source_pack,
-                    True, route,
+                    True, route, also,
                 )
             )  # fmt: skip
             failed.append(
                 tuple(
-                    RuleResult(rule.id, False, rule.modality, cit, msg[p], src, False, route)
-                    for msg, (cit, src) in zip(check_messages, check_sources, strict=True)
+                    RuleResult(rule.id, False, rule.modality, cit, msg[p], src, False, route, alsos)
+                    for msg, (cit, src, alsos) in zip(check_messages, check_sources, strict=True)
                 )
             )
         return tuple(passed), tuple(failed), tuple(granted)
@@ -513,7 +515,9 @@ class _Compiler:
         if rule.require:
             fn = self.compile(rule.require, t.BOOL, rule.where("require"), "require")
             if fn is not None:
-                checks.append(Check(fn, rule.message, rule.citation, rule.source_pack))
+                checks.append(
+                    Check(fn, rule.message, rule.citation, rule.source_pack, rule.also_cites)
+                )
         for narrowing in rule.narrowings:
             if rule.modality not in ("mandatory", "default"):
                 self.problems.append(

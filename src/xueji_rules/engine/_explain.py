@@ -54,6 +54,7 @@ _W = {
     "system": Text("学制", "School system"),
     "reason": Text("原因", "Reason"),
     "cites": Text("依据", "Under"),
+    "also_cites": Text("同时依据", "Also under"),
     "allowed": Text("当前状态可办理的业务", "Transitions open from this status"),
     "none": Text("无", "none"),
     "rules": Text("适用的规则", "Rules that applied"),
@@ -149,6 +150,9 @@ def explain(
                 f" {r.id}{extra}\n      {t(r.message)}\n"
                 f"      {w('cites')}{colon}{r.citation.render_in(lang)}{lp}{r.source_pack}{rp}"
             )
+            if r.also_cites:
+                also = comma.join(c.render_in(lang) for c in r.also_cites)
+                lines.append(f"      {w('also_cites')}{colon}{also}")
             if not r.passed and r.exception_route:
                 route = (
                     w("not_specified")

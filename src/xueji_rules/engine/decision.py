@@ -44,6 +44,9 @@ class RuleResult:
     source_pack: str
     exception_granted: bool = False
     exception_route: str | None = None
+    # the other articles the rule rests on (a province's restatement cites the national article
+    # here, docs/decisions.md D-124, D-169); empty when the rule cites one article
+    also_cites: tuple[Citation, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form (see ``schemas/decision.schema.json``)."""
@@ -55,6 +58,8 @@ class RuleResult:
             "message": self.message.to_json(),
             "source_pack": self.source_pack,
         }
+        if self.also_cites:
+            out["also_cites"] = [c.to_json() for c in self.also_cites]
         if self.exception_route is not None:
             out["exception_route"] = self.exception_route
         if self.exception_granted:
@@ -73,6 +78,7 @@ class RuleResult:
             source_pack=data["source_pack"],
             exception_granted=data.get("exception_granted", False),
             exception_route=data.get("exception_route"),
+            also_cites=tuple(Citation.from_json(c) for c in data.get("also_cites", ())),
         )
 
 

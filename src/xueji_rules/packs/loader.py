@@ -263,7 +263,18 @@ class _Merger:
                     f"rule id '{rule.id}' must start with the pack id '{layer.id}.'", rule.location
                 )
             self.rules[rule.id] = rule
+        first_override: dict[str, Location] = {}
         for ov in layer.rule_overrides:
+            # a second override of the same rule in one layer would silently win over the first
+            if ov.target in first_override:
+                where = first_override[ov.target].prefix().rstrip(": ") or "elsewhere"
+                self.problem(
+                    f"rule '{ov.target}' is already overridden by this layer at {where}; "
+                    "a layer overrides a rule once (merge the two overrides into one)",
+                    ov.location,
+                )
+                continue
+            first_override[ov.target] = ov.location
             base_rule = self.rules.get(ov.target)
             if base_rule is None:
                 self.problem(f"override of unknown rule '{ov.target}'", ov.location)

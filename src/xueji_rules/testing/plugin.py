@@ -18,6 +18,9 @@ A scenario file's own ``pack:`` key is a bundled name or a path taken from the s
 directory, exactly as ``xueji-rules test`` reads it.
 ``xueji_bundled``
     ``true`` to also collect the scenarios shipped with the bundled packs.
+``xueji_system`` / ``--xueji-system=module:callable``, ``xueji_endpoint`` / ``--xueji-endpoint=URL``
+    run the scenarios against a registry system (a Python adapter or an HTTP endpoint) instead
+    of the engine: see :mod:`xueji_rules.testing.conform` and docs/conformance.md.
 
 Each scenario becomes a test item named after the scenario and the articles it covers, e.g.
 ``学期初第10天申请转学 [晋教〔2026〕1号 第十六条]``. A failure shows every difference between the
@@ -37,6 +40,7 @@ import pytest
 if TYPE_CHECKING:
     from xueji_rules.engine import Decision, Engine
     from xueji_rules.packs.model import Pack
+    from xueji_rules.testing.conform import System
     from xueji_rules.testing.scenarios import Scenario, ScenarioResult
 
 __all__ = ["ScenarioFailure", "ScenarioFile", "ScenarioItem"]
@@ -44,6 +48,8 @@ __all__ = ["ScenarioFailure", "ScenarioFile", "ScenarioItem"]
 _INI_GLOBS = "xueji_scenarios"
 _INI_PACK = "xueji_pack"
 _INI_BUNDLED = "xueji_bundled"
+_INI_SYSTEM = "xueji_system"
+_INI_ENDPOINT = "xueji_endpoint"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -65,6 +71,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=False,
         help="xueji-rules: also collect the scenarios of the bundled packs",
+    )
+    _add_conform_options(parser)
+
+
+def _add_conform_options(parser: pytest.Parser) -> None:
+    """The options that point the scenarios at a system under test (conformance mode)."""
+    group = parser.getgroup("xueji-rules", "xueji-rules scenarios")
+    group.addoption(
+        "--xueji-system",
+        metavar="MODULE:CALLABLE",
+        default=None,
+        help="run the scenarios against this Python adapter instead of the engine",
+    )
+    group.addoption(
+        "--xueji-endpoint",
+        metavar="URL",
+        default=None,
+        help="run the scenarios against this HTTP endpoint instead of the engine",
+    )
+    parser.addini(
+        _INI_SYSTEM, type="string", default="", help="xueji-rules: adapter module:callable"
+    )
+    parser.addini(
+        _INI_ENDPOINT, type="string", default="", help="xueji-rules: adapter endpoint URL"
     )
 
 
@@ -259,6 +289,10 @@ class ScenarioItem(pytest.Item):
         """Decide the scenario and raise :class:`ScenarioFailure` on any difference."""
         from xueji_rules.testing.scenarios import run_scenario
 
+        system = _system_under_test(self.config)
+        if system is not None:
+            self._run_against(system)
+            return
         if self.pack_dir is None:
             raise ScenarioFailure(
                 f"{self.scenario.file}: cannot tell which pack to run this file against: set "
@@ -276,6 +310,17 @@ class ScenarioItem(pytest.Item):
             result = _with_difference(result, extra)
         if not result.passed:
             raise ScenarioFailure(failure_report(result, pack.id, self._display_path()))
+
+    def _run_against(self, system: System) -> None:
+        """Conformance mode: ask the system, compare what it answers, cite the articles."""
+        from xueji_rules.testing.conform import conform_scenario, render_result
+
+        engine = _cache(self.config).engine(self.pack_dir) if self.pack_dir is not None else None
+        result = conform_scenario(system, self.scenario, engine)
+        if result.status == "not_answered":
+            pytest.skip("the system under test does not answer this request")
+        if not result.passed:
+            raise ScenarioFailure(render_result(result))
 
     def _display_path(self) -> str:
         try:
@@ -300,6 +345,27 @@ class ScenarioItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int, str]:
         """File, 0-based line and a label for test reports."""
         return self.path, max(self.scenario.line - 1, 0), f"scenario: {self.scenario.name}"
+
+
+_SYSTEM = pytest.StashKey["System | None"]()
+
+
+def _system_under_test(config: pytest.Config) -> System | None:
+    """The adapter named by ``--xueji-system``/``--xueji-endpoint`` (or the ini), once a session."""
+    if _SYSTEM in config.stash:
+        return config.stash[_SYSTEM]
+    spec = config.getoption("--xueji-system")
+    endpoint = config.getoption("--xueji-endpoint")
+    if not spec and not endpoint:  # the command line wins over the ini file
+        spec = config.getini(_INI_SYSTEM) or None
+        endpoint = config.getini(_INI_ENDPOINT) or None
+    system = None
+    if spec or endpoint:
+        from xueji_rules.testing.conform import system_from_spec
+
+        system = system_from_spec(spec, endpoint)
+    config.stash[_SYSTEM] = system
+    return system
 
 
 def _with_difference(result: ScenarioResult, line: str) -> ScenarioResult:
