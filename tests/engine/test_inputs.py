@@ -270,6 +270,7 @@ def test_remembered_dates_are_the_same_dates() -> None:
     with pytest.raises(InputError):
         model.convert({**VALID_REQUEST, "date": "2026-02-30"})
     assert "2026-02-30" not in _inputs._DATES
+    _inputs._DATES.clear()
     _inputs._DATES.update({f"x{i}": dt.date(2026, 1, 1) for i in range(_inputs._DATES_MAX)})
-    model.convert({**VALID_REQUEST, "date": "2026-03-12"})  # full: the memory starts again
-    assert "x0" not in _inputs._DATES and "2026-03-12" in _inputs._DATES
+    model.convert({**VALID_REQUEST, "date": "2031-07-19"})  # full: the memory starts again
+    assert "x0" not in _inputs._DATES and "2031-07-19" in _inputs._DATES
