@@ -42,6 +42,7 @@ from xueji_rules.expr._inline import splice
 __all__ = [
     "Clocked",
     "Plan",
+    "PlanBuilder",
     "approval_key",
     "build_plans",
     "document_key",
@@ -412,15 +413,42 @@ def _plan(
     return plan
 
 
+class PlanBuilder:
+    """Builds the plan of a (transition, stage) when it is first needed.
+
+    A pack has a plan per (transition, stage) with rules (about 250 for national and Shanxi),
+    most of which a given registry system rarely asks for; building them on first use keeps the
+    pack load short. Splices are shared by all the plans one builder makes (one per compiled
+    function). Building is idempotent: two threads that build the same key get equal plans.
+    """
+
+    def __init__(
+        self,
+        rules_by_key: Mapping[tuple[str, str], tuple[CompiledRule, ...]],
+        programs: Mapping[Fn, Program],
+        clocked: Clocked,
+    ) -> None:
+        self.rules_by_key = rules_by_key
+        self.programs = programs
+        self.clocked = clocked
+        self.splices: dict[Fn, Any] = {}
+
+    def build(self, key: tuple[str, str]) -> Plan | None:
+        """The plan of ``key``; ``None`` when no rule applies to it."""
+        rules = self.rules_by_key.get(key)
+        if not rules:
+            return None
+        return _plan(key, rules, self.programs, self.clocked, self.splices)
+
+
 def build_plans(
     rules_by_key: Mapping[tuple[str, str], tuple[CompiledRule, ...]],
     programs: Mapping[Fn, Program],
     clocked: Clocked,
 ) -> dict[tuple[str, str], Plan]:
-    """One generated evaluation function per (transition, stage) that has rules; expressions
-    whose program is in ``programs`` are spliced in, the others called; ``clocked`` gives an
-    obligation with a clock its due date (the engine's, with its cache and calendar)."""
-    splices: dict[Fn, Any] = {}
-    return {
-        key: _plan(key, rules, programs, clocked, splices) for key, rules in rules_by_key.items()
-    }
+    """Every plan at once (see :class:`PlanBuilder`): one generated evaluation function per
+    (transition, stage) that has rules; expressions whose program is in ``programs`` are spliced
+    in, the others called; ``clocked`` gives an obligation with a clock its due date (the
+    engine's, with its cache and calendar)."""
+    builder = PlanBuilder(rules_by_key, programs, clocked)
+    return {key: plan for key in rules_by_key if (plan := builder.build(key)) is not None}

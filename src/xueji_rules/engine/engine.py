@@ -21,8 +21,8 @@ from xueji_rules.engine._compile import (
 )
 from xueji_rules.engine._inputs import REJECTED, input_model
 from xueji_rules.engine._plan import (
+    PlanBuilder,
     approval_key,
-    build_plans,
     document_key,
     granted_set,
     is_approved,
@@ -133,7 +133,7 @@ class Engine:
         )
         self._params = self._compiled.timeline
         self._strict_calendar = strict_calendar
-        self._plans = build_plans(
+        self._plan_builder = PlanBuilder(
             self._compiled.rules_by_key, self._compiled.programs, self._clocked
         )
         # compiled functions of the same expression text share one value per decision
@@ -145,11 +145,11 @@ class Engine:
         self._param_starts = self._params.starts
         self._param_tables = self._params.tables
         # (transition, stage, status) -> the edges that start there and the plan of the
-        # (transition, stage), for every known triple
-        self._index = {
+        # (transition, stage) (built on first use), for every known triple
+        self._index: dict[tuple[str, str, str], tuple[tuple[CompiledEdge, ...], Any]] = {
             (tid, stage, status): (
                 self._edges_from(tid, stage, status),
-                self._plans.get((tid, stage)),
+                _UNBUILT if (tid, stage) in self._compiled.rules_by_key else None,
             )
             for tid in self._compiled.edges
             for stage in self.pack.lifecycle.stages
@@ -426,6 +426,8 @@ class Engine:
         exceptions = self._exceptions(req) if "exceptions" in req else _NO_EXCEPTIONS
         if not self._use_plans:
             plan = None
+        elif plan is _UNBUILT:
+            plan = self._build_plan(transition_id, stage)
         if plan is not None:
             try:
                 worst, rules, approvals, missing, undecided, obligations = plan(
@@ -499,6 +501,16 @@ class Engine:
             undecided,
             obligations,
         )
+
+    def _build_plan(self, transition_id: str, stage: str) -> Any:
+        """Build the plan of (transition, stage) and put it in the index for every status."""
+        plan = self._plan_builder.build((transition_id, stage))
+        for status in self.pack.lifecycle.statuses:
+            key = (transition_id, stage, status)
+            entry = self._index.get(key)
+            if entry is not None:
+                self._index[key] = (entry[0], plan)
+        return plan
 
     def _edges_from(self, transition_id: str, stage: str, status: str) -> tuple[CompiledEdge, ...]:
         """The edges of a transition that start from ``stage`` and ``status``, in pack order."""
@@ -857,6 +869,7 @@ _OBLIGATION_CACHE = 4096
 _NO_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset()
 _EMPTY: frozenset[Any] = frozenset()
 _MISSING = object()
+_UNBUILT = object()  # a plan not built yet (see _build_plan)
 _NO_GRANTS: tuple[AbstractSet[str], AbstractSet[tuple[str, str]]] = (frozenset(), frozenset())
 
 
