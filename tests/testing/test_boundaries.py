@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -196,3 +197,16 @@ def test_the_rest_day_allowance_is_only_for_a_bound_computed_by_period_end(
     report = generate_boundaries(str(root))
     bad = [c for c in report.contradictions if c.parameter == "suspension_months"]
     assert bad and "one month of the parameter is not one month" in bad[0].verdict
+
+
+def test_one_working_day_apart_means_only_rest_days_in_between() -> None:
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from xueji_rules.engine import Engine
+    from xueji_rules.testing.boundaries import _unit_ok
+
+    ctx: Any = SimpleNamespace(engine=SimpleNamespace(time=Engine("national").time))
+    friday, monday, tuesday = dt.date(2026, 3, 6), dt.date(2026, 3, 9), dt.date(2026, 3, 10)
+    assert _unit_ok(ctx, "workdays", friday, monday)  # a weekend in between
+    assert not _unit_ok(ctx, "workdays", friday, tuesday)  # Monday is a working day
