@@ -142,6 +142,18 @@ def test_lint_typo_exits_2_with_file_line_and_suggestion(tmp_path: Path) -> None
     assert "transfer.yaml:" in line and "did you mean 'record.grade'" in line
 
 
+def test_lint_of_several_packs_names_the_clean_ones_too(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "pack.yaml").write_text("id: [\n", encoding="utf-8")
+    national = str(ROOT / "rulepacks/national")
+    code, out, _ = run(["lint", str(bad), national])
+    assert code == 2
+    lines = out.splitlines()
+    assert lines[-2] == f"ok: {national}"  # checked, and clean: not silently skipped
+    assert lines[-1] == f"1 problem(s); the pack cannot be used (malformed): {bad}"
+
+
 def test_lint_flags_a_parameter_no_expression_reads(tmp_path: Path) -> None:
     pack = tmp_path / "national"
     shutil.copytree(ROOT / "rulepacks/national", pack)
