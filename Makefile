@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,dev,differential,service,docs,parquet,progress,spark]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,differential,service,docs,parquet,progress,spark,fast]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import importlib.metadata
+import os
 import platform
 import re
 from collections.abc import Iterable, Sequence
@@ -47,7 +48,7 @@ def machine_lines(packages: Iterable[str]) -> list[str]:
     versions = ", ".join(f"{n} {v}" for n, v in package_versions(packages).items())
     return [
         f"- date: {datetime.date.today().isoformat()}",
-        f"- machine: {platform.platform()}; CPU: {cpu_model()}",
+        f"- machine: {platform.platform()}; CPU: {cpu_model()} ({os.cpu_count()} cores)",
         f"- Python: {platform.python_implementation()} {platform.python_version()}",
         f"- packages: {versions}",
     ]

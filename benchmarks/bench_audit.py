@@ -1,13 +1,19 @@
-"""Audit throughput and peak memory on a synthetic Shanxi snapshot (issue 15, DESIGN 11).
+"""Audit throughput, CPU time and peak memory on synthetic Shanxi snapshots (issue 15, DESIGN 11).
 
-Synthesizes N students (default 1,000,000; ``xueji-rules synth``), then audits the snapshot with
-``--jobs 1`` and ``--jobs 2``, each run in a fresh process so that its peak resident memory is its
-own: the main process's peak and the largest worker's peak (``ru_maxrss`` of the process and of
-its children) are reported, with their sum bounding the run's total. With ``--write`` the numbers
-go into ``docs/performance.md`` (section ``audit``).
+Audits each snapshot with the given ``--jobs`` values, every run in a fresh process so that its
+peak resident memory is its own: the main process's peak and the largest worker's
+(``ru_maxrss``), whose sum bounds the run's total. Besides wall time it reports the CPU seconds
+of the main process and its workers: on a shared machine the wall time says how busy the machine
+was, the CPU time per record what the audit costs (on two free cores the wall time of
+``--jobs 2`` is about half the CPU time). Snapshots are generated once and reused: keep them
+outside the repository.
 
-    .venv/bin/python benchmarks/bench_audit.py --students 1000000 --write
-    .venv/bin/python benchmarks/bench_audit.py --students 100000          # a quick look
+    .venv/bin/xueji-rules synth --students 1000000 --seed 15 -o /tmp/s1m     # once
+    .venv/bin/python benchmarks/bench_audit.py --snapshot /tmp/s1m --jobs 1 --jobs 2
+    .venv/bin/python benchmarks/bench_audit.py --snapshot /tmp/s1m --snapshot /tmp/s5m --write
+    .venv/bin/python benchmarks/bench_audit.py --students 100000          # synthesize and measure
+
+With ``--write`` the numbers go into ``docs/performance.md`` (section ``audit``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine_lines, markdown_table, write_section
@@ -28,132 +35,158 @@ from _report import machine_lines, markdown_table, write_section
 AS_OF = "2026-12-31"
 
 
-def measure(snapshot: str, jobs: int, out: str, fmt: str) -> dict[str, float]:
-    """Run in a child process: one audit; print its numbers as JSON."""
+def measure(snapshot: str, jobs: int, out: str, checks: str = "") -> dict[str, Any]:
+    """Run in a child process: one audit; its numbers as JSON."""
     from xueji_rules.audit import audit_snapshot
+    from xueji_rules.audit._json import PARSER
 
+    before = os.times()
     started = time.perf_counter()
-    result = audit_snapshot(snapshot, pack="shanxi", as_of=AS_OF, out=out, jobs=jobs)
+    result = audit_snapshot(
+        snapshot, pack="shanxi", as_of=AS_OF, out=out, jobs=jobs, checks=[c for c in [checks] if c]
+    )
     seconds = time.perf_counter() - started
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    after = os.times()
+    cpu = sum(getattr(after, f) - getattr(before, f)
+              for f in ("user", "system", "children_user", "children_system"))  # fmt: skip
     return {
         "jobs": jobs,
-        "format": fmt,
         "seconds": seconds,
+        "cpu": cpu,
         "bundles": result.summary.bundles,
         "findings": result.summary.findings,
         "rate": result.summary.bundles / seconds,
-        "main_rss_mb": own,
-        "worker_rss_mb": children if jobs > 1 else 0.0,
+        "main_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worker_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if jobs > 1
+        else 0.0,
+        "parser": PARSER,
+        "checks": checks,
     }
 
 
-def run_child(snapshot: Path, jobs: int, out: Path, fmt: str) -> dict[str, float]:
+def run_child(snapshot: Path, jobs: int, out: Path, checks: str) -> dict[str, Any]:
     load = os.getloadavg()[0]
-    cmd = [
-        sys.executable,
-        __file__,
-        "--child",
-        str(snapshot),
-        "--jobs",
-        str(jobs),
-        "--out",
-        str(out),
-        "--format",
-        fmt,
-    ]
+    cmd = [sys.executable, __file__, "--child", str(snapshot), "--run-jobs", str(jobs),
+           "--out", str(out), "--checks", checks]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     result["load_before"], result["load_after"] = load, os.getloadavg()[0]
+    result["snapshot"] = str(snapshot)
     return result
+
+
+def parse_rates(snapshot: Path, lines: int = 20_000) -> dict[str, float]:
+    """Bundle lines parsed per second (CPU time) by the standard library and by orjson."""
+    rows = []
+    with open(snapshot / "bundles.jsonl", "rb") as handle:
+        for _, line in zip(range(lines), handle, strict=False):
+            rows.append(line)
+    rates = {}
+    parsers: dict[str, Any] = {"json": json.loads}
+    try:
+        import orjson
+
+        parsers["orjson"] = orjson.loads
+    except ImportError:
+        pass
+    for name, loads in parsers.items():
+        started = time.process_time()
+        for line in rows:
+            loads(line)
+        rates[name] = len(rows) / (time.process_time() - started)
+    return rates
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--students", type=int, default=1_000_000)
+    parser.add_argument(
+        "--snapshot",
+        action="append",
+        help="a snapshot to audit (repeatable); DIR:2 audits it with those --jobs values only, "
+        "DIR:1:form also with the optional check group",
+    )
+    parser.add_argument("--students", type=int, help="synthesize a snapshot of this size first")
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--jobs", action="append", type=int, help="jobs values (default 1 and 2)")
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
-    parser.add_argument("--parquet", action="store_true", help="also audit a Parquet copy")
-    parser.add_argument("--workdir", help="keep the snapshot here (default: a temporary directory)")
+    parser.add_argument("--workdir", help="where outputs (and a synthesized snapshot) go")
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--run-jobs", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
-    parser.add_argument("--format", default="jsonl", help=argparse.SUPPRESS)
+    parser.add_argument("--checks", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.jobs, args.out, args.format)))
+        print(json.dumps(measure(args.child, args.run_jobs, args.out, args.checks)))
         return
-
-    from xueji_rules.audit.synth import SynthConfig, synthesize
-
+    jobs_list = args.jobs or [1, 2]
     with tempfile.TemporaryDirectory(prefix="bench-audit-", dir=args.workdir) as tmp:
         work = Path(tmp)
-        formats = ["jsonl", "parquet"] if args.parquet else ["jsonl"]
-        synth_seconds: dict[str, float] = {}
-        sizes: dict[str, int] = {}
-        for fmt in formats:
+        snapshots: list[tuple[Path, list[int], str]] = []
+        for spec in args.snapshot or ():
+            path, _, rest = spec.partition(":")
+            only, _, checks = rest.partition(":")
+            jobs_values = [int(j) for j in only.split(",")] if only else jobs_list
+            snapshots.append((Path(path), jobs_values, checks))
+        if args.students:
+            from xueji_rules.audit.synth import SynthConfig, synthesize
+
             started = time.perf_counter()
-            summary = synthesize(
-                work / fmt, SynthConfig(students=args.students, seed=args.seed, format=fmt)
-            )
-            synth_seconds[fmt] = time.perf_counter() - started
-            bundle_file = work / fmt / ("bundles.parquet" if fmt == "parquet" else "bundles.jsonl")
-            sizes[fmt] = bundle_file.stat().st_size
-            print(
-                f"synth {fmt}: {summary.bundles} records in {synth_seconds[fmt]:.1f} s, {sizes[fmt] / 1e6:.0f} MB",
-                flush=True,
-            )
+            synthesize(work / "synth", SynthConfig(students=args.students, seed=args.seed))
+            print(f"synth: {time.perf_counter() - started:.0f} s", flush=True)
+            snapshots.append((work / "synth", jobs_list, ""))
+        if not snapshots:
+            parser.error("give --snapshot DIR or --students N")
         runs = []
-        for fmt in formats:
+        for snapshot, jobs_values, checks in snapshots:
             outputs = []
-            for jobs in (1, 2):
-                out = work / f"findings-{fmt}-{jobs}.jsonl"
-                result = run_child(work / fmt, jobs, out, fmt)
-                outputs.append(out.read_bytes())
+            for jobs in jobs_values:
+                out = work / f"findings-{snapshot.name}-{jobs}.jsonl"
+                result = run_child(snapshot, jobs, out, checks)
                 runs.append(result)
                 print(json.dumps(result), flush=True)
-            assert outputs[0] == outputs[1], "--jobs 2 wrote different findings from --jobs 1"
+                outputs.append(out.read_bytes())
+                out.unlink()
+            assert all(o == outputs[0] for o in outputs), "--jobs N wrote different findings"
+        rates = parse_rates(snapshots[0][0])
         rows = [
             [
-                f"{r['format']}, --jobs {int(r['jobs'])}",
-                f"{r['seconds']:.1f}",
+                f"{r['bundles']:,}, --jobs {r['jobs']}"
+                + (f" --checks {r['checks']}" if r["checks"] else ""),
+                f"{r['seconds']:.0f}",
                 f"{r['rate']:,.0f}",
+                f"{r['cpu']:.0f}",
+                f"{r['cpu'] / r['bundles'] * 1e6:.0f}",
                 f"{r['main_rss_mb']:.0f}",
                 f"{r['worker_rss_mb']:.0f}" if r["jobs"] > 1 else "–",
-                f"{int(r['findings']):,}",
+                f"{r['findings']:,}",
                 f"{r['load_before']:.1f} / {r['load_after']:.1f}",
             ]
             for r in runs
         ]
-        one = next(r for r in runs if r["jobs"] == 1 and r["format"] == "jsonl")
-        two = next(r for r in runs if r["jobs"] == 2 and r["format"] == "jsonl")
         body = "\n".join(
             [
                 "## Auditing a synthetic Shanxi snapshot (`benchmarks/bench_audit.py`)",
                 "",
-                *machine_lines(["xueji-rules", "pyarrow"]),
-                f"- snapshot: `xueji-rules synth --students {args.students:,} --seed {args.seed}`, "
-                f"{one['bundles']:,.0f} records (with planted twins), "
-                + ", ".join(
-                    f"{f} {sizes[f] / 1e6:,.0f} MB written in {synth_seconds[f]:.0f} s"
-                    for f in formats
-                ),
-                f"- audit as of {AS_OF}: catalog §4 checks, history replay of every event, cross-record "
-                "partitions and side files; `--jobs 2` output identical to `--jobs 1` (checked)",
-                f"- speed-up with 2 jobs: {two['rate'] / one['rate']:.2f}×; projected at this rate, 5 million "
-                f"records take about {5_000_000 / two['rate']:.0f} s with `--jobs 2` (target: 60 s)",
-                "- peak RSS: the main process, and the largest worker (the run's total is at most main + "
-                "jobs × worker)",
-                "- the machine has 2 cores shared with other sessions: the 1-minute load average before and "
-                "after each run is in the table; above 2 the runs competed for the cores and `--jobs 2` "
-                "cannot show its speed-up",
+                *machine_lines(["xueji-rules", "orjson", "pyarrow"]),
+                "- snapshots: `xueji-rules synth --seed 15` (records include the planted twins), "
+                f"JSONL; audit as of {AS_OF}; JSON parser: {runs[0]['parser']}",
+                "- every run: the catalog §4 checks, the records package's per-record checks, the "
+                "history replay of every event, cross-record partitions and side files; the "
+                "`--jobs` outputs of one snapshot are byte-identical (checked)",
+                "- CPU s: user + system of the main process and its workers; µs CPU / record is "
+                "the load-independent cost (two free cores: wall ≈ CPU / 2 with `--jobs 2`)",
+                "- peak RSS: the main process, and the largest worker (total ≤ main + jobs × worker)",
+                "- bundle lines parsed per CPU second: "
+                + ", ".join(f"{k} {v:,.0f}" for k, v in rates.items()),
                 "",
                 markdown_table(
                     [
                         "run",
-                        "seconds",
+                        "wall s",
                         "records / s",
+                        "CPU s",
+                        "µs CPU / record",
                         "main peak RSS (MB)",
                         "worker peak RSS (MB)",
                         "findings",

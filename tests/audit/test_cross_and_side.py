@@ -10,75 +10,84 @@ from tests.audit.conftest import AS_OF, S2, checks, pupil, write_snapshot
 from xueji_rules.audit import audit_snapshot
 from xueji_rules.findings import Finding
 
-DOC = {"id_doc_type": "resident_id", "id_doc_number": "140105201701010011"}
+DOC = {"id_doc_type": "resident_id_card", "id_doc_number": "140105201701010011"}
 
 
 def audit(root: Path, as_of: str = AS_OF, pack: str = "shanxi") -> list[Finding]:
-    return audit_snapshot(root, pack=pack, as_of=as_of).findings
+    return audit_snapshot(root, pack=pack, as_of=as_of, reveal_personal_data=True).findings
+
+
+def who(record: dict[str, Any], guardian: str = "李大红", **person: Any) -> dict[str, Any]:
+    """``record`` with the collection form's identity fields (record.person, record.family)."""
+    return {**record, "person": person, "family": [{"name": guardian, "is_guardian": True}]}
 
 
 def test_o01_two_live_registries_of_one_document_number(tmp_path: Path) -> None:
     bundles = [
-        {"record": pupil("A"), "person": DOC},
-        {"record": pupil("B", school=dict(S2)), "person": DOC},
+        {"record": who(pupil("A"), **DOC)},
+        {"record": who(pupil("B", school=dict(S2)), **DOC)},
     ]
     [finding] = audit(write_snapshot(tmp_path / "s", bundles))
     assert finding.check == "O01.duplicate_registry"
     assert finding.records == ("A", "B")
-    assert finding.evidence == {"schools": ["S1", "S2"], "stages": ["primary", "primary"],
+    assert finding.evidence == {"matched_on": "document_number", "document_namespace": "gb11643",
+                                "schools": ["S1", "S2"], "stages": ["primary", "primary"],
                                 "statuses": ["enrolled", "enrolled"]}  # fmt: skip
+    # the records package's check, cited for the record's system (K-12) under Shanxi's layer
+    renders = [c.render() for c in finding.citations]
+    assert "教基〔2025〕1号 第九条" in renders and "晋教〔2026〕1号 第十条" in renders
 
 
 def test_o01_a_finished_registry_beside_a_live_one_is_fine(tmp_path: Path) -> None:
     bundles = [
-        {"record": pupil("A", status="graduated"), "person": DOC},
-        {"record": pupil("B"), "person": DOC},
+        {"record": who(pupil("A", status="graduated"), **DOC)},
+        {"record": who(pupil("B"), **DOC)},
     ]
-    assert audit(write_snapshot(tmp_path / "s", bundles)) == []
+    # a graduate who holds another number later is O07's: one number for life
+    assert checks(audit(write_snapshot(tmp_path / "s", bundles))) == ["O07.number_changed"]
 
 
 def test_o01_probable_duplicate_without_document_numbers(tmp_path: Path) -> None:
-    person = {"name": "李 小红", "birth_date": "2017-01-01", "guardian_name": "李大红"}
-    same = {
-        "name": "李小红",
-        "birth_date": "2017-01-01",
-        "guardian_name": "李大红",
-    }  # spacing differs
-    other = {"name": "李小红", "birth_date": "2017-01-02", "guardian_name": "李大红"}
-    root = write_snapshot(tmp_path / "s", [{"record": pupil("A"), "person": person},
-                                           {"record": pupil("B"), "person": same},
-                                           {"record": pupil("C"), "person": other}])  # fmt: skip
+    a = who(pupil("A", birth_date="2017-01-01"), name="李 小红")
+    b = who(pupil("B", birth_date="2017-01-01"), name="李小红")  # spacing differs
+    c = who(pupil("C", birth_date="2017-01-02"), name="李小红")
+    d = who(pupil("D", birth_date="2017-01-01"), guardian="王五", name="李小红")
+    root = write_snapshot(tmp_path / "s", [{"record": r} for r in (a, b, c, d)])
     [finding] = audit(root)
     assert (finding.check, finding.records, finding.severity) == (
-        "O01.probable_duplicate",
+        "O01.probable_duplicate_registry",
         ("A", "B"),
         "warning",
     )
 
 
-def test_o07_one_number_on_two_records(tmp_path: Path) -> None:
+def test_o07_one_number_on_two_people(tmp_path: Path) -> None:
+    other = {**DOC, "id_doc_number": "14010520170101003X"}
     root = write_snapshot(
-        tmp_path / "s", [{"record": pupil("A")}, {"record": pupil("A", status="graduated")}]
-    )
+        tmp_path / "s",
+        [{"record": who(pupil("A"), **DOC)},
+         {"record": who(pupil("A", status="graduated"), name="赵六", **other)}],
+    )  # fmt: skip
     [finding] = audit(root)
-    assert (finding.check, finding.records, finding.evidence["copies"]) == (
+    assert (finding.check, finding.records, finding.evidence["people"]) == (
         "O07.number_reused",
         ("A",),
         2,
     )
+    # the same person exported twice is no reuse
+    same = write_snapshot(tmp_path / "t", [{"record": who(pupil("A"), **DOC)}] * 2)
+    assert audit(same) == []
 
 
 def test_o07_the_preschool_number_continues_in_primary_school(tmp_path: Path) -> None:
     kid = {"id": "K1", "status": "promoted_to_primary", "stage": "primary", "grade": 1}
     fresh = pupil("P9", grade=1)
     [finding] = audit(
-        write_snapshot(
-            tmp_path / "a", [{"record": kid, "person": DOC}, {"record": fresh, "person": DOC}]
-        )
+        write_snapshot(tmp_path / "a", [{"record": who(kid, **DOC)}, {"record": who(fresh, **DOC)}])
     )
-    assert (finding.check, finding.records) == ("O07.number_not_continued", ("K1", "P9"))
+    assert (finding.check, finding.records) == ("O07.preschool_number_not_continued", ("K1", "P9"))
     continued = {**kid, "status": "enrolled"}
-    assert audit(write_snapshot(tmp_path / "b", [{"record": continued, "person": DOC}])) == []
+    assert audit(write_snapshot(tmp_path / "b", [{"record": who(continued, **DOC)}])) == []
 
 
 def _with_roster(rid: str, school: str, term: str) -> dict[str, Any]:
@@ -120,54 +129,97 @@ def test_o04_a_term_not_over_is_not_judged(tmp_path: Path) -> None:
 
 
 def test_o12_dormant_accounts_must_be_sealed(tmp_path: Path) -> None:
+    base = {"system": "k12", "status": "active", "created_on": "2024-01-01"}
     accounts = [
-        {"id": "a1", "status": "active", "last_login_on": "2026-06-30"},  # six months exactly
-        {"id": "a2", "status": "active", "last_login_on": "2026-07-01"},
-        {"id": "a3", "status": "sealed", "last_login_on": "2025-01-01"},
-        {"id": "a4", "status": "active", "created_on": "2026-01-05"},  # never used
+        {**base, "id": "a1", "last_used_on": "2026-06-30"},  # six months exactly ("以上")
+        {**base, "id": "a2", "last_used_on": "2026-07-01"},
+        {**base, "id": "a3", "status": "sealed", "last_used_on": "2025-01-01"},
+        {**base, "id": "a4", "created_on": "2026-01-05"},  # never used
     ]
     found = audit(write_snapshot(tmp_path / "s", [{"record": pupil()}], accounts=accounts))
-    assert [(f.check, f.evidence["account"]) for f in found] == [
-        ("O12.account_not_sealed", "a1"),
-        ("O12.account_not_sealed", "a4"),
+    assert [(f.check, f.records) for f in found] == [
+        ("O12.dormant_account_not_sealed", ("account:a1",)),
+        ("O12.dormant_account_not_sealed", ("account:a4",)),
     ]
+    # account ids are not personal data: shown even when findings are masked
+    masked = audit_snapshot(tmp_path / "s", pack="shanxi", as_of=AS_OF).findings
+    assert [f.records for f in masked] == [("account:a1",), ("account:a4",)]
 
 
 def test_o15_staff_checks(tmp_path: Path) -> None:
-    good = {"id": "t0", "school": "S1", "school_ownership": "public", "role": "registry_admin",
-            "started_on": "2024-09-01", "trained_on": "2024-08-20", "filed_with_superior": True,
-            "on_establishment": True}  # fmt: skip
+    good = {"id": "t0", "system": "k12", "org_id": "S1", "org_kind": "school", "ownership": "public",
+            "start_date": "2024-09-01", "trained_on": "2024-08-20",
+            "filed_with_superior_on": "2024-09-05", "on_establishment": True}  # fmt: skip
+    unfiled = {k: v for k, v in good.items() if k != "filed_with_superior_on"}
     staff = [
         good,
-        {**good, "id": "t1", "filed_with_superior": False},
+        {**unfiled, "id": "t1"},
         {**good, "id": "t2", "trained_on": "2024-10-08"},
         {**good, "id": "t3", "on_establishment": False},
-        {**good, "id": "t4", "school_ownership": "private", "on_establishment": False},
+        {**good, "id": "t4", "ownership": "private", "on_establishment": False},
     ]
     root = write_snapshot(tmp_path / "s", [{"record": pupil()}], staff=staff)
     found = audit(root)
-    assert sorted((f.check, f.evidence["staff"]) for f in found) == [
-        ("O15.staff_not_filed", "t1"),
-        ("O15.staff_not_on_establishment", "t3"),
-        ("O15.staff_untrained", "t2"),
+    assert sorted((f.check, f.records[0]) for f in found) == [
+        ("O15.staff_not_filed", "staff:t1"),
+        ("O15.staff_not_on_establishment", "staff:t3"),
+        ("O15.staff_not_trained_before_start", "staff:t2"),
     ]
     # the establishment rule is Shanxi's (第四十八条): not under the national pack alone
     assert sorted(checks(audit(root, pack="national"))) == [
         "O15.staff_not_filed",
-        "O15.staff_untrained",
+        "O15.staff_not_trained_before_start",
     ]
+
+
+def test_a_side_row_of_the_old_interim_shape_is_a_bad_line(tmp_path: Path) -> None:
+    root = write_snapshot(
+        tmp_path / "s", [{"record": pupil()}], accounts=[{"id": "a", "status": "active"}]
+    )
+    [finding] = audit(root)
+    assert finding.check == "input.bad_line" and finding.evidence["file"] == "accounts.jsonl"
 
 
 def test_findings_validate_against_the_finding_schema(tmp_path: Path) -> None:
     from xueji_rules._schemas import validator_for
 
-    bundles = [{"record": pupil("A"), "person": DOC}, {"record": pupil("B"), "person": DOC},
+    bundles = [{"record": who(pupil("A"), **DOC)}, {"record": who(pupil("B"), **DOC)},
                {"record": pupil("C", temporary_id=True)}]  # fmt: skip
-    found = audit(
-        write_snapshot(tmp_path / "s", bundles, staff=[{"id": "t", "started_on": "2024-01-01"}])
-    )
+    staff = [{"id": "t", "system": "k12", "org_kind": "school", "start_date": "2024-01-01"}]
+    found = audit(write_snapshot(tmp_path / "s", bundles, staff=staff))
     assert found
     validator = validator_for("finding.schema.json")
     for finding in found:
         errors = list(validator.iter_errors(json.loads(finding.to_json_text())))
         assert errors == [], errors
+
+
+def test_the_number_of_partitions_does_not_change_the_output(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    import io
+
+    from xueji_rules.audit import run as run_module
+
+    bundles = [{"record": who(pupil(f"A{i}"), **{**DOC, "id_doc_number": DOC["id_doc_number"]
+                                                 if i % 3 else f"14010520170101{i:03d}1"})}
+               for i in range(40)]  # fmt: skip
+    root = write_snapshot(tmp_path / "s", bundles)
+    outputs = []
+    for partitions in (1, 97):
+        monkeypatch.setattr(run_module, "partitions_for", lambda files, n=partitions: n)
+        out = io.StringIO()
+        audit_snapshot(root, pack="shanxi", as_of=AS_OF, out=out, reveal_personal_data=True)
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1] and "O01.duplicate_registry" in outputs[0]
+
+
+def test_large_snapshots_get_more_partitions(tmp_path: Path) -> None:
+    from xueji_rules.audit._cross import PARTITIONS, partitions_for
+
+    small = write_snapshot(tmp_path / "s", [{"record": pupil()}]) / "bundles.jsonl"
+    assert partitions_for([small]) == PARTITIONS
+    big = tmp_path / "big.jsonl"
+    with open(big, "wb") as handle:  # a sparse file: its size is what counts
+        handle.truncate(13_000_000_000)
+    assert partitions_for([big]) == 250

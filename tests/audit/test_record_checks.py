@@ -103,13 +103,13 @@ def test_o05_not_for_registrations_before_the_packs(ctx: AuditContext) -> None:
 
 
 def test_o08_temporary_numbers_only_in_preschool_without_a_document(ctx: AuditContext) -> None:
+    # the records package's check (records/_numbers.py), run on every record of the audit
     assert checks(run({"record": pupil(temporary_id=True)}, ctx)) == ["O08.temporary_number"]
-    child = {"id": "K1", "status": "enrolled", "stage": "preschool", "temporary_id": True}
+    child = {"id": "L140105202001011234", "status": "enrolled", "stage": "preschool",
+             "temporary_id": True, "birth_date": "2020-01-01"}  # fmt: skip
     assert run({"record": child}, ctx) == []
-    documented = {
-        "record": child,
-        "person": {"id_doc_type": "resident_id", "id_doc_number": "140105202001010015"},
-    }
+    person = {"id_doc_type": "resident_id_card", "id_doc_number": "140105202001010010"}
+    documented = {"record": {**child, "person": person}}
     assert checks(run(documented, ctx)) == ["O08.temporary_number"]
 
 
@@ -156,12 +156,14 @@ def test_o16_is_shanxis_rule_only() -> None:
     assert audit_bundle(bundle, national).findings == []
 
 
-def test_o17_a_disabled_students_placement_is_recorded(ctx: AuditContext) -> None:
-    assert checks(run({"record": pupil(special_education={"disabled": True})}, ctx)) == [
-        "O17.special_education_fields"
-    ]
-    placed = pupil(special_education={"disabled": True, "placement": "regular_class"})
-    assert run({"record": placed}, ctx) == []
+def test_o17_a_disabled_students_form_fields_are_filled(ctx: AuditContext) -> None:
+    # the collection form's conditional fields (附件1 #36, #37), as `validate` checks them
+    disabled = {"is_disabled": True, "disability_type": "1"}
+    [finding] = run({"record": pupil(person=disabled)}, ctx)
+    assert finding.check == "O17.special_education_fields"
+    assert finding.evidence["path"] == "person.special_ed_attendance_type"
+    complete = {**disabled, "special_ed_attendance_type": "regular_class"}
+    assert run({"record": pupil(person=complete)}, ctx) == []
 
 
 def test_o18_records_are_never_deleted(ctx: AuditContext) -> None:
@@ -173,16 +175,16 @@ def test_o18_records_are_never_deleted(ctx: AuditContext) -> None:
 
 
 def test_findings_carry_no_personal_data(ctx: AuditContext) -> None:
-    person = {"name": "王小明", "id_doc_type": "resident_id", "id_doc_number": "140105201701010011",
-              "birth_date": "2017-01-01", "guardian_name": "王大明"}  # fmt: skip
+    person = {"name": "王小明", "id_doc_type": "resident_id_card",
+              "id_doc_number": "140105201701010011"}  # fmt: skip
     bundle = {
-        "record": pupil(temporary_id=True),
-        "person": person,
+        "record": pupil(temporary_id=True, person=person,
+                        family=[{"name": "王大明", "phone": "13912345678"}]),
         "attendance": [{"term_start": "2026-09-01"}],
-    }
+    }  # fmt: skip
     text = "".join(f.to_json_text() for f in run(bundle, ctx))
     assert text
-    for value in ("王小明", "140105201701010011", "王大明"):
+    for value in ("王小明", "140105201701010011", "王大明", "13912345678"):
         assert value not in text
 
 
@@ -192,3 +194,29 @@ def test_schools_are_reported_for_the_verification_check(ctx: AuditContext) -> N
     bundle = {"record": pupil(), "attendance": [{"term_start": "2026-03-02", "school": "S1"},
                                                 {"term_start": "2026-09-01", "school": "S2", "stage": "preschool"}]}  # fmt: skip
     assert audit_bundle(bundle, ctx).schools == [("S1", "2026-03-02")]
+
+
+def test_the_form_check_group_runs_validate_on_every_record() -> None:
+    from xueji_rules import Engine
+    from xueji_rules.audit import audit_bundle, context_for, spec_from
+
+    bundle = {"record": pupil(temporary_id=True)}
+    with_form = context_for(spec_from("shanxi", "2026-12-31", checks=["form"]))
+    found = audit_bundle(bundle, with_form).findings
+    expected = Engine("shanxi").validate_record(bundle["record"], as_of=with_form.as_of)
+    # every finding of `validate`, once (the cheap per-record checks are part of it)
+    assert {f.check for f in expected.findings} <= {f.check for f in found}
+    assert "record.form.required" in {f.check for f in found}
+    assert [f.check for f in found].count("O08.temporary_number") == 1
+    plain = context_for(spec_from("shanxi", "2026-12-31"))
+    assert "record.form.required" not in {f.check for f in audit_bundle(bundle, plain).findings}
+
+
+def test_an_unknown_check_group_is_refused() -> None:
+    import pytest
+
+    from xueji_rules.audit import context_for, spec_from
+    from xueji_rules.errors import InputError
+
+    with pytest.raises(InputError, match="unknown check group"):
+        context_for(spec_from("shanxi", "2026-12-31", checks=["forms"]))

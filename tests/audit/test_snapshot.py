@@ -45,7 +45,7 @@ def test_a_bad_line_is_reported_skipped_and_never_lost(tmp_path: Path) -> None:
             + "\n"
         )
         handle.write(json.dumps({"record": pupil("B", temporary_id=True)}) + "\n")
-    result = audit_snapshot(root, pack="shanxi", as_of=AS_OF)
+    result = audit_snapshot(root, pack="shanxi", as_of=AS_OF, reveal_personal_data=True)
     bad = [f for f in result.findings if f.check == "input.bad_line"]
     assert [(f.evidence["file"], f.evidence["line"]) for f in bad] == [
         ("bundles.jsonl", 2),
@@ -139,3 +139,37 @@ def test_the_manifest_cannot_point_outside_the_snapshot(tmp_path: Path) -> None:
     (root / "snapshot.json").write_text(json.dumps(manifest))
     with pytest.raises(InputError, match="outside the snapshot directory"):
         open_snapshot(root)
+
+
+def test_a_packs_own_record_fields_are_part_of_the_bundle() -> None:
+    import pytest
+
+    from xueji_rules.audit._convert import bundle_model
+    from xueji_rules.errors import InputError
+    from xueji_rules.packs.model import InputField, Text
+
+    field = InputField(path="record.boarding_term", type="date", label=Text("寄宿学期"))
+    bundle = {"record": pupil("A", boarding_term="2026-09-01")}
+    converted = bundle_model([field]).convert(bundle)
+    assert converted["record"]["boarding_term"].isoformat() == "2026-09-01"
+    with pytest.raises(InputError, match="boarding_term"):
+        bundle_model().convert(bundle)  # without the pack's field it is unknown
+
+
+def test_range_chunks_hold_the_same_lines_as_read_chunks(tmp_path: Path) -> None:
+    from xueji_rules.audit.snapshot import iter_chunks
+
+    root = tmp_path / "s"
+    root.mkdir()
+    lines = [b'{"a": 1}\n', b"\n", b'{"b": "x\ry"}\n', b"   \n", b"not json\n", b'{"c": 3}']
+    (root / "bundles.jsonl").write_bytes(b"".join(lines * 7))
+    snap = open_snapshot(root)
+    for size in (1, 2, 3, 1000):
+        read = [row for chunk in iter_chunks(snap, size) for row in chunk.rows()]
+        ranged = [row for chunk in iter_chunks(snap, size, by_range=True) for row in chunk.rows()]
+        # a range chunk carries no lines, only where to find them
+        assert all(not c.lines for c in iter_chunks(snap, size, by_range=True))
+        assert [(n, line.rstrip(b"\n")) for n, line in ranged] == [
+            (n, line.rstrip(b"\n")) for n, line in read
+        ]
+        assert [n for n, _ in read][:4] == [1, 3, 5, 6]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.engine.test_pack_inputs import INPUTS, RULES, VOCAB
 from xueji_rules._resources import packs_root
 from xueji_rules.cli import main
 
@@ -44,3 +45,73 @@ def draft_window(tmp_path: Path) -> Path:
     draft = copy_pack("shanxi", tmp_path / "drafts")
     set_window(draft, 20)
     return draft
+
+
+# A third province's layer over the national pack, as the third-province report wrote one: its own
+# input field and ground with a rule that needs the field (the engine tests' own), a rule whose
+# message shows a parameter and that also cites the national article, and a forbidden move.
+NATIONAL = packs_root() / "national"
+PROVINCE_FILES = {
+    "pack.yaml": f"""
+        id: thirdprov
+        version: 0.1.0
+        name: {{zh: 第三省学籍规则, en: Third province registry rules}}
+        extends: {NATIONAL}
+        validity: {{from: 2026-03-01, until: 2030-12-31}}
+        documents:
+          - {{id: third_2026_1, number: 丙教〔2026〕1号, title: 实施细则, issuer: 丙省教育厅,
+              issued: 2026-02-01, effective: 2026-03-01, implements: [jiaoji_2025_1]}}
+        """,
+    "articles/third_2026_1.yaml": """
+        document: third_2026_1
+        articles:
+          - {article: 1, topic: 监护人工作调动转学}
+          - {article: 2, topic: 休学期间不得转学}
+          - {article: 3, topic: 转学的期限}
+        """,
+    "inputs.yaml": INPUTS,
+    "vocabularies.yaml": VOCAB,
+    "parameters.yaml": """
+        parameters:
+          job_move_window_days:
+            type: int
+            unit: days
+            label: {zh: 工作调动后申请转学的天数, en: days to apply after a job move}
+            values:
+              - {since: 2026-03-01, value: 30, citation: {document: third_2026_1, article: 3}}
+        """,
+    "lifecycle.yaml": """
+        forbidden:
+          - transition: transfer
+            from: [suspended]
+            citation: {document: third_2026_1, article: 2}
+            also_cites:
+              - {document: jiaoji_2025_1, article: 15}
+            message: {zh: 休学期间不得转学。, en: No transfer while suspended.}
+        """,
+    "rules/transfer.yaml": RULES,
+    "rules/window.yaml": """
+        rules:
+          - id: thirdprov.transfer.job_move_window
+            transitions: [transfer]
+            stages: [primary, junior_secondary, senior_secondary]
+            when: "has(request.ground) && request.ground == 'guardian_job_move'"
+            modality: mandatory
+            relation: adds
+            require: "days_since_term_start(request.date) < params.job_move_window_days"
+            message:
+              zh: 因监护人工作调动转学的，须在开学后{params.job_move_window_days}天内申请。
+              en: A transfer for a guardian's job move is asked for within {params.job_move_window_days} days of the term's start.
+            citation: {document: third_2026_1, article: 3}
+            also_cites:
+              - {document: jiaoji_2025_1, article: 15}
+        """,
+}
+
+
+@pytest.fixture
+def province(tmp_path: Path) -> Path:
+    """The third province's layer (see ``PROVINCE_FILES``), written under ``tmp_path``."""
+    from tests.packs.conftest import write_files
+
+    return write_files(tmp_path / "thirdprov", PROVINCE_FILES)

@@ -14,7 +14,7 @@ from tests.authoring.conftest import copy_pack, run, set_window
 from xueji_rules import Engine
 from xueji_rules._schemas import validator_for
 from xueji_rules.authoring import diff_packs
-from xueji_rules.authoring.structure import is_empty
+from xueji_rules.authoring.diffing import is_empty
 from xueji_rules.testing.scenarios import load_scenarios
 
 WINDOW = "shanxi.transfer.window"

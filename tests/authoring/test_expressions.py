@@ -1,60 +1,93 @@
-"""Reading expressions without running them: fields, canonical form, Chinese words."""
+"""Compiled expressions as the authoring tools read them: parameters read, canonical form, words."""
 
 from __future__ import annotations
 
-from xueji_rules.authoring.expressions import canonical, readable, reads
-from xueji_rules.authoring.labels import field_label
+import pytest
+
+from xueji_rules.authoring.expressions import WORDS, Words, readable
+from xueji_rules.authoring.labels import Labels
+from xueji_rules.authoring.programs import PackPrograms
+from xueji_rules.packs.loader import load_pack
 
 
-def test_reads_paths_tests_params_and_compared_values() -> None:
-    found = reads(
-        "has(request.to_school) && request.to_school.city == record.school.city && "
-        "request.ground in ['illness', 'move'] && days_since_term_start(request.date) < "
-        "params.transfer_window_days && record.suspensions.exists(s, s.end > request.date)"
-    )
-    assert found.fields == {
-        "request.to_school.city",
-        "record.school.city",
-        "request.ground",
-        "request.date",
-        "record.suspensions",
-        "record.suspensions[].end",
-    }
-    assert found.tested == {"request.to_school"}
-    assert found.params == {"transfer_window_days"}
-    assert found.functions == {"days_since_term_start"}
-    assert found.literals == {("request.ground", "illness"), ("request.ground", "move")}
+@pytest.fixture(scope="module")
+def programs() -> PackPrograms:
+    return PackPrograms(load_pack("shanxi"))
 
 
-def test_reads_of_nothing_or_a_broken_expression_is_empty() -> None:
-    assert reads(None).fields == frozenset()
-    assert reads("record.grade >").fields == frozenset()
+def words(programs: PackPrograms, source: str, lang: str = "zh") -> list[str]:
+    program = programs.program(source)
+    assert program is not None, source
+    return readable(program, Labels(programs.pack, lang))
 
 
-def test_canonical_ignores_layout_but_not_meaning() -> None:
+def test_parameters_come_from_the_compiled_reads(programs: PackPrograms) -> None:
+    assert programs.rule_parameters("shanxi.transfer.window") == {"transfer_window_days"}
+    assert "shanxi.transfer.window" in programs.readers("transfer_window_days")
+    assert programs.rule_parameters("shanxi.transfer.capacity") == frozenset()
+    # a parameter read only in an obligation's clock counts for its rule
+    clocked = programs.readers("transfer_processing_workdays")
+    assert clocked and all(programs.pack.rule(r).obligations for r in clocked)
+
+
+def test_canonical_ignores_layout_but_not_meaning(programs: PackPrograms) -> None:
     a = "has(record.grade) &&\n   record.grade > 3"
     b = "(has(record.grade)) && (record.grade>3)"
-    assert canonical(a) == canonical(b)
-    assert canonical(a) != canonical("has(record.grade) && record.grade >= 3")
-    assert canonical("record.grade >") == "record.grade >"  # unparsable: whitespace-normalised
+    assert programs.canonical(a) == programs.canonical(b)
+    assert programs.canonical(a) != programs.canonical("has(record.grade) && record.grade >= 3")
+    # an expression that does not compile is compared by its text, whitespace collapsed
+    assert programs.canonical("record.grade >\n 'x'") == "record.grade > 'x'"
 
 
-def test_readable_uses_labels_and_drops_redundant_has_guards() -> None:
-    items = readable(
+def test_fields_by_their_schema_names_and_redundant_guards_dropped(
+    programs: PackPrograms,
+) -> None:
+    source = (
         "has(request.to_school) && has(request.to_school.vacancies) && "
-        "request.to_school.vacancies > 0",
-        field_label,
+        "request.to_school.vacancies > 0"
     )
-    assert items == ["转入学校空余学位 > 0"]
-    items = readable(
-        "!(has(request.ground) && request.ground == 'x') || !has(record.grade)", field_label
-    )
-    assert items == ["并非（申请理由 等于 “x”） 或者 未填写年级"]
+    assert words(programs, source) == ["转入学校空余学位 > 0"]
+    assert words(programs, source, "en") == ["receiving school: free places > 0"]
+    assert words(
+        programs, "!(has(request.ground) && request.ground == 'x') || !has(record.grade)"
+    ) == ["并非（申请理由 等于 “x”） 或者 未填写年级"]
 
 
-def test_readable_names_domain_functions_in_words() -> None:
-    items = readable(
-        "days_since_term_start(request.date) >= 0 && request.residence_moved == true",
-        lambda p: f"<{p}>",
+def test_compared_ids_read_as_their_vocabulary_labels(programs: PackPrograms) -> None:
+    source = "has(request.ground) && request.ground == 'special_education_placement'"
+    label = programs.pack.label_of("grounds", "special_education_placement")
+    assert label is not None and label.en is not None
+    assert words(programs, source) == [f"申请理由 等于 “{label.zh}”"]
+    assert words(programs, source, "en") == [f"ground is “{label.en}”"]
+
+
+def test_macro_variables_read_as_the_element_they_stand_for(programs: PackPrograms) -> None:
+    source = "has(record.suspensions) && record.suspensions.exists(s, s.end >= request.date)"
+    assert words(programs, source) == ["休学记录中有一项满足：休学结束日 ≥ 受理日期"]
+    assert words(programs, source, "en") == [
+        "some item of suspensions has: suspension end ≥ date of the request"
+    ]
+
+
+def test_domain_functions_and_conditionals_in_words(programs: PackPrograms) -> None:
+    source = (
+        "days_since_term_start(request.date) < params.transfer_window_days && "
+        "(has(request.target_grade) ? request.target_grade : record.grade) > 1"
     )
-    assert items == ["<request.date>距所在学期开学的天数 ≥ 0", "<request.residence_moved>为是"]
+    assert words(programs, source) == [
+        "受理日期距所在学期开学的天数 < 参数「学期初受理转学的天数」",
+        "（若已填写拟转入年级则为拟转入年级，否则为年级） > 1",
+    ]
+    english = words(programs, source, "en")
+    assert english[0].startswith("the days from the start of its term to date of the request < ")
+
+
+def test_every_registered_function_has_words_in_both_languages(programs: PackPrograms) -> None:
+    declarations = programs.declarations
+    assert declarations is not None and declarations.functions is not None
+    conversions = {"int", "double", "string", "bool", "bytes", "dyn"}  # shown as calls
+    names = set(declarations.functions.names()) - conversions
+    for lang, table in WORDS.items():
+        assert names <= set(table.functions), (lang, sorted(names - set(table.functions)))
+        for phrase in Words.__annotations__:
+            assert isinstance(getattr(table, phrase), str), (lang, phrase)

@@ -6,6 +6,7 @@ Skipped only where Chromium or Playwright is truly absent; `.ci/run` installs Ch
 
 from __future__ import annotations
 
+import posixpath
 import shutil
 from pathlib import Path
 from typing import Any
@@ -126,13 +127,30 @@ def test_crawl_every_page_every_link_resolves(site: Path, browser: Any) -> None:
             target = link.partition("#")[0]
             assert not target.startswith(("http:", "https:", "//")), f"{name}: {link}"
             if target.endswith(".html"):
-                assert (site / target).is_file(), f"{name}: broken link {link}"
-                todo.append(target)
-    assert len(seen) == len(list(site.glob("*.html")))  # every page is reachable from the index
+                resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+                assert (site / resolved).is_file(), f"{name}: broken link {link}"
+                todo.append(resolved)
+    # every page, Chinese and English, is reachable from the index
+    assert len(seen) == len(list(site.rglob("*.html")))
+    assert "en/index.html" in seen and "en/transition-transfer.html" in seen
     for name, hrefs in links.items():
         for link in hrefs:
             target, _, anchor = link.partition("#")
             if anchor:
-                assert anchor in ids[target or name], f"{name}: no #{anchor} in {target or name}"
+                where = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+                assert anchor in ids[where if target else name], f"{name}: no #{anchor} in {where}"
+    assert problems == []
+    page.close()
+
+
+def test_the_english_pages_render_english(site: Path, browser: Any, tmp_path: Path) -> None:
+    page = browser.new_page()
+    problems = _visit(page, (site / "en" / "lifecycle-primary.html").as_uri())
+    assert page.title().startswith("Statuses of primary school")
+    assert "enrolled" in page.locator(".diagram").inner_text()
+    page.screenshot(path=str(tmp_path / "en-lifecycle-primary.png"))
+    page.click("a.lang")
+    page.wait_for_load_state("load")
+    assert page.url.endswith("/lifecycle-primary.html") and "/en/" not in page.url
     assert problems == []
     page.close()

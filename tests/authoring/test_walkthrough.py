@@ -24,6 +24,7 @@ def test_policy_author_walkthrough(draft_window: Path, tmp_path: Path) -> None:
     assert code == 1, err
     assert "changed `transfer_window_days` 学期初受理转学的天数" in text
     assert "since 2026-02-10: 15 (晋教〔2026〕1号 第十六条) → 20 (晋教〔2026〕1号 第十六条)" in text
+    assert f"read by {WINDOW}" in text and f"shown in the messages of {WINDOW}" in text
     assert f"### {WINDOW} — " in text
     assert f"`{WINDOW}`: unchanged; reads changed parameter transfer_window_days" in text
     assert "denied_by_default → needs_approval" in text
@@ -37,13 +38,21 @@ def test_policy_author_walkthrough(draft_window: Path, tmp_path: Path) -> None:
     }
     assert changed_scenarios
 
-    # 3. docs: the site shows the new figure beside the rule that reads it
+    # 3. docs: the site shows the new figure beside the rule that reads it, and in its message
     site = tmp_path / "site"
     code, out, err = run(["docs", draft, "-o", str(site), "--no-coverage"])
     assert code == 0, err
     params = (site / "parameters.html").read_text(encoding="utf-8")
     row = params[params.index('id="param-transfer_window_days"') :][:1500]
     assert "<strong>20天</strong>" in row and WINDOW in row
+    article = (site / "article-jinjiao_2026_1.html").read_text(encoding="utf-8")
+    card = article[article.index(f'id="rule-{WINDOW}"') :][:3000]
+    assert re.search(
+        r'学期开学后的<a class="figure" href="parameters.html#param-transfer_window_days"[^>]*>20</a>天',
+        card,
+    )
+    english = (site / "en" / "article-jinjiao_2026_1.html").read_text(encoding="utf-8")
+    assert re.search(r"in the first <a class=\"figure\"[^>]*>20</a> days of a term", english)
 
     # 4. test: the draft's own scenarios that pinned the old window now fail, and each of them
     # is one the diff reported

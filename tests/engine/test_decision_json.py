@@ -111,3 +111,29 @@ def test_the_digest_tells_a_changed_draft_from_the_bundled_pack(tmp_path: Path) 
     before = Engine(draft).pack.digest
     scenario.write_text(scenario.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert Engine(draft).pack.digest == before  # scenarios cannot change a decision
+
+
+def test_the_engines_builder_makes_ordinary_frozen_decisions() -> None:
+    """``build_decision`` (the engine's fast constructor) gives exactly what ``Decision(...)``
+    gives: same class, equal, same hash, still frozen, picklable."""
+    import dataclasses
+    import datetime as dt
+    import pickle
+
+    from xueji_rules.engine.decision import build_decision
+
+    values = [
+        "denied", "transfer", "enrolled", "enrolled", dt.date(2026, 3, 9), "shanxi", "0.1.0",
+        "G1", "primary", "primary", (), (), (), (), None, None, "sha256:00", 3, None, (), (),
+    ]  # fmt: skip
+    built, made = build_decision(*values), Decision(*values)
+    assert type(built) is Decision
+    assert built == made and hash(built) == hash(made) and built.to_json() == made.to_json()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.outcome = "allowed"  # type: ignore[misc]
+    assert pickle.loads(pickle.dumps(built)) == built
+    assert [f.name for f in dataclasses.fields(Decision)][:3] == [
+        "outcome",
+        "transition",
+        "from_status",
+    ]

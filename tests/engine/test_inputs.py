@@ -246,3 +246,31 @@ def test_a_pack_input_model_keeps_the_bundled_checks() -> None:
         model.convert({**VALID_REQUEST, "scope": "c"})
     with pytest.raises(InputError, match="unknown field 'scope'"):
         input_model("request").convert({**VALID_REQUEST, "scope": "a"})
+
+
+def test_a_missing_required_field_is_worded() -> None:
+    """The converter reads required fields directly; an absent one is an input error naming it
+    (nested objects too), never a KeyError."""
+    with pytest.raises(InputError, match="'stage' is a required property"):
+        input_model("record").convert({k: v for k, v in VALID_RECORD.items() if k != "stage"})
+    approvals = [{"date": "2026-03-10"}]
+    with pytest.raises(InputError, match="'body' is a required property"):
+        input_model("request").convert({**VALID_REQUEST, "approvals": approvals})
+
+
+def test_remembered_dates_are_the_same_dates() -> None:
+    """Parsed date texts are remembered (bounded); a remembered text gives the same date, and a
+    text that is not a date is never remembered."""
+    from xueji_rules.engine import _inputs
+
+    model = input_model("request")
+    first = model.convert({**VALID_REQUEST, "date": "2026-03-11"})["date"]
+    again = model.convert({**VALID_REQUEST, "date": "2026-03-11"})["date"]
+    assert first == again == dt.date(2026, 3, 11)
+    with pytest.raises(InputError):
+        model.convert({**VALID_REQUEST, "date": "2026-02-30"})
+    assert "2026-02-30" not in _inputs._DATES
+    _inputs._DATES.clear()
+    _inputs._DATES.update({f"x{i}": dt.date(2026, 1, 1) for i in range(_inputs._DATES_MAX)})
+    model.convert({**VALID_REQUEST, "date": "2031-07-19"})  # full: the memory starts again
+    assert "x0" not in _inputs._DATES and "2031-07-19" in _inputs._DATES

@@ -100,3 +100,108 @@ BROKEN = (
     citation: {document: doc_a, article: 2}
 """
 )
+
+
+def _call_only(engine: Engine) -> Engine:
+    """``engine`` with plans that call every condition instead of splicing its code."""
+    from xueji_rules.engine._plan import build_plans
+
+    plans = build_plans(engine._compiled.rules_by_key, {}, engine._clocked)
+    engine._index = {k: (edges, plans.get(k[:2])) for k, (edges, _) in engine._index.items()}
+    return engine
+
+
+def test_spliced_and_called_conditions_decide_the_same() -> None:
+    spliced, called = Engine("shanxi"), _call_only(Engine("shanxi"))
+    pairs = st.sampled_from(_transitions("shanxi")).flatmap(
+        lambda t: record_and_request("shanxi", t)
+    )
+
+    @settings(max_examples=200, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(pairs)
+    def check(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        record, request = pair
+        assert _answer(spliced, record, request) == _answer(called, record, request)
+
+    check()
+
+
+ABSORBED = (
+    BASE_RULES
+    + """
+  - id: base.suspend.absorbed
+    transitions: [suspend]
+    modality: mandatory
+    require: "1 / (record.grade - record.grade) == 1 || record.grade > 0"
+    message: {zh: 错误被吸收}
+    citation: {document: doc_a, article: 2}
+  - id: base.suspend.shared_a
+    transitions: [suspend]
+    modality: mandatory
+    when: "1 / (record.grade - 3) >= 0"
+    require: "true"
+    message: {zh: 共用条件一}
+    citation: {document: doc_a, article: 2}
+  - id: base.suspend.shared_b
+    transitions: [suspend]
+    modality: mandatory
+    when: "1 / (record.grade - 3) >= 0"
+    require: "record.grade < 6"
+    message: {zh: 共用条件二}
+    citation: {document: doc_a, article: 2}
+"""
+)
+
+
+@pytest.fixture
+def absorbing(tmp_path: Path) -> tuple[Engine, Engine]:
+    files = {"pack.yaml": BASE_PACK, "lifecycle.yaml": BASE_LIFECYCLE, "rules/r.yaml": ABSORBED}
+    engine = Engine(write_files(tmp_path / "base", files))
+    reference = Engine(engine.pack)
+    reference._use_plans = False
+    return engine, reference
+
+
+def test_an_error_cel_absorbs_is_absorbed_in_a_spliced_condition(
+    absorbing: tuple[Engine, Engine],
+) -> None:
+    """Python's ``or`` raises on the division before CEL's ``||`` would absorb it: the plan falls
+    back to the expression's function, whose interpreter gives CEL's answer."""
+    record = {"id": "G1", "status": "enrolled", "stage": "primary", "grade": 4}
+    request = {"transition": "suspend", "date": "2026-03-09", "applicant": "guardian"}
+    generated, reference = absorbing
+    decision = generated.decide(record, request)
+    assert decision.to_json() == reference.decide(record, request).to_json()
+    passed = {r.id: r.passed for r in decision.rules}
+    assert passed["base.suspend.absorbed"] is True
+    # a condition two rules share is evaluated once and serves both
+    assert passed["base.suspend.shared_a"] is True and passed["base.suspend.shared_b"] is True
+    assert generated.decide({**record, "grade": 6}, request).outcome == "denied"
+
+
+def test_a_shared_condition_that_fails_names_the_first_rule(
+    absorbing: tuple[Engine, Engine],
+) -> None:
+    record = {"id": "G1", "status": "enrolled", "stage": "primary", "grade": 3}
+    request = {"transition": "suspend", "date": "2026-03-09", "applicant": "guardian"}
+    for engine in absorbing:
+        with pytest.raises(
+            EvaluationError, match=r"rule 'base\.suspend\.shared_a': division by zero$"
+        ):
+            engine.decide(record, request)
+
+
+def test_approvals_come_sorted_by_body_then_rule() -> None:
+    engine = Engine("shanxi")
+    record = {
+        "id": "G1", "status": "enrolled", "stage": "junior_secondary", "grade": 8,
+        "school": {"id": "S1", "city": "太原市", "county": "小店区", "enrollment_area": "小店区"},
+    }  # fmt: skip
+    request = {
+        "transition": "transfer", "date": "2026-03-05", "applicant": "guardian",
+        "to_school": {"id": "S2", "city": "大同市", "county": "平城区", "enrollment_area": "平城区",
+                      "vacancies": 2, "ownership": "private"},
+    }  # fmt: skip
+    approvals = engine.decide(record, request).approvals
+    assert len(approvals) > 2
+    assert [(a.body, a.rule) for a in approvals] == sorted((a.body, a.rule) for a in approvals)

@@ -138,9 +138,16 @@ def test_number_changed_and_not_continued(shanxi: RecordsSpec, tmp_path: Path) -
     found = run(find_number_reuse, [kg, school], shanxi, tmp_path)
     assert [f.check for f in found] == ["O07.preschool_number_not_continued"]
     assert "教基〔2025〕8号 第六条第二款" in [c.render() for c in found[0].citations]
+    # primary school finished under one number, junior school registered under another
+    done = person(1, status="graduated")
     junior = person(1, stage="junior_secondary", number="G" + citizen("14010520150301444"))
-    found = run(find_number_reuse, [school, junior], shanxi, tmp_path)
+    found = run(find_number_reuse, [done, junior], shanxi, tmp_path)
     assert [f.check for f in found] == ["O07.number_changed"]
+    # two live registries of one person under two numbers are O01's, not reported again (D-280)
+    assert run(find_number_reuse, [school, junior], shanxi, tmp_path) == []
+    assert [
+        f.check for f in run(find_duplicate_registries, [school, junior], shanxi, tmp_path)
+    ] == ["O01.duplicate_registry"]
     # a temporary number replaced by the formal one is fine
     temp = person(1, stage="preschool", status="promoted_to_primary", number="L140105201103011234")
     assert run(find_number_reuse, [temp, person(1)], shanxi, tmp_path) == []

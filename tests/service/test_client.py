@@ -148,7 +148,9 @@ def test_batch_streams_answers_in_order_with_bad_lines_in_place(
     assert "status" not in lines[1]["error"]  # a line's problem, not an HTTP answer
     assert lines[2]["decision"]["outcome"] == "denied_by_default"
     assert lines[3]["error"]["detail"] == "request: missing 'request'"
-    assert lines[3]["error"]["problems"] == [{"message": "request: missing 'request'", "path": "request"}]
+    assert lines[3]["error"]["problems"] == [
+        {"message": "request: missing 'request'", "path": "request"}
+    ]
     assert lines[4]["decision"] == lines[0]["decision"]
 
 

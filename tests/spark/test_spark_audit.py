@@ -18,9 +18,11 @@ AS_OF = "2026-12-31"
 # five times the default per-student rates, so a small snapshot has every kind of finding
 RATES = {
     k: v if k.startswith(("O04.", "O12.", "O15.")) else 5 * v for k, v in DEFAULT_RATES.items()
-}
+} | {"input.bad_line": 0.01}  # a few bad lines whatever the seed draws
 # checks that group records or read side files: the single-machine audit's last part
-GROUPED = ("O01.", "O04.", "O07.number_reused", "O07.number_not_continued", "O12.", "O15.")
+GROUPED = (
+    "O01.", "O04.", "O07.number_reused", "O07.preschool_number_not_continued", "O12.", "O15.",
+)  # fmt: skip
 
 
 @pytest.fixture(scope="module")

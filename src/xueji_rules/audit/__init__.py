@@ -12,8 +12,15 @@ describes the snapshot layout and ``docs/audit.md`` every check.
 from __future__ import annotations
 
 from xueji_rules.audit._arrow import batch_from_bundles, bundles_from_batch
+from xueji_rules.audit._cross import cross_findings
 from xueji_rules.audit.api import AuditResult, audit_snapshot
-from xueji_rules.audit.bundle import BundleResult, audit_bundle, audit_chunk, iter_findings
+from xueji_rules.audit.bundle import (
+    BundleResult,
+    audit_bundle,
+    audit_chunk,
+    iter_findings,
+    mask_finding,
+)
 from xueji_rules.audit.context import AuditContext, AuditSpec, context_for, spec_from
 from xueji_rules.audit.run import AuditSummary, run_audit
 from xueji_rules.audit.snapshot import Snapshot, iter_chunks, open_snapshot
@@ -31,8 +38,10 @@ __all__ = [
     "batch_from_bundles",
     "bundles_from_batch",
     "context_for",
+    "cross_findings",
     "iter_chunks",
     "iter_findings",
+    "mask_finding",
     "open_snapshot",
     "run_audit",
     "spec_from",

@@ -1,4 +1,9 @@
-"""The audit's checks: stable ids, severities, the articles they rest on and their messages.
+"""The audit's own checks: stable ids, severities, the articles they rest on and their messages.
+
+The checks the records package implements (O01, O07, O08, O12, O15, O17: one person one
+registry, 学籍号s, accounts, staff, the form) are not here: their ids, severities and articles are
+pack data (``records/checks.yaml``) and the audit calls the records package's functions. A test
+keeps the two sets of ids apart.
 
 Each check lists every article it rests on; a finding carries those whose document is part of the
 pack in force for it (a Shanxi article only when 晋教〔2026〕1号 governs the date). Messages are
@@ -49,34 +54,6 @@ def _c(
 
 
 _ALL = (
-    _c(
-        "O01.duplicate_registry",
-        "error",
-        (
-            (N8, 8, None, None),
-            (N1, 9, None, None),
-            (N1, 12, 1, None),
-            (SX, 6, None, None),
-            (SX, 10, None, None),
-        ),
-        "同一身份证件号的学生同时有两个以上未终止的学籍（重复学籍），违反一人一籍。",
-        "One identity-document number holds two or more live registries (duplicate registry): one person, one registry.",
-        "O01",
-    ),
-    _c(
-        "O01.probable_duplicate",
-        "warning",
-        (
-            (N8, 8, None, None),
-            (N1, 9, None, None),
-            (N1, 12, 1, None),
-            (SX, 6, None, None),
-            (SX, 10, None, None),
-        ),
-        "无身份证件号的两条未终止学籍姓名、出生日期和监护人一致，疑似同一学生重复建籍，请人工核实。",
-        "Two live registries without a document number share name, birth date and guardian: probably one person registered twice; check by hand.",
-        "O01",
-    ),
     _c(
         "O02.phantom_registry",
         "error",
@@ -134,76 +111,12 @@ _ALL = (
         "O06",
     ),
     _c(
-        "O07.number_changed",
-        "error",
-        ((N8, 6, 1, None), (N1, 8, None, None), (SX, 6, None, None)),
-        "学籍号在学籍历史中被更改；学籍号一人一号、终身不变。",
-        "The registry number changed within the record's history; a registry number is for life.",
-        "O07",
-    ),
-    _c(
-        "O07.number_reused",
-        "error",
-        ((N8, 6, 1, None), (N1, 8, None, None), (SX, 6, None, None)),
-        "同一学籍号出现在两条学籍上（分属不同学生或重复导出）；学籍号不得重复分配或再用。",
-        "One registry number appears on two records; a number is never issued twice or reused.",
-        "O07",
-    ),
-    _c(
-        "O07.number_not_continued",
-        "error",
-        ((N8, 6, 2, None), (N8, 13, 2, None), (N1, 8, None, None)),
-        "学生升入小学后启用了新的学籍号，未接续其学前学籍号。",
-        "The child got a new registry number in primary school instead of continuing the preschool number.",
-        "O07",
-    ),
-    _c(
-        "O08.temporary_number",
-        "warning",
-        ((N8, 7, None, None),),
-        "临时学籍号只用于暂无有效身份证件的学前儿童；已有身份证件号或已进入中小学的，应改用正式学籍号。",
-        "A temporary number is only for a preschool child without a valid identity document; with a document number or in school it must be replaced.",
-        "O08",
-    ),
-    _c(
         "O11.transfer_backup_missing",
         "error",
         ((N1, 15, 1, None), (SX, 19, None, None)),
         "学生转出后，转出学校没有备份保留电子学籍档案（及必要的纸质档案复印件）。",
         "After the student transferred away the sending school kept no electronic backup (and paper copies where needed).",
         "O11",
-    ),
-    _c(
-        "O12.account_not_sealed",
-        "error",
-        ((N8, 22, None, None), (N1, 24, None, None), (SX, 50, None, None)),
-        "学籍系统账号半年以上未使用，却没有封存。",
-        "A registry-system account unused for six months or more has not been sealed.",
-        "O12",
-    ),
-    _c(
-        "O15.staff_not_filed",
-        "warning",
-        ((N8, 19, None, None), (N1, 22, None, None), (SX, 48, None, None)),
-        "学籍管理人员没有报上一级学籍管理部门备案。",
-        "A registry staff member is not recorded with the department of the level above.",
-        "O15",
-    ),
-    _c(
-        "O15.staff_untrained",
-        "error",
-        ((N8, 19, None, None), (N1, 22, None, None), (SX, 48, None, None)),
-        "学籍管理人员上岗前未经培训（先培训后上岗）。",
-        "A registry staff member started without training first.",
-        "O15",
-    ),
-    _c(
-        "O15.staff_not_on_establishment",
-        "error",
-        ((SX, 48, None, None),),
-        "公办学校的学籍管理员不是本单位在编工作人员。",
-        "A public school's registry administrator is not on the school's establishment (在编).",
-        "O15",
     ),
     _c(
         "O16.sanction_not_recorded",
@@ -220,14 +133,6 @@ _ALL = (
         "未成年学生接受专门教育的情形被记入了学籍档案，依规不得记入。",
         "A minor's specialized education was written into the archive, which the rules forbid.",
         "O16",
-    ),
-    _c(
-        "O17.special_education_fields",
-        "warning",
-        ((N1, 11, 3, None),),
-        "残疾学生的学籍缺少就读方式（特殊教育学校、随班就读或送教上门），无法按残疾类别和等级管理。",
-        "A disabled student's record lacks the placement (special school, regular class or home teaching) it is managed by.",
-        "O17",
     ),
     _c(
         "O18.record_deleted",

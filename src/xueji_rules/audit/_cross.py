@@ -1,108 +1,73 @@
-"""Cross-record checks by hash partitioning: never the whole snapshot in memory.
+"""Cross-record checks (O01, O07) by hash partitioning: never the whole snapshot in memory.
 
-Per-record work emits small facts keyed by a hashed identity (or the registry number). They are
-appended to ``partitions`` spill files chosen by a stable hash of the key; afterwards each file
-is read alone (about 1/``partitions`` of the facts), grouped by key, and checked: two live
-registries of one person (O01), one registry number on two records, and a preschool number not
-continued in primary school (O07).
+Each bundle yields the records package's identity facts
+(:func:`xueji_rules.records.registry.registry_facts`). With worker processes every worker appends
+its facts to the partition files of one spill directory (:class:`~xueji_rules.records._spill.
+SpillWriter`); afterwards each partition is read alone, grouped by key and checked by
+:func:`xueji_rules.records.registry.registry_findings` — in the worker pool too, one partition
+per task. Spark groups the same facts with ``groupBy`` and calls :func:`cross_findings`.
 """
 
 from __future__ import annotations
 
-import json
+import shutil
 import tempfile
-import zlib
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from xueji_rules.audit._checks import make_finding
-from xueji_rules.audit.bundle import LIVE_STATUSES, PersonFact
-from xueji_rules.audit.identity import DOCUMENT, PROBABLE
+from xueji_rules.audit.context import AuditContext, AuditSpec, context_for
 from xueji_rules.findings import Finding
-from xueji_rules.packs.model import Pack
+from xueji_rules.records._spill import read_partition
+from xueji_rules.records.registry import registry_findings
 
-__all__ = ["Spill", "person_findings"]
+__all__ = ["PARTITIONS", "SpillDir", "cross_findings", "partition_findings", "partitions_for"]
 
-_K12 = frozenset({"primary", "junior_secondary", "senior_secondary"})
+# at least this many partitions; more for a large snapshot, so that one partition holds some
+# 100,000 facts (three per record at most) whatever the snapshot's size. The output does not
+# depend on the number: findings are sorted at the end.
+PARTITIONS = 64
+_RECORDS_PER_PARTITION = 40_000
+_BYTES_PER_RECORD = {".jsonl": 1300, ".parquet": 150}  # the synthetic snapshots' sizes
 
 
-class Spill:
-    """Facts spilled to ``partitions`` temporary files by key hash; removed on :meth:`close`."""
+def partitions_for(files: Iterable[Path]) -> int:
+    """How many partitions a snapshot's facts get, estimated from its bundle files' sizes."""
+    estimate = 0
+    for file in files:
+        try:
+            estimate += file.stat().st_size // _BYTES_PER_RECORD.get(file.suffix, 1300)
+        except OSError:
+            continue
+    return min(4096, max(PARTITIONS, estimate // _RECORDS_PER_PARTITION))
 
-    def __init__(self, partitions: int = 32, directory: str | None = None) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="xueji-audit-", dir=directory)
+
+def cross_findings(kind: str, rows: Sequence[Sequence[Any]], ctx: AuditContext) -> list[Finding]:
+    """The findings of one ``(kind, key)`` group of facts, in clear (mask them on the way out)."""
+    return registry_findings(kind, rows, ctx.records)
+
+
+def partition_findings(spec: AuditSpec, directory: str, index: int) -> list[Finding]:
+    """Every finding of partition ``index`` of a spill directory (a task for a worker)."""
+    ctx = context_for(spec)
+    out: list[Finding] = []
+    for group, rows in read_partition(directory, index).items():
+        out += cross_findings(group.split("\x1f", 1)[0], rows, ctx)
+    return out
+
+
+class SpillDir:
+    """A run's private spill directory (mode 0700), removed on :meth:`close`."""
+
+    def __init__(self, directory: str | None = None, partitions: int = PARTITIONS) -> None:
+        self.path = tempfile.mkdtemp(prefix="xueji-audit-", dir=directory)
         self.partitions = partitions
-        self._files: list[IO[str]] = [
-            open(Path(self._tmp.name) / f"part-{i:03d}.jsonl", "w", encoding="utf-8")  # noqa: SIM115
-            for i in range(partitions)
-        ]
-
-    def add(self, facts: Iterable[PersonFact]) -> None:
-        """Append facts to their partitions."""
-        files, n = self._files, self.partitions
-        for fact in facts:
-            files[zlib.crc32(fact[1].encode("utf-8")) % n].write(
-                json.dumps(fact, ensure_ascii=False) + "\n"
-            )
-
-    def groups(self) -> Iterator[list[PersonFact]]:
-        """Every key's facts, partition by partition (keys sorted within a partition)."""
-        for handle in self._files:
-            handle.close()
-        for i in range(self.partitions):
-            by_key: dict[tuple[str, str], list[PersonFact]] = defaultdict(list)
-            with open(Path(self._tmp.name) / f"part-{i:03d}.jsonl", encoding="utf-8") as handle:
-                for line in handle:
-                    fact: Any = tuple(json.loads(line))
-                    by_key[(fact[0], fact[1])].append(fact)
-            for key in sorted(by_key):
-                yield by_key[key]
 
     def close(self) -> None:
-        """Remove the spill files."""
-        for handle in self._files:
-            if not handle.closed:
-                handle.close()
-        self._tmp.cleanup()
+        """Remove the directory and its files."""
+        shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _evidence(facts: list[PersonFact]) -> dict[str, Any]:
-    ordered = sorted(facts, key=lambda f: f[2])
-    return {
-        "statuses": [f[3] for f in ordered],
-        "stages": [f[4] for f in ordered],
-        "schools": [f[5] for f in ordered],
-    }
-
-
-def person_findings(groups: Iterable[list[PersonFact]], pack: Pack | None) -> Iterator[Finding]:
-    """Findings of O01 and O07 from facts grouped by key."""
-    for facts in groups:
-        kind = facts[0][0]
-        if kind == "number":
-            if len(facts) > 1:
-                evidence = {"copies": len(facts), **_evidence(facts)}
-                yield make_finding("O07.number_reused", (facts[0][2],), evidence, pack)
-            continue
-        live: dict[str, PersonFact] = {}
-        for fact in facts:
-            if fact[3] in LIVE_STATUSES:
-                live.setdefault(fact[2], fact)
-        if len(live) > 1:
-            check = "O01.duplicate_registry" if kind == DOCUMENT else "O01.probable_duplicate"
-            yield make_finding(check, tuple(live), _evidence(list(live.values())), pack)
-        if kind == PROBABLE:
-            continue
-        promoted = {f[2] for f in facts if f[3] == "promoted_to_primary"}
-        others = {f[2] for f in facts if f[4] in _K12 and f[2] not in promoted}
-        if promoted and others:
-            involved = [f for f in facts if f[2] in promoted | others]
-            evidence = {"preschool_numbers": sorted(promoted), "school_numbers": sorted(others)}
-            yield make_finding(
-                "O07.number_not_continued",
-                tuple(sorted(promoted | others)),
-                evidence | _evidence(involved),
-                pack,
-            )
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in their output order."""
+    return sorted(findings, key=Finding.sort_key)

@@ -97,3 +97,29 @@ def id_number(region: str, birth: str, serial: int) -> str:
     body = f"{region}{birth.replace('-', '')}{serial % 1000:03d}"
     total = sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True))
     return body + _CHECK[total % 11]
+
+
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧"
+_GIVEN = "".join(
+    dict.fromkeys(
+        "子涵欣怡梓轩浩宇一诺雨桐思远嘉俊杰晨曦佳琪明若航诗博文婉清泽雅琳天佑梦瑶志强丽娟建华"
+        "秀英国庆海燕静春梅红霞立新玉兰晓东振淑芬德桂芳永宏伟美玲学军慧敏安乐宁康平和顺达昌盛"
+        "兴旺福寿喜祥瑞吉星月云雪霜露风雷电山川河湖江溪泉森松柏"
+    )
+)
+
+
+def name_of(index: int, guardian: bool = False) -> str:
+    """An invented Chinese name, different for every ``index`` (a guardian's from another range).
+
+    A surname and two or three given-name characters that spell ``index`` in base
+    ``len(_GIVEN)``: no digits, so the collection form's name check accepts it.
+    """
+    n = index * 2 + (1 if guardian else 0)
+    surname = _SURNAMES[n % len(_SURNAMES)]
+    n //= len(_SURNAMES)
+    base = len(_GIVEN)
+    given = _GIVEN[n % base] + _GIVEN[(n // base) % base]
+    if n >= base * base:
+        given += _GIVEN[(n // (base * base)) % base]
+    return surname + given

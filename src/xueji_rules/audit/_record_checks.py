@@ -1,4 +1,6 @@
-"""Checks on one record as it stands on the as-of date (catalog §4: O02, O03, O05, O08, O16-O19)."""
+"""Checks on one record as it stands on the as-of date (catalog §4: O02, O03, O05, O16, O18, O19).
+
+O08 and O17 are the records package's (``bundle.audit_bundle`` calls them)."""
 
 from __future__ import annotations
 
@@ -84,12 +86,6 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
     ):
         _archive_clock(bundle, ctx, enrolled_on, stage, emit)
 
-    # O08: a temporary number outside preschool, or kept although a document number exists
-    if record.get("temporary_id"):
-        has_number = bool((bundle.get("person") or {}).get("id_doc_number"))
-        if stage not in _PRESCHOOL or has_number:
-            emit("O08.temporary_number", {"stage": stage, "has_document_number": has_number})
-
     # O16 (Shanxi 第四十五条): sanctions of 记过 and above in the archive, specialized education never
     archive = bundle.get("archive")
     if archive is not None and pack is not None and "jinjiao_2026_1" in pack.documents:
@@ -106,11 +102,6 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
                 emit(
                     "O16.specialized_education_recorded", {"entry_date": entry["date"].isoformat()}
                 )
-
-    # O17: a disabled student is managed by placement (and category)
-    special = record.get("special_education")
-    if special is not None and special.get("disabled") and "placement" not in special:
-        emit("O17.special_education_fields", {"missing": ["special_education.placement"]})
 
     # O18: records are kept, never deleted
     deleted = bundle.get("deleted_on")

@@ -22,6 +22,7 @@ from xueji_rules.engine.decision import Decision, Obligation
 from xueji_rules.errors import XuejiRulesError
 from xueji_rules.findings import Finding
 from xueji_rules.packs.model import Citation, Pack
+from xueji_rules.records.validate import report_finding
 
 __all__ = ["ARCHIVE_OBLIGATIONS", "replay"]
 
@@ -269,14 +270,21 @@ class _Replay:
                 self.check_backup(state, after, decision, index)
         new.update(after)
         if after.get("id", state.get("id")) != state.get("id"):
-            pack = self.ctx.pack_on(day) if day is not None else None
+            spec = self.ctx.records_on(day) if day is not None else None
             evidence = {
                 "event": index,
                 "date": _iso(day),
                 "old_number": state.get("id"),
                 "new_number": after["id"],
             }
-            self.finding("O07.number_changed", evidence, pack)
+            holder = {"id": self.record_id, "stage": new.get("stage")}
+            item = (
+                "O07.number_changed",
+                f"学籍历史的第{index + 1}个事件更改了学籍号",
+                f"event {index + 1} of the history changed the registry number",
+                evidence,
+            )
+            self.out += report_finding(spec or self.ctx.records, holder, [item])
         return new
 
     def check_backup(

@@ -1,11 +1,13 @@
-"""Checks on the snapshot's side data: term verifications (O04), accounts (O12), staff (O15)."""
+"""Checks on the snapshot's side data: term verifications (O04).
+
+Accounts (O12) and staff (O15) are checked by the records package
+(:func:`xueji_rules.records.check_accounts`, :func:`~xueji_rules.records.check_staff`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from xueji_rules.audit._checks import make_finding
 from xueji_rules.audit.context import AuditContext
@@ -13,7 +15,7 @@ from xueji_rules.calendar import add_months
 from xueji_rules.errors import CalendarUnavailable
 from xueji_rules.findings import Finding
 
-__all__ = ["account_findings", "staff_findings", "verification_findings"]
+__all__ = ["verification_findings"]
 
 
 def verification_findings(
@@ -56,52 +58,3 @@ def verification_findings(
             ),
         }
         yield make_finding("O04.verification_missing", (), evidence, pack)
-
-
-def account_findings(rows: Iterable[dict[str, Any]], ctx: AuditContext) -> Iterator[Finding]:
-    """O12: an account unused for six months or more must be sealed (半年以上未使用)."""
-    pack = ctx.pack_on(ctx.as_of)
-    months = ctx.spec.account_dormancy_months
-    for row in rows:
-        if row["status"] != "active":
-            continue
-        last = row.get("last_login_on") or row.get("created_on")
-        if last is None:
-            continue
-        if add_months(last, months) <= ctx.as_of:
-            evidence = {
-                "account": row["id"],
-                "last_used_on": last.isoformat(),
-                "unused_months_at_least": months,
-                "as_of": ctx.as_of.isoformat(),
-            }
-            yield make_finding("O12.account_not_sealed", (), evidence, pack)
-
-
-def staff_findings(rows: Iterable[dict[str, Any]], ctx: AuditContext) -> Iterator[Finding]:
-    """O15: registry staff filed with the level above, trained first, in Shanxi on the establishment."""
-    pack = ctx.pack_on(ctx.as_of)
-    shanxi = pack is not None and "jinjiao_2026_1" in pack.documents
-    for row in rows:
-        base = {
-            "staff": row["id"],
-            "school": row.get("school"),
-            "started_on": row["started_on"].isoformat(),
-        }
-        if row.get("filed_with_superior") is False:
-            yield make_finding("O15.staff_not_filed", (), base, pack)
-        trained = row.get("trained_on")
-        if trained is None or trained > row["started_on"]:
-            yield make_finding(
-                "O15.staff_untrained",
-                (),
-                {**base, "trained_on": trained.isoformat() if trained else None},
-                pack,
-            )
-        if (
-            shanxi
-            and row.get("school_ownership") == "public"
-            and row.get("role", "registry_admin") == "registry_admin"
-            and row.get("on_establishment") is False
-        ):
-            yield make_finding("O15.staff_not_on_establishment", (), base, pack)

@@ -219,10 +219,10 @@ class Story:
             self.archive = {"created_on": _d(AUTUMN_26, archive_days)}
 
     def bundle(
-        self, person: dict[str, Any], extra: Callable[[dict[str, Any]], None] | None = None
+        self, identity: dict[str, Any], extra: Callable[[dict[str, Any]], None] | None = None
     ) -> dict[str, Any]:
-        """The finished bundle (the record is the final state)."""
-        out: dict[str, Any] = {"record": dict(self.state), "person": person}
+        """The finished bundle (the record is the final state, with ``identity``'s fields)."""
+        out: dict[str, Any] = {"record": {**self.state, **identity}}
         if self.events:
             out["history"] = {"start": self.start, "events": self.events}
         if self.attendance:

@@ -6,13 +6,22 @@ Kept apart from :mod:`xueji_rules.audit.synth` (its public face: configuration, 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from xueji_rules.audit._population import PLACES, STAGE_SHARES, School, id_number, make_schools
+from xueji_rules.audit._population import (
+    PLACES,
+    STAGE_SHARES,
+    School,
+    id_number,
+    make_schools,
+    name_of,
+)
 from xueji_rules.audit._stories import AUTUMN_25, AUTUMN_26, SPRING_26, Story
 from xueji_rules.audit.context import AuditContext
 
@@ -20,10 +29,18 @@ if TYPE_CHECKING:
     from xueji_rules.audit._synth_io import Writer
     from xueji_rules.audit._synth_model import SynthConfig, SynthSummary
 
-__all__ = ["AS_OF", "ROW_CHECKS", "Generator"]
+__all__ = ["AS_OF", "ROW_CHECKS", "Generator", "Identity"]
 
 AS_OF = dt.date(2026, 12, 31)
 ROW_CHECKS = ("O04.", "O12.", "O15.")  # planted per school, account or staff row, not per student
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A synthetic child's 学籍号 and the record fields that identify them (person, family)."""
+
+    rid: str
+    fields: dict[str, Any]
 
 
 class Generator:
@@ -33,6 +50,8 @@ class Generator:
         self.rng = random.Random(config.seed)
         self.schools = make_schools(config.students, self.rng)
         self.serials: dict[tuple[str, str], int] = {}
+        self.assigned: dict[tuple[str, str], int] = {}
+        self.people = 0
         self.plant_names = [k for k in config.rates if not k.startswith(ROW_CHECKS)]
         self.plant_rates = [config.rates[k] for k in self.plant_names]
         self.summary = summary
@@ -60,23 +79,44 @@ class Generator:
             if school.id != other_than:
                 return school
 
-    def person(self, birth: str, documented: bool = True) -> dict[str, Any]:
+    def identity(self, birth: str, documented: bool = True, temporary: bool = False) -> Identity:
+        """A new person born on ``birth`` and the 学籍号 the registry gives them.
+
+        A documented child holds a 居民身份证 number and the formal number ``G`` + that number;
+        an undocumented one a ``J`` number built like a citizen number; ``temporary`` gives an
+        ``L`` number (region, birth date, four digits) instead (docs/records.md "学籍号 rules").
+        """
         rng = self.rng
-        index = self.summary.bundles
+        index = self.people
+        self.people += 1
+        _, _, region = PLACES[rng.randrange(len(PLACES))]
+        person: dict[str, Any] = {"name": name_of(index)}
+        number = None
         if documented:
             for _ in range(20):
-                _, _, region = PLACES[rng.randrange(len(PLACES))]
                 serial = self.serials.get((region, birth), 0)
                 if serial < 1000:
                     self.serials[(region, birth)] = serial + 1
-                    return {"id_doc_type": "resident_id", "id_doc_number": id_number(region, birth, serial),
-                            "name": f"学生{index:08d}", "birth_date": birth,
-                            "guardian_name": f"家长{index:08d}"}  # fmt: skip
-        return {
-            "name": f"学生{index:08d}",
-            "birth_date": birth,
-            "guardian_name": f"家长{index:08d}",
-        }
+                    number = id_number(region, birth, serial)
+                    break
+                _, _, region = PLACES[rng.randrange(len(PLACES))]
+        if number is not None:
+            person.update(sex="1" if int(number[16]) % 2 else "2",
+                          id_doc_type="resident_id_card", id_doc_number=number)  # fmt: skip
+            rid = "G" + number
+        elif temporary:
+            rid = f"L{region}{birth.replace('-', '')}{index % 10_000:04d}"
+        else:
+            rid = "J" + self.assigned_number(region, birth)
+        guardian = {"name": name_of(index, guardian=True), "relationship": "parent",
+                    "is_guardian": True, "phone": f"139{index % 100_000_000:08d}"}  # fmt: skip
+        return Identity(rid, {"person": person, "family": [guardian]})
+
+    def assigned_number(self, region: str, birth: str) -> str:
+        """The body of a ``J`` number: built like a citizen number, its own sequence."""
+        serial = self.assigned.get((region, birth), 0)
+        self.assigned[(region, birth)] = serial + 1
+        return id_number(str(int(region) + 50_000), birth, serial)
 
     def emit(self, bundle: dict[str, Any]) -> int:
         assert self.writer is not None
@@ -120,14 +160,19 @@ class Generator:
         elif grade is None and stage != "preschool":
             grade = self.rng.choice({"primary": (1, 2, 3, 4), "junior_secondary": (7, 8),
                                      "senior_secondary": (10, 11)}[stage])  # fmt: skip
-        rid = f"G{self.config.seed % 100:02d}{index:09d}"
+        # about 2% of children have no identity document (matched by name, birth date, guardian)
+        undocumented = self.rng.random() < 0.02
+        documented = plant in ("O01.duplicate_registry", "O07.preschool_number_not_continued") or (
+            plant not in ("O01.probable_duplicate_registry", "O08.temporary_number")
+            and not undocumented
+        )
         if stage == "preschool":
-            self.preschool(rid, plant)
+            self.preschool(documented, plant)
         elif grade == 0:
-            self.newcomer(rid, plant)
+            self.newcomer(documented, plant)
         else:
             assert grade is not None
-            self.pupil(rid, stage, grade, plant)
+            self.pupil(documented, stage, grade, plant)
 
     def _birth(self, grade: int) -> str:
         # grade g in 2025-2026: born between September of 2019-g+1 ... August of 2020-g+1
@@ -135,10 +180,12 @@ class Generator:
         day = dt.date(year, 9, 1) + dt.timedelta(days=self.rng.randrange(365))
         return day.isoformat()
 
-    def pupil(self, rid: str, stage: str, grade: int, plant: str | None) -> None:
+    def pupil(self, documented: bool, stage: str, grade: int, plant: str | None) -> None:
         rng = self.rng
         school = self.school(stage)
         birth = self._birth(grade)
+        ident = self.identity(birth, documented, temporary=plant == "O08.temporary_number")
+        rid = ident.rid
         start: dict[str, Any] = {"id": rid, "status": "enrolled", "stage": stage, "grade": grade,
                                  "has_registry": True, "school_system": "6-3", "birth_date": birth,
                                  "enrolled_on": "2023-09-01", "school": school.record()}  # fmt: skip
@@ -147,9 +194,13 @@ class Generator:
         if plant == "O08.temporary_number":
             start["temporary_id"] = True
         if plant == "O17.special_education_fields":
+            # the form's 是否残疾人 is 是 and 残疾类型 given, 特教学生就读类型 (field 37) missing
             start["special_education"] = {"disabled": True}
+            ident.fields["person"].update(is_disabled=True, disability_type="1")
         elif rng.random() < 0.01:
             start["special_education"] = {"disabled": True, "placement": "regular_class"}
+            ident.fields["person"].update(is_disabled=True, disability_type="1",
+                                          special_ed_attendance_type="regular_class")  # fmt: skip
         story = Story(self.ctx, start)
         story.attend(AUTUMN_25)
         extra: Callable[[dict[str, Any]], None] | None = None
@@ -229,7 +280,9 @@ class Generator:
         ):
             self._autumn(story, plant)
         if plant == "O07.number_changed":
-            story.update("2026-10-09", {"id": rid + "X"})
+            # the registry gave the pupil a new formal number
+            new = "J" + self.assigned_number(rid[1:7] if rid[1:7].isdigit() else "140105", birth)
+            story.update("2026-10-09", {"id": new})
         if plant in ("O16.sanction_not_recorded", "O16.specialized_education_recorded") or (
             plant is None and stage != "primary" and rng.random() < 0.01
         ):
@@ -243,7 +296,7 @@ class Generator:
             if plant == "O16.specialized_education_recorded":
                 entries.append({"kind": "specialized_education", "date": "2026-05-01"})
             story.archive = {"created_on": "2023-09-20", "entries": entries}
-        self.finish(story, plant, stage, birth, extra)
+        self.finish(story, plant, ident, extra)
 
     def _autumn(self, story: Story, plant: str | None) -> None:
         school_id = story.state["school"]["id"]
@@ -266,23 +319,27 @@ class Generator:
         else:
             story.attend(AUTUMN_26)
 
-    def newcomer(self, rid: str, plant: str | None) -> None:
+    def newcomer(self, documented: bool, plant: str | None) -> None:
         school = self.school("primary")
         birth = (dt.date(2019, 9, 1) + dt.timedelta(days=self.rng.randrange(365))).isoformat()
+        ident = self.identity(birth, documented)
+        rid = ident.rid
         start = {"id": rid, "status": "unregistered", "stage": "primary", "grade": 1,
                  "school_system": "6-3", "birth_date": birth}  # fmt: skip
         story = Story(self.ctx, start)
         days = {"O05.archive_late": 70, "O05.archive_overdue": None}.get(plant or "", 19)
         story.register(school.record(), archive_days=days)
         self._autumn(story, plant)
-        self.finish(story, plant, "primary", birth, None)
+        self.finish(story, plant, ident, None)
 
-    def preschool(self, rid: str, plant: str | None) -> None:
+    def preschool(self, documented: bool, plant: str | None) -> None:
         rng = self.rng
         school = self.school("preschool")
-        oldest = plant == "O07.number_not_continued" or rng.random() < 0.3
+        oldest = plant == "O07.preschool_number_not_continued" or rng.random() < 0.3
         first = 2019 if oldest else rng.choice((2020, 2021))
         birth = (dt.date(first, 9, 1) + dt.timedelta(days=rng.randrange(365))).isoformat()
+        ident = self.identity(birth, documented)
+        rid = ident.rid
         start = {"id": rid, "status": "enrolled", "stage": "preschool", "birth_date": birth,
                  "has_registry": True, "enrolled_on": "2023-09-01", "school": school.record()}  # fmt: skip
         story = Story(self.ctx, start)
@@ -299,11 +356,11 @@ class Generator:
             story.act({"transition": "preschool_promote", "date": AUTUMN_26, "applicant": "school",
                        "to_stage": "primary", "reported_on": AUTUMN_26},
                       {"grade": 1, "school": self.school("primary").record(), "school_system": "6-3"})  # fmt: skip
-            if plant == "O07.number_not_continued":
+            if plant == "O07.preschool_number_not_continued":
                 # the primary school registers the child anew instead of continuing the number
-                person = self.person(birth)
-                self.finish(story, None, "preschool", birth, None, person=person)
-                fresh = Story(self.ctx, {"id": rid + "N", "status": "admitted", "stage": "primary",
+                self.finish(story, None, ident, None)
+                fresh_id = "J" + self.assigned_number("140105", birth)
+                fresh = Story(self.ctx, {"id": fresh_id, "status": "admitted", "stage": "primary",
                                               "grade": 1, "birth_date": birth, "school_system": "6-3",
                                               "school": story.state["school"]})  # fmt: skip
                 request = {"transition": "enroll", "date": AUTUMN_26, "applicant": "school",
@@ -312,29 +369,21 @@ class Generator:
                 fresh.act(request, {"enrolled_on": AUTUMN_26})
                 fresh.archive = {"created_on": "2026-09-20"}
                 fresh.attend(AUTUMN_26)
-                self.emit(fresh.bundle(person))
-                self.planted(plant, ",".join(sorted((rid, rid + "N"))))
+                self.emit(fresh.bundle(ident.fields))
+                self.planted(plant, ",".join(sorted((rid, fresh_id))))
                 return
             story.act({"transition": "promote", "date": AUTUMN_26, "reported_on": AUTUMN_26})
         story.attend(AUTUMN_26)
-        self.finish(story, plant, "preschool", birth, None)
+        self.finish(story, plant, ident, None)
 
     def finish(
         self,
         story: Story,
         plant: str | None,
-        stage: str,
-        birth: str,
+        ident: Identity,
         extra: Callable[[dict[str, Any]], None] | None,
-        person: dict[str, Any] | None = None,
     ) -> None:
-        # about 2% of children have no identity document (matched by name, birth date, guardian)
-        undocumented = self.rng.random() < 0.02
-        documented = plant == "O01.duplicate_registry" or (
-            plant != "O01.probable_duplicate" and not undocumented
-        )
-        person = person or self.person(birth, documented)
-        bundle = story.bundle(person, extra)
+        bundle = story.bundle(ident.fields, extra)
         rid = bundle["record"]["id"]
         if plant != "input.bad_line":
             for entry in bundle.get("attendance", ()):
@@ -353,24 +402,33 @@ class Generator:
             source = "bundles.parquet" if self.config.format == "parquet" else "bundles.jsonl"
             self.planted(plant, f"line:{source}:{line}")
             return
-        if plant in ("O01.duplicate_registry", "O01.probable_duplicate"):
-            twin = {"id": rid + "D", "status": "enrolled", "stage": story.state["stage"],
-                    "school": self.school(story.state["stage"]).record()}  # fmt: skip
+        record = bundle["record"]
+        if plant in ("O01.duplicate_registry", "O01.probable_duplicate_registry"):
+            # a second registry for the same child, under a number of its own
+            twin_id = "J" + self.assigned_number("140105", record["birth_date"])
+            twin = {"id": twin_id, "status": "enrolled", "stage": story.state["stage"],
+                    "birth_date": record["birth_date"],
+                    "school": self.school(story.state["stage"]).record(),
+                    **copy.deepcopy(ident.fields)}  # fmt: skip
             if "grade" in story.state:
                 twin["grade"] = story.state["grade"]
-            self.emit({"record": twin, "person": dict(person)})
-            self.planted(plant, ",".join(sorted((rid, rid + "D"))))
+            self.emit({"record": twin})
+            self.planted(plant, ",".join(sorted((rid, twin_id))))
             return
         if plant == "O07.number_reused":
-            other = {"id": rid, "status": "graduated", "stage": story.state["stage"]}
-            self.emit({"record": other, "person": self.person(birth)})
+            # the same number on another child's (finished) record: reused, and it does not
+            # carry that child's citizen number
+            other = self.identity(record["birth_date"])
+            self.emit({"record": {"id": rid, "status": "graduated", "stage": story.state["stage"],
+                                  "birth_date": record["birth_date"], **other.fields}})  # fmt: skip
+            self.planted("O07.number_document_mismatch", rid)
         self.planted(plant, rid)
 
 
 _STAGE_FOR: dict[str, tuple[str | None, int | None]] = {
     "O05.archive_late": ("primary", 0),
     "O05.archive_overdue": ("primary", 0),
-    "O07.number_not_continued": ("preschool", None),
+    "O07.preschool_number_not_continued": ("preschool", None),
     "O16.sanction_not_recorded": ("junior_secondary", None),
     "O16.specialized_education_recorded": ("junior_secondary", None),
     "O18.record_deleted": ("senior_secondary", 12),
@@ -392,7 +450,7 @@ _STAGE_FOR: dict[str, tuple[str | None, int | None]] = {
     "O08.temporary_number": ("primary", None),
     "O17.special_education_fields": ("junior_secondary", None),
     "O01.duplicate_registry": ("junior_secondary", None),
-    "O01.probable_duplicate": ("primary", None),
+    "O01.probable_duplicate_registry": ("primary", None),
 }
 
 

@@ -10,7 +10,7 @@ __all__ = ["DEFAULT_RATES", "SynthConfig", "SynthSummary"]
 # per-student rates of each planted violation (the others: per school, account or staff row)
 DEFAULT_RATES: Mapping[str, float] = {
     "O01.duplicate_registry": 0.002,
-    "O01.probable_duplicate": 0.001,
+    "O01.probable_duplicate_registry": 0.001,
     "O02.phantom_registry": 0.002,
     "O03.person_record_mismatch": 0.002,
     "O05.archive_late": 0.002,
@@ -19,7 +19,7 @@ DEFAULT_RATES: Mapping[str, float] = {
     "O06.update_overdue": 0.001,
     "O07.number_changed": 0.001,
     "O07.number_reused": 0.001,
-    "O07.number_not_continued": 0.001,
+    "O07.preschool_number_not_continued": 0.001,
     "O08.temporary_number": 0.001,
     "O11.transfer_backup_missing": 0.002,
     "O16.sanction_not_recorded": 0.001,
@@ -38,9 +38,9 @@ DEFAULT_RATES: Mapping[str, float] = {
     "input.bad_line": 0.0005,
     # per school / account / staff row
     "O04.verification_missing": 0.05,
-    "O12.account_not_sealed": 0.05,
+    "O12.dormant_account_not_sealed": 0.05,
     "O15.staff_not_filed": 0.03,
-    "O15.staff_untrained": 0.03,
+    "O15.staff_not_trained_before_start": 0.03,
     "O15.staff_not_on_establishment": 0.03,
 }
 

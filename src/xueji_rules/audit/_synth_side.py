@@ -45,37 +45,42 @@ def write_side(gen: Generator, root: Path) -> None:
 
 def _accounts(gen: Generator, out: IO[str], school: School, rates: Mapping[str, float]) -> None:
     rng = gen.rng
-    account = {"id": f"A-{school.id}", "level": "kindergarten" if school.stage == "preschool" else "school",
-               "school": school.id, "status": "active", "created_on": "2024-09-01",
-               "last_login_on": "2026-12-01"}  # fmt: skip
-    if rng.random() < rates.get("O12.account_not_sealed", 0):
-        account["last_login_on"] = "2026-05-20"
-        gen.planted("O12.account_not_sealed", f"account:{account['id']}")
+    preschool = school.stage == "preschool"
+    account = {"id": f"A-{school.id}", "system": "preschool" if preschool else "k12",
+               "level": "kindergarten" if preschool else "school", "org_id": school.id,
+               "status": "active", "created_on": "2024-09-01", "last_used_on": "2026-12-01"}  # fmt: skip
+    if rng.random() < rates.get("O12.dormant_account_not_sealed", 0):
+        account["last_used_on"] = "2026-05-20"
+        gen.planted("O12.dormant_account_not_sealed", f"account:{account['id']}")
     out.write(line(account))
     # a dormant account that was sealed, as it should be
-    out.write(line({"id": f"A-{school.id}-old", "school": school.id, "status": "sealed",
-                     "created_on": "2022-09-01", "last_login_on": "2025-10-01",
+    out.write(line({"id": f"A-{school.id}-old", "system": account["system"], "org_id": school.id,
+                     "status": "sealed", "created_on": "2022-09-01", "last_used_on": "2025-10-01",
                      "sealed_on": "2026-04-01"}))  # fmt: skip
 
 
 def _staff(gen: Generator, out: IO[str], school: School, rates: Mapping[str, float]) -> None:
-    row: dict[str, Any] = {"id": f"T-{school.id}", "school": school.id, "school_ownership": school.ownership,
-                           "role": "registry_admin", "started_on": "2024-09-01", "trained_on": "2024-08-20",
-                           "filed_with_superior": True, "on_establishment": school.ownership == "public"}  # fmt: skip
+    preschool = school.stage == "preschool"
+    row: dict[str, Any] = {"id": f"T-{school.id}", "system": "preschool" if preschool else "k12",
+                           "org_id": school.id, "org_kind": "kindergarten" if preschool else "school",
+                           "ownership": school.ownership, "level": "kindergarten" if preschool else "school",
+                           "start_date": "2024-09-01", "trained_on": "2024-08-20",
+                           "filed_with_superior_on": "2024-09-10",
+                           "on_establishment": school.ownership == "public"}  # fmt: skip
     r = gen.rng.random()
     for check in (
         "O15.staff_not_filed",
-        "O15.staff_untrained",
+        "O15.staff_not_trained_before_start",
         "O15.staff_not_on_establishment",
     ):
         rate = rates.get(check, 0)
         if r < rate:
             if check == "O15.staff_not_filed":
-                row["filed_with_superior"] = False
-            elif check == "O15.staff_untrained":
+                del row["filed_with_superior_on"]
+            elif check == "O15.staff_not_trained_before_start":
                 row["trained_on"] = "2024-10-08"
-            elif school.ownership == "public":
-                row["on_establishment"] = False
+            elif school.ownership == "public" and not preschool and gen.shanxi:
+                row["on_establishment"] = False  # 晋 第四十八条: public schools, not kindergartens
             else:
                 break
             gen.planted(check, f"staff:{row['id']}")

@@ -38,7 +38,9 @@ def audit_snapshot(
 
     Findings go to ``out`` as JSONL (a path or a text stream); without ``out`` they are collected
     into :attr:`AuditResult.findings` (meant for small snapshots). ``settings`` are the optional
-    fields of :class:`~xueji_rules.audit.context.AuditSpec`.
+    fields of :class:`~xueji_rules.audit.context.AuditSpec`: ``reveal_personal_data=True`` shows
+    学籍号s and personal values in clear (masked by default), ``checks=["form"]`` adds the whole
+    collection-form check of every record.
     """
     spec = spec_from(pack, as_of, calendar_files=tuple(calendar_files), **settings)
     if out is None:

@@ -9,61 +9,88 @@ whose rosters list the student per term); the caller partitions those by key.
 
 from __future__ import annotations
 
-import json
+import dataclasses
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from xueji_rules.audit._checks import make_finding
+from xueji_rules.audit._json import DECODE_ERRORS, loads
 from xueji_rules.audit._record_checks import check_record
 from xueji_rules.audit._replay import replay
 from xueji_rules.audit.context import AuditContext, AuditSpec, context_for
-from xueji_rules.audit.identity import DefaultIdentityFinder, IdentityFinder
 from xueji_rules.audit.snapshot import Chunk
 from xueji_rules.errors import XuejiRulesError
 from xueji_rules.findings import Finding
+from xueji_rules.records._numbers import check_registry_number
+from xueji_rules.records._spill import SpillWriter
+from xueji_rules.records.registry import Fact, registry_facts
+from xueji_rules.records.validate import conditional_findings, report_finding, validate_record
 
 __all__ = [
-    "LIVE_STATUSES",
     "BundleResult",
     "ChunkResult",
+    "Fact",
     "audit_bundle",
     "audit_chunk",
+    "bad_bundle_finding",
     "bad_line_finding",
     "chunk_rows",
     "iter_findings",
+    "mask_finding",
 ]
 
-# statuses in which a record holds a live registry (catalog §4 O01, plus dropout follow-up: the
-# registry is kept while the school persuades the child back)
-LIVE_STATUSES = frozenset({
-    "enrolled", "transfer_pending", "suspended", "resume_pending", "abroad",
-    "in_specialized_school", "registration_pending_approval", "deferred_in_kindergarten",
-    "dropout_followup", "reentry_pending_approval",
-})  # fmt: skip
-
 _K12 = frozenset({"primary", "junior_secondary", "senior_secondary"})
-_FINDER: IdentityFinder = DefaultIdentityFinder()
-
-# a person fact: (kind, key, record id, status, stage, school id or "")
-PersonFact = tuple[str, str, str, str, str, str]
+_UNKNOWN = "O07.number_unknown_scheme"
+_SIDE_IDS = ("account:", "staff:")  # ids of side rows, not 学籍号s: never personal
 
 
 @dataclass(slots=True)
 class BundleResult:
-    """What one bundle yields: findings (sorted) and facts for the cross-record checks."""
+    """What one bundle yields: findings (sorted) and facts for the cross-record checks.
+
+    ``persons`` are the records package's identity facts ``(kind, key, row)``
+    (:func:`xueji_rules.records.registry.registry_facts`); group them by ``(kind, key)`` and pass
+    each group to :func:`xueji_rules.audit.cross_findings`.
+    """
 
     findings: list[Finding]
-    persons: list[PersonFact] = field(default_factory=list)
+    persons: list[Fact] = field(default_factory=list)
     schools: list[tuple[str, str]] = field(default_factory=list)  # (school id, term start)
 
 
-def audit_bundle(
-    bundle: Mapping[str, Any], ctx: AuditContext, finder: IdentityFinder | None = None
-) -> BundleResult:
+def mask_finding(finding: Finding, ctx: AuditContext, records: Iterable[Any] = ()) -> Finding:
+    """``finding`` as it may leave the registry: 学籍号s masked, personal values of ``records``
+    scrubbed from its message and evidence (unless the spec reveals personal data)."""
+    if ctx.reveal:
+        return finding
+    masker = ctx.masker
+    shown = masker.mask_finding(finding, records)
+    ids = tuple(r if r.startswith(_SIDE_IDS) else masker.mask_id(r) for r in finding.records)
+    return dataclasses.replace(shown, records=ids)
+
+
+def _raw_records(bundle: Mapping[str, Any]) -> list[Any]:
+    """Every record of a bundle whose personal values must not show in its findings."""
+    out: list[Any] = [bundle.get("record")]
+    history = bundle.get("history")
+    if isinstance(history, Mapping):
+        out.append(history.get("start"))
+        for event in history.get("events") or ():
+            after = event.get("after") if isinstance(event, Mapping) else None
+            if (
+                isinstance(after, Mapping) and "id" in after
+            ):  # a change holds no other personal field
+                out.append({"id": after["id"]})
+    return [r for r in out if isinstance(r, Mapping)]
+
+
+def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
     """Audit one bundle (a JSON-like mapping valid against ``schemas/bundle.schema.json``).
 
     Raises :class:`~xueji_rules.errors.InputError` when the bundle does not match its schema.
+    Findings are sorted, then masked unless the spec reveals personal data.
     """
     data = ctx.bundles.convert(bundle)
     findings: list[Finding] = []
@@ -85,16 +112,20 @@ def audit_bundle(
             )
         )
     check_record(data, ctx, findings)
+    spec = ctx.records
+    if "form" in ctx.spec.checks:  # the whole collection form, identity numbers included
+        findings += validate_record(bundle["record"], spec, as_of=ctx.as_of).findings
+    else:  # the per-record checks of the records package that cost little
+        findings += conditional_findings(record, spec)
+        # a number of no known scheme is not reported: the schemes are assumptions (D-205) and a
+        # registry whose numbers follow other rules would get a note on every record (D-282)
+        numbers = check_registry_number(spec, record, ctx.as_of)
+        findings += report_finding(spec, record, (n for n in numbers if n[0] != _UNKNOWN))
     findings.sort(key=Finding.sort_key)
-    school = (record.get("school") or {}).get("id", "")
-    persons = [
-        (kind, key, record["id"], record["status"], record["stage"], school)
-        for kind, key in (finder or _FINDER).keys(data)
-    ]
-    # one number fact per record (kind "number"): the same 学籍号 twice is O07
-    persons.append(
-        ("number", record["id"], record["id"], record["status"], record["stage"], school)
-    )
+    if findings and not ctx.reveal:
+        raw = _raw_records(bundle)
+        findings = [mask_finding(f, ctx, raw) for f in findings]
+    persons = registry_facts(record, spec, ctx.hasher)
     # school x term pairs of the K-12 rosters (a kindergarten's 定期核验 has no set frequency)
     schools = [
         (entry["school"], entry["term_start"].isoformat())
@@ -112,10 +143,14 @@ def bad_line_finding(source: str, line: int, message: str, record_id: str | None
 
 @dataclass(slots=True)
 class ChunkResult:
-    """A chunk's output: finding lines (JSON text, in input order) and facts."""
+    """A chunk's output: finding lines (JSON text, in input order) and facts.
+
+    ``persons`` is empty when the facts went to a spill directory instead (``audit_chunk``'s
+    ``spill``).
+    """
 
     lines: list[str]
-    persons: list[PersonFact]
+    persons: list[Fact]
     schools: set[tuple[str, str]]
     bundles: int = 0
     bad_lines: list[tuple[str, int, str]] = field(default_factory=list)
@@ -138,38 +173,81 @@ def chunk_rows(chunk: Chunk) -> Iterable[tuple[int, Any]]:
         from xueji_rules.audit._arrow import bundles_from_batch
 
         return enumerate(bundles_from_batch(chunk.batch), start=chunk.first)
-    return chunk.lines
+    return chunk.rows()
 
 
-def audit_chunk(spec: AuditSpec, chunk: Chunk) -> ChunkResult:
+_WRITERS: dict[str, SpillWriter] = {}
+_ERRORS: tuple[type[Exception], ...] = (*DECODE_ERRORS, XuejiRulesError)
+BUNDLE_ERRORS = _ERRORS  # what makes a bundle a bad line rather than a crash
+
+
+def _spill_writer(directory: str, partitions: int) -> SpillWriter:
+    """This process's writer into a run's spill directory (one per process and run)."""
+    writer = _WRITERS.get(directory)
+    if writer is None:
+        _WRITERS.clear()
+        writer = _WRITERS[directory] = SpillWriter(directory, partitions, writer=f"p{os.getpid()}")
+    return writer
+
+
+def bad_bundle_finding(
+    source: str, line: int, exc: Exception, parsed: Any, ctx: AuditContext
+) -> Finding:
+    """The ``input.bad_line`` finding of a bundle that could not be parsed or audited, worded
+    the same whichever JSON parser read it and masked unless the spec reveals personal data."""
+    message = getattr(exc, "message", None) or _decode_problem(exc)
+    finding = bad_line_finding(source, line, message, _record_id(parsed))
+    if ctx.reveal:
+        return finding
+    return mask_finding(finding, ctx, _raw_records(parsed) if isinstance(parsed, Mapping) else ())
+
+
+def _decode_problem(exc: Exception) -> str:
+    """The same words whichever JSON parser is installed (the output must not depend on it)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return "not valid JSON"
+
+
+def audit_chunk(spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = None) -> ChunkResult:
     """Audit one chunk of a snapshot (JSONL lines or an Arrow batch).
 
     The unit of work of worker processes: the context comes from :func:`context_for` (built once
-    per process), and the result holds only JSON text and small tuples, cheap to send back.
+    per process), and the result holds only JSON text and small tuples, cheap to send back. With
+    ``spill`` (a spill directory and its partition count) the identity facts are appended to
+    that directory's partition files by this process instead of being returned.
     """
     ctx = context_for(spec)
     source = chunk.source
     rows = chunk_rows(chunk)
     out = ChunkResult([], [], set())
+    lines, by_check, persons = out.lines, out.by_check, out.persons
     for line, raw in rows:
         out.bundles += 1
         parsed: Any = raw
         try:
             if isinstance(raw, bytes | str):
-                parsed = json.loads(raw)
+                parsed = loads(raw)
             result = audit_bundle(parsed, ctx)
-        except (json.JSONDecodeError, UnicodeDecodeError, XuejiRulesError, RecursionError) as exc:
-            message = getattr(exc, "message", None) or str(exc)
-            finding = bad_line_finding(source, line, message, _record_id(parsed))
+        except _ERRORS as exc:
+            finding = bad_bundle_finding(source, line, exc, parsed, ctx)
+            message = finding.evidence["error"]
             out.bad_lines.append((source, line, message[:200]))
-            out.lines.append(finding.to_json_text())
-            out.by_check[finding.check] = out.by_check.get(finding.check, 0) + 1
+            lines.append(finding.to_json_text())
+            by_check[finding.check] = by_check.get(finding.check, 0) + 1
             continue
         for finding in result.findings:
-            out.lines.append(finding.to_json_text())
-            out.by_check[finding.check] = out.by_check.get(finding.check, 0) + 1
-        out.persons.extend(result.persons)
+            lines.append(finding.to_json_text())
+            by_check[finding.check] = by_check.get(finding.check, 0) + 1
+        persons += result.persons
         out.schools.update(result.schools)
+    if spill is not None:
+        writer = _spill_writer(*spill)
+        writer.add_many((f"{kind}\x1f{key}", row) for kind, key, row in persons)
+        writer.flush()
+        out.persons = []
     return out
 
 
@@ -180,4 +258,5 @@ def iter_findings(bundles: Iterable[Mapping[str, Any]], spec: AuditSpec) -> Iter
         try:
             yield from audit_bundle(bundle, ctx).findings
         except XuejiRulesError as exc:
-            yield bad_line_finding("<bundles>", index, exc.message, _record_id(bundle))
+            finding = bad_line_finding("<bundles>", index, exc.message, _record_id(bundle))
+            yield mask_finding(finding, ctx, _raw_records(bundle))

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from typing import Any
 
 from xueji_rules.audit._convert import bundle_model
@@ -19,8 +20,18 @@ from xueji_rules.engine import Engine
 from xueji_rules.engine._inputs import InputModel
 from xueji_rules.errors import InputError, Location
 from xueji_rules.packs.model import Pack
+from xueji_rules.records.masking import Masker
+from xueji_rules.records.registry import IdentityHasher
+from xueji_rules.records.spec import RecordsSpec
 
-__all__ = ["AuditContext", "AuditSpec", "context_for", "request_day", "spec_from"]
+__all__ = ["CHECK_GROUPS", "AuditContext", "AuditSpec", "context_for", "request_day", "spec_from"]
+
+
+CHECK_GROUPS = frozenset({"form"})
+
+
+def _new_key() -> bytes:
+    return secrets.token_bytes(32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,29 +40,58 @@ class AuditSpec:
 
     ``dropout_report_days``: calendar days after a compulsory-stage student stopped attending by
     which the school must have started dropout follow-up (the texts say "及时"; docs/decisions.md
-    D-226). ``account_dormancy_months``: months of non-use after which an account must be sealed
-    (半年, 教基〔2025〕8号 第二十二条).
+    D-226). ``checks``: optional check groups — ``"form"`` runs the whole collection-form check
+    of :func:`xueji_rules.records.validate_record` on every record (slower; docs/audit.md).
+    ``reveal_personal_data``: findings show 学籍号s and personal values in clear (masked by
+    default, docs/privacy.md). ``identity_key``: the key of the identity hashes that group one
+    person's records; random per spec, so every worker or executor that receives this spec hashes
+    alike and nobody else can.
     """
 
     pack: str
     as_of: dt.date
     calendar_files: tuple[str, ...] = ()
     dropout_report_days: int = 30
-    account_dormancy_months: int = 6
+    checks: frozenset[str] = frozenset()
+    reveal_personal_data: bool = False
+    identity_key: bytes = field(default_factory=_new_key, repr=False)
+
+
+_ENGINES: dict[tuple[str, tuple[str, ...]], tuple[Engine, ...]] = {}
+
+
+def _engines(pack: str, calendar_files: tuple[str, ...]) -> tuple[Engine, ...]:
+    """The engines of a pack chain (most specific first), built once per process."""
+    key = (pack, calendar_files)
+    engines = _ENGINES.get(key)
+    if engines is None:
+        top = Engine(pack, calendar_files=calendar_files)
+        chain = [
+            top,
+            *(Engine(root, calendar_files=calendar_files) for root in top.pack.base_roots),
+        ]
+        if len(_ENGINES) >= 4:
+            _ENGINES.clear()
+        engines = _ENGINES[key] = tuple(chain)
+    return engines
 
 
 class AuditContext:
     """The per-process state of an audit: engines per pack of the chain, converters, settings."""
 
     def __init__(self, spec: AuditSpec) -> None:
+        unknown = spec.checks - CHECK_GROUPS
+        if unknown:
+            raise InputError(
+                f"--checks: unknown check group(s) {', '.join(sorted(unknown))} "
+                f"(known: {', '.join(sorted(CHECK_GROUPS))})",
+                Location(),
+            )
         self.spec = spec
         self.as_of = spec.as_of
-        top = Engine(spec.pack, calendar_files=spec.calendar_files)
-        engines = [top]
-        for root in top.pack.base_roots:
-            engines.append(Engine(root, calendar_files=spec.calendar_files))
-        self.engines: tuple[Engine, ...] = tuple(engines)
-        self.top = top
+        engines = _engines(spec.pack, spec.calendar_files)
+        self.engines: tuple[Engine, ...] = engines
+        self.top = top = engines[0]
         # per pack: transition -> the bodies its approval rules name (a grant by any other body
         # is a grant by the wrong body)
         self.transition_bodies: dict[str, dict[str, frozenset[str]]] = {}
@@ -65,9 +105,15 @@ class AuditContext:
         self.compulsory = frozenset(
             s.id for s in top.pack.lifecycle.stages.values() if s.compulsory
         )
-        self.bundles: InputModel = bundle_model()
+        self.bundles: InputModel = bundle_model(top.pack.inputs)
         # the school calendar of the audited pack gives the terms (facts about schools, not law)
         self.school = top.time.school
+        current = self.engine_on(spec.as_of) or top
+        # the records data (checks, live statuses, privacy) of the pack in force on the as-of date
+        self.records: RecordsSpec = current.records
+        self.hasher = IdentityHasher(spec.identity_key)
+        self.masker = Masker(top.records)
+        self.reveal = spec.reveal_personal_data
 
     def engine_on(self, day: dt.date) -> Engine | None:
         """The most specific engine of the chain whose pack is in force on ``day``."""
@@ -81,6 +127,11 @@ class AuditContext:
         """The pack in force on ``day`` (see :meth:`engine_on`)."""
         engine = self.engine_on(day)
         return engine.pack if engine is not None else None
+
+    def records_on(self, day: dt.date) -> RecordsSpec | None:
+        """The records data of the pack in force on ``day`` (see :meth:`engine_on`)."""
+        engine = self.engine_on(day)
+        return engine.records if engine is not None else None
 
     def param(self, day: dt.date, name: str) -> Any:
         """Parameter ``name`` as in force on ``day`` (``None`` when no pack or value covers it)."""
@@ -131,4 +182,6 @@ def spec_from(pack: str | os.PathLike[str], as_of: dt.date | str, **settings: An
     if os.sep in ref or ref.startswith((".", "~")):
         ref = os.path.abspath(os.path.expanduser(ref))
     day = parse_as_of(as_of) if isinstance(as_of, str) else as_of
+    if "checks" in settings:
+        settings["checks"] = frozenset(settings["checks"])
     return AuditSpec(pack=ref, as_of=day, **settings)

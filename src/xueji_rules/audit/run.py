@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xueji_rules.audit._cross import Spill, person_findings
-from xueji_rules.audit._side import account_findings, staff_findings, verification_findings
-from xueji_rules.audit.bundle import ChunkResult, audit_chunk, bad_line_finding
+from xueji_rules.audit._cross import SpillDir, partition_findings, partitions_for
+from xueji_rules.audit._side import verification_findings
+from xueji_rules.audit.bundle import ChunkResult, audit_chunk, bad_line_finding, mask_finding
 from xueji_rules.audit.context import AuditContext, AuditSpec, context_for
 from xueji_rules.audit.snapshot import Snapshot, iter_chunks, iter_side_rows, open_snapshot
 from xueji_rules.errors import InputError
 from xueji_rules.findings import Finding
+from xueji_rules.records.side_data import check_accounts, check_staff
 
 __all__ = ["AuditSummary", "run_audit"]
 
@@ -77,28 +78,46 @@ def _init_worker(spec: AuditSpec) -> None:
     context_for(spec)
 
 
-def _results(
-    spec: AuditSpec, snapshot: Snapshot, jobs: int, chunk_size: int
-) -> Iterator[ChunkResult]:
-    chunks = iter_chunks(snapshot, chunk_size)
-    if jobs <= 1:
-        for chunk in chunks:
-            yield audit_chunk(spec, chunk)
-        return
+def _pool(spec: AuditSpec, jobs: int) -> ProcessPoolExecutor:
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(
+    return ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context(method),
         initializer=_init_worker,
         initargs=(spec,),
-    ) as pool:
-        window: deque[Future[ChunkResult]] = deque()
+    )
+
+
+def _results(
+    spec: AuditSpec,
+    snapshot: Snapshot,
+    pool: ProcessPoolExecutor | None,
+    jobs: int,
+    chunk_size: int,
+    spill: tuple[str, int],
+) -> Iterator[ChunkResult]:
+    # workers read their chunk's lines themselves: only a byte range goes through the pipe
+    chunks = iter_chunks(snapshot, chunk_size, by_range=pool is not None)
+    if pool is None:
         for chunk in chunks:
-            window.append(pool.submit(audit_chunk, spec, chunk))
-            if len(window) > 2 * jobs:
-                yield window.popleft().result()
-        while window:
+            yield audit_chunk(spec, chunk, spill)
+        return
+    window: deque[Future[ChunkResult]] = deque()
+    for chunk in chunks:
+        window.append(pool.submit(audit_chunk, spec, chunk, spill))
+        if len(window) > 2 * jobs:
             yield window.popleft().result()
+    while window:
+        yield window.popleft().result()
+
+
+def _cross(spec: AuditSpec, pool: ProcessPoolExecutor | None, spill: SpillDir) -> list[Finding]:
+    """O01 and O07 over the spill directory, one partition per task."""
+    parts = range(spill.partitions)
+    if pool is None:
+        return [f for i in parts for f in partition_findings(spec, spill.path, i)]
+    futures = [pool.submit(partition_findings, spec, spill.path, i) for i in parts]
+    return [f for future in futures for f in future.result()]
 
 
 def run_audit(
@@ -113,16 +132,19 @@ def run_audit(
     """Audit ``snapshot`` under ``spec``, calling ``write`` with each finding's JSON line.
 
     Raises :class:`~xueji_rules.errors.InputError` when the snapshot cannot be opened at all; a
-    bad line is reported (summary and an ``input.bad_line`` finding) and skipped.
+    bad line is reported (summary and an ``input.bad_line`` finding) and skipped. Findings are
+    masked unless ``spec.reveal_personal_data``.
     """
     started = time.perf_counter()
     snap = snapshot if isinstance(snapshot, Snapshot) else open_snapshot(snapshot)
     ctx = context_for(spec)
     summary = AuditSummary()
-    spill = Spill(directory=spill_dir)
+    spill = SpillDir(spill_dir, partitions_for(snap.bundle_files))
     school_terms: set[tuple[str, str]] = set()
+    pool = _pool(spec, jobs) if jobs > 1 else None
     try:
-        for result in _results(spec, snap, jobs, chunk_size):
+        target = (spill.path, spill.partitions)
+        for result in _results(spec, snap, pool, jobs, chunk_size, target):
             summary.bundles += result.bundles
             for line in result.lines:
                 write(line + "\n")
@@ -132,15 +154,16 @@ def run_audit(
                 summary.bad_line_count += 1
                 if len(summary.bad_lines) < _MAX_LISTED_ERRORS:
                     summary.bad_lines.append(bad)
-            spill.add(result.persons)
             school_terms.update(result.schools)
-        late: list[Finding] = list(person_findings(spill.groups(), ctx.pack_on(ctx.as_of)))
+        late: list[Finding] = _cross(spec, pool, spill)
     finally:
+        if pool is not None:
+            pool.shutdown()
         spill.close()
     late += _side_findings(snap, ctx, school_terms, summary)
-    late.sort(key=Finding.sort_key)
+    late.sort(key=Finding.sort_key)  # in clear, so that the order never depends on the masks
     for finding in late:
-        write(finding.to_json_text() + "\n")
+        write(mask_finding(finding, ctx).to_json_text() + "\n")
         summary.count(finding.check)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -166,6 +189,7 @@ def _side_findings(
     verifications = [(r["school"], r["date"]) for r in rows("verifications")]
     if school_terms:
         out += verification_findings(school_terms, verifications, ctx)
-    out += account_findings(rows("accounts"), ctx)
-    out += staff_findings(rows("staff"), ctx)
+    spec, as_of = ctx.records, ctx.as_of
+    out += check_accounts(rows("accounts"), spec, as_of=as_of)
+    out += check_staff(rows("staff"), spec, as_of=as_of)
     return out

@@ -7,8 +7,8 @@ A snapshot is a directory::
     bundles.parquet        the same rows as Parquet (read batch by batch), or
     bundles/part-*.jsonl|parquet   several parts, read in name order
     verifications.jsonl    optional: term verifications per school (O04)
-    accounts.jsonl         optional: registry-system accounts (O12)
-    staff.jsonl            optional: registry staff (O15)
+    accounts.jsonl         optional: registry-system accounts (O12, schemas/account.schema.json)
+    staff.jsonl            optional: registry staff (O15, schemas/staff.schema.json)
 
 Nothing here holds more than one chunk of rows: :func:`iter_chunks` yields ``Chunk`` values of at
 most ``size`` rows, each carrying its file and line numbers so a bad line can be named.
@@ -35,8 +35,8 @@ SIDE_FILES = {
 }
 SIDE_SCHEMAS = {
     "verifications": "verification",
-    "accounts": "snapshot-account",
-    "staff": "snapshot-staff",
+    "accounts": "account",
+    "staff": "staff",
 }
 _SUFFIXES = (".jsonl", ".parquet")
 
@@ -60,12 +60,32 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """Rows of one bundle file: JSONL lines (bytes) or an Arrow record batch, numbered from ``first``."""
+    """Rows of one bundle file, numbered from ``first``: JSONL lines (bytes), an Arrow record
+    batch, or — for worker processes, so that the lines need not travel through a pipe — a byte
+    range of a JSONL file (``path``, ``offset``, ``length``) that starts at line ``first``."""
 
     source: str
     first: int
     lines: tuple[tuple[int, bytes], ...] = ()
     batch: Any = None  # a pyarrow.RecordBatch for Parquet
+    path: str | None = None
+    offset: int = 0
+    length: int = 0
+
+    def rows(self) -> tuple[tuple[int, bytes], ...]:
+        """The JSONL lines of the chunk with their numbers (read from ``path`` if need be)."""
+        if self.path is None:
+            return self.lines
+        with open(self.path, "rb") as handle:
+            handle.seek(self.offset)
+            data = handle.read(self.length)
+        # split as reading the file line by line does: at b"\n" only (not at a bare b"\r")
+        parts = data.split(b"\n")
+        if parts and not parts[-1]:
+            parts.pop()
+        return tuple(
+            (number, line) for number, line in enumerate(parts, start=self.first) if line.strip()
+        )
 
 
 def _bad(message: str, path: Path | None = None) -> InputError:
@@ -131,12 +151,19 @@ def open_snapshot(path: str | Path) -> Snapshot:
     return Snapshot(root, manifest, files, side)
 
 
-def iter_chunks(snapshot: Snapshot, size: int = 1000) -> Iterator[Chunk]:
-    """The snapshot's bundle rows, ``size`` at a time, file by file in order."""
+def iter_chunks(snapshot: Snapshot, size: int = 1000, *, by_range: bool = False) -> Iterator[Chunk]:
+    """The snapshot's bundle rows, ``size`` at a time, file by file in order.
+
+    ``by_range``: JSONL chunks name a byte range of their file instead of carrying the lines
+    (worker processes read them; a line's bytes then never pass through a pipe).
+    """
     for file in snapshot.bundle_files:
         source = snapshot.display(file)
         if file.suffix == ".parquet":
             yield from _parquet_chunks(file, source, size)
+            continue
+        if by_range:
+            yield from _range_chunks(file, source, size)
             continue
         with file.open("rb") as handle:
             lines: list[tuple[int, bytes]] = []
@@ -149,6 +176,21 @@ def iter_chunks(snapshot: Snapshot, size: int = 1000) -> Iterator[Chunk]:
                     lines = []
             if lines:
                 yield Chunk(source, lines[0][0], tuple(lines))
+
+
+def _range_chunks(file: Path, source: str, size: int) -> Iterator[Chunk]:
+    path = str(file)
+    with file.open("rb") as handle:
+        start, first, rows, offset = 0, 1, 0, 0
+        for number, line in enumerate(handle, start=1):
+            offset += len(line)
+            if line.strip():
+                rows += 1
+            if rows >= size:
+                yield Chunk(source, first, path=path, offset=start, length=offset - start)
+                start, first, rows = offset, number + 1, 0
+        if offset > start:
+            yield Chunk(source, first, path=path, offset=start, length=offset - start)
 
 
 def _parquet_chunks(file: Path, source: str, size: int) -> Iterator[Chunk]:
@@ -168,7 +210,9 @@ def _parquet_chunks(file: Path, source: str, size: int) -> Iterator[Chunk]:
 def iter_side_rows(
     snapshot: Snapshot, kind: str
 ) -> Iterator[tuple[int, dict[str, Any] | InputError]]:
-    """Rows of a side file (``verifications``, ``accounts``, ``staff``), converted, or their error."""
+    """Rows of a side file, or their error: verifications converted (dates as ``date``), accounts
+    and staff checked against ``schemas/account.schema.json`` / ``staff.schema.json`` and kept as
+    JSON."""
     path = snapshot.side_files.get(kind)
     if path is None:
         return
@@ -179,7 +223,10 @@ def iter_side_rows(
             if not line.strip():
                 continue
             try:
-                yield number, model.convert(json.loads(line), f"{source}:{number}")
+                raw = json.loads(line)
+                converted = model.convert(raw, f"{source}:{number}")
+                # accounts and staff go to the records package's checks as JSON (ISO dates)
+                yield number, converted if kind == "verifications" else raw
             except ValueError as exc:
                 yield number, InputError(f"not JSON: {exc}", Location(file=source, line=number))
             except InputError as exc:

@@ -1,11 +1,12 @@
 """The behavioural half of a pack diff: decide the same inputs under both packs and compare.
 
-Each input is decided by both engines and reduced to a :class:`Snapshot` (outcome, next status and
-stage, each rule's state, approvals, missing documents, obligations with due dates, or the error).
-Inputs whose snapshots differ are grouped by the rules whose state changed (``passed``,
-``failed``, ``exception`` — passed on a granted exception — or ``not_applied``); a change with no
-rule flip is grouped by what did change (an obligation's due date, the lifecycle's answer, an
-error). Each group says why, from the structure diff: the rule was added, removed or edited, or it
+Each input is decided by both engines and reduced to a :class:`Snapshot` (outcome, next status,
+stage, grade and school system, each rule's state, missing inputs, approvals, missing documents,
+obligations with due dates, the articles a lifecycle refusal cites, or the error). Inputs whose
+snapshots differ are grouped by the rules whose state changed (``passed``, ``failed``,
+``exception`` — passed on a granted exception —, ``undecided`` — a needed input is absent — or
+``not_applied``); a change with no rule flip is grouped by what did change (an obligation's due
+date, the lifecycle's answer, an error). Each group says why, from the structure diff: the rule was added, removed or edited, or it
 reads a parameter whose values changed.
 """
 
@@ -18,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xueji_rules.authoring.structure import is_empty, rule_reads
+from xueji_rules.authoring.diffing import is_empty
+from xueji_rules.authoring.programs import PackPrograms
 from xueji_rules.errors import InputError, Location, XuejiRulesError
 
 __all__ = ["Case", "Snapshot", "compare_behaviour", "read_requests", "scenario_cases", "snapshot"]
@@ -49,6 +51,8 @@ class Snapshot:
     missing_documents: tuple[tuple[str, str], ...] = ()
     obligations: tuple[tuple[str, str, str, str], ...] = ()
     allowed_transitions: tuple[str, ...] = ()
+    missing_inputs: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (path, rules needing it)
+    citations: tuple[str, ...] = ()
     error: str | None = None
     rule_map: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
@@ -72,14 +76,16 @@ def snapshot(engine: Any, record: Mapping[str, Any], request: Mapping[str, Any])
     except XuejiRulesError as exc:
         text = str(exc).replace(engine.pack.root, "<pack>")
         return Snapshot("error", error=f"{type(exc).__name__}: {text}")
-    rules = tuple(sorted((r.id, _state(r)) for r in d.rules))
+    undecided = {(rule, "undecided") for m in d.missing_inputs for rule in m.rules}
+    rules = tuple(sorted({(r.id, _state(r)) for r in d.rules} | undecided))
     extra = tuple(
-        (name, str(getattr(d, name)))
-        for name in ("next_grade", "next_school_system")
-        if getattr(d, name, None) is not None
+        (name, str(value))
+        for name, value in (
+            ("next_grade", d.next_grade),
+            ("next_school_system", d.next_school_system),
+        )
+        if value is not None
     )
-    missing_inputs = getattr(d, "missing_inputs", ()) or ()
-    extra += tuple(("missing_input", str(getattr(m, "path", m))) for m in missing_inputs)
     return Snapshot(
         outcome=d.outcome,
         next_status=d.next_status,
@@ -95,6 +101,8 @@ def snapshot(engine: Any, record: Mapping[str, Any], request: Mapping[str, Any])
             )
         ),
         allowed_transitions=tuple(d.allowed_transitions or ()),
+        missing_inputs=tuple(sorted((m.path, tuple(sorted(m.rules))) for m in d.missing_inputs)),
+        citations=tuple(c.render() for c in d.citations),
         rule_map=dict(rules),
     )
 
@@ -209,6 +217,10 @@ def _other_changes(a: Snapshot, b: Snapshot) -> list[str]:
         out.append("approvals")
     if a.missing_documents != b.missing_documents:
         out.append("missing documents")
+    if a.missing_inputs != b.missing_inputs:
+        out.append("missing inputs")
+    if a.citations != b.citations:
+        out.append("citations")
     return out
 
 
@@ -254,7 +266,15 @@ def _change_text(a: Snapshot, b: Snapshot) -> list[str]:
             f"missing documents {sorted({x[0] for x in a.missing_documents})} → "
             f"{sorted({x[0] for x in b.missing_documents})}"
         )
+    if a.missing_inputs != b.missing_inputs:
+        lines.append(f"missing inputs {_needed(a)} → {_needed(b)}")
+    if a.citations != b.citations:
+        lines.append(f"refusal cites {list(a.citations)} → {list(b.citations)}")
     return lines
+
+
+def _needed(s: Snapshot) -> str:
+    return "; ".join(f"{path} ({', '.join(rules)})" for path, rules in s.missing_inputs) or "none"
 
 
 @dataclass
@@ -269,7 +289,9 @@ class _Group:
     examples: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _why_rule(rule_id: str, structure: Mapping[str, Any], packs: Sequence[Any]) -> dict[str, Any]:
+def _why_rule(
+    rule_id: str, structure: Mapping[str, Any], programs: Sequence[PackPrograms]
+) -> dict[str, Any]:
     rules = structure["rules"]
     info: dict[str, Any] = {"id": rule_id}
     if any(r["id"] == rule_id for r in rules["added"]):
@@ -285,12 +307,7 @@ def _why_rule(rule_id: str, structure: Mapping[str, Any], packs: Sequence[Any]) 
     params = {
         p["id"] for part in ("added", "removed", "changed") for p in structure["parameters"][part]
     }
-    used: set[str] = set()
-    for pack in packs:
-        try:
-            used |= rule_reads(pack.rule(rule_id))
-        except KeyError:
-            continue
+    used = frozenset().union(*(side.rule_parameters(rule_id) for side in programs))
     info["parameters"] = sorted(used & params)
     return info
 
@@ -300,9 +317,12 @@ def compare_behaviour(
     draft: Any,
     cases: Iterable[Case],
     structure: Mapping[str, Any],
+    programs: Sequence[PackPrograms],
     examples: int = 3,
 ) -> dict[str, Any]:
-    """Decide every case under both engines; the JSON-ready ``behaviour`` part of a diff."""
+    """Decide every case under both engines; the JSON-ready ``behaviour`` part of a diff
+    (``programs``: both packs' compiled expressions, to say which rules read a changed
+    parameter)."""
     groups: dict[tuple[tuple[str, ...], tuple[str, ...]], _Group] = {}
     decided: Counter[str] = Counter()
     changed = 0
@@ -355,11 +375,10 @@ def compare_behaviour(
                     "other": _change_text(a, b),
                 }
             )
-    packs = [base.pack, draft.pack]
     ordered = sorted(groups.values(), key=lambda g: (-g.count, g.rules, g.others))
     out_groups = []
     for g in ordered:
-        causes = [_why_rule(rid, structure, packs) for rid in g.rules]
+        causes = [_why_rule(rid, structure, programs) for rid in g.rules]
         out_groups.append(
             {
                 "rules": list(g.rules),
@@ -387,15 +406,20 @@ def _context(g: _Group, causes: list[dict[str, Any]], structure: Mapping[str, An
     notes = []
     unexplained = [c for c in causes if c["change"] == "unchanged" and not c["parameters"]]
     if unexplained or not causes:
-        for part in ("calendars", "settings", "pack"):
+        for part in ("calendars", "settings", "pack", "vocabularies", "inputs"):
             if not is_empty(structure[part]):
                 notes.append(part)
         lc = structure["lifecycle"]
         changed_t = {
             t["id"] for part in ("added", "removed", "changed") for t in lc["transitions"][part]
         }
+        forbidden = {
+            item["id"].split(" ", 1)[0]
+            for part in ("added", "removed", "changed")
+            for item in lc["forbidden"][part]
+        }
         if (
-            changed_t & set(g.transitions)
+            (changed_t | forbidden) & set(g.transitions)
             or not is_empty(lc["stages"])
             or not is_empty(lc["statuses"])
         ):

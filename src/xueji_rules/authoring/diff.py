@@ -20,14 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from xueji_rules.authoring.behaviour import Case, compare_behaviour, read_requests, scenario_cases
+from xueji_rules.authoring.diffing import is_empty
 from xueji_rules.authoring.population import (
     generate_population,
     hypothesis_available,
     scenario_variants,
     term_starts,
 )
+from xueji_rules.authoring.programs import PackPrograms
 from xueji_rules.authoring.refs import LoadedPack, open_pack
-from xueji_rules.authoring.structure import is_empty, structure_diff, touched_transitions
+from xueji_rules.authoring.structure import structure_diff, touched_transitions
 from xueji_rules.errors import InputError, Location
 
 __all__ = ["DEFAULT_POPULATION", "FORMAT", "diff_loaded", "diff_packs"]
@@ -48,16 +50,13 @@ def _scenario_files(loaded: LoadedPack) -> list[str]:
 
 def _pack_info(loaded: LoadedPack) -> dict[str, Any]:
     pack = loaded.pack
-    info: dict[str, Any] = {
+    return {
         "ref": loaded.ref,
         "id": pack.id,
         "version": pack.version,
         "chain": list(pack.chain),
+        "digest": pack.digest,
     }
-    digest = getattr(pack, "digest", None)
-    if isinstance(digest, str):
-        info["digest"] = digest
-    return info
 
 
 def _scenario_inputs(base: LoadedPack, draft: LoadedPack) -> list[Case]:
@@ -113,8 +112,10 @@ def diff_loaded(
         raise InputError("--examples must be 0 or more", Location())
     if requests is not None and not Path(requests).is_file():
         raise InputError("cannot read requests: no such file", Location(file=requests))
-    structure = structure_diff(base.pack, draft.pack)
+    # the engines first: a pack whose expressions do not type-check is refused with its errors
     base_engine, draft_engine = Engine(base.pack), Engine(draft.pack)
+    programs = [PackPrograms(base.pack), PackPrograms(draft.pack)]
+    structure = structure_diff(*programs)
     known = set(base.pack.lifecycle.transitions) | set(draft.pack.lifecycle.transitions)
     if transitions:
         unknown = sorted(set(transitions) - known)
@@ -124,7 +125,7 @@ def diff_loaded(
             )
         chosen = sorted(set(transitions))
     else:
-        touched = touched_transitions(structure, base.pack, draft.pack)
+        touched = touched_transitions(structure, *programs)
         chosen = touched if touched else sorted(known)
     scenario_inputs = _scenario_inputs(base, draft)
     seeds = [
@@ -144,6 +145,7 @@ def diff_loaded(
         draft_engine,
         _with_requests(cases, requests),
         structure,
+        programs,
         examples=examples,
     )
     behaviour["population"] = {

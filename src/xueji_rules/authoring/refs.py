@@ -1,6 +1,7 @@
 """Pack references for the authoring tools: a bundled name, a path, or ``git:REV:PATH``.
 
-Names and paths follow the library's pack references (TEAM SD1, ``packs.loader``). ``git:REV:PATH``
+Names and paths are the library's pack references (``packs.loader.parse_pack_ref``, TEAM SD1),
+loaded by ``packs.loader.load_pack``. ``git:REV:PATH``
 (only here) is the pack directory ``PATH`` as it was at revision ``REV`` of the git repository
 holding the current directory, ``PATH`` relative to the repository's top: the tree is extracted
 with ``git archive`` into a temporary directory. When that pack ``extends`` a path (``../base``),
@@ -97,10 +98,6 @@ def _extends(pack_dir: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _is_path(text: str) -> bool:
-    return "/" in text or text.startswith((".", "~")) or os.path.isabs(text)
-
-
 def _from_git(ref: str, rev: str, path: str, workdir: Path) -> tuple[Path, str]:
     cwd = Path.cwd()
     top = Path(_git(["rev-parse", "--show-toplevel"], cwd, ref).decode().strip())
@@ -120,13 +117,8 @@ def _from_git(ref: str, rev: str, path: str, workdir: Path) -> tuple[Path, str]:
     root = _extract(top, rev, clean, workdir, ref)
     current, current_path = root, clean
     for _ in range(8):  # follow path-written `extends` inside the same revision
-        parent = _extends(current)
-        if (
-            parent is None
-            or not _is_path(parent)
-            or parent.startswith("~")
-            or os.path.isabs(parent)
-        ):
+        parent = _relative_base(_extends(current))
+        if parent is None:
             break
         base = PurePosixPath(os.path.normpath(str(current_path / parent)))
         if ".." in base.parts:
@@ -135,6 +127,23 @@ def _from_git(ref: str, rev: str, path: str, workdir: Path) -> tuple[Path, str]:
             _extract(top, rev, base, workdir, ref)
         current, current_path = workdir / base, base
     return root, rev
+
+
+def _relative_base(extends: str | None) -> PurePosixPath | None:
+    """The base an ``extends`` names when it is a relative path (one the same revision can hold);
+    ``None`` for a bundled name, an absolute or home path, or a reference that is not valid (the
+    loader reports it)."""
+    from xueji_rules.packs.loader import parse_pack_ref
+
+    if extends is None:
+        return None
+    try:
+        ref = parse_pack_ref(extends)
+    except PackError:
+        return None
+    if ref.path is None or extends.startswith("~") or ref.path.is_absolute():
+        return None
+    return PurePosixPath(extends)
 
 
 @contextlib.contextmanager

@@ -6,7 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from xueji_rules.authoring.structure import is_empty
+from xueji_rules.authoring.diffing import EXPRESSION_KEYS, is_empty
+from xueji_rules.packs.model import NOT_SPECIFIED
 
 __all__ = ["render_markdown"]
 
@@ -21,6 +22,16 @@ def _v(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def _exception(value: Any) -> str:
+    """An exception route in words: who may grant it, or that the text names no one."""
+    if not isinstance(value, Mapping):
+        return "none (no exception)"
+    if value.get("route") == NOT_SPECIFIED:
+        return "not specified by the text (any body the pack knows may grant it)"
+    label = f" {_v(value['label'])}" if value.get("label") else ""
+    return f"granted by `{value.get('route')}`{label}"
+
+
 def _code(value: Any) -> str:
     text = _v(value)
     return f"`{text}`" if "`" not in text else text
@@ -30,8 +41,10 @@ def _fields(fields: Mapping[str, Any], indent: str = "  ") -> list[str]:
     lines = []
     for name, change in fields.items():
         before, after = change["before"], change["after"]
-        if name in ("when", "require"):
+        if name in EXPRESSION_KEYS:
             lines.append(f"{indent}- {name}: {_code(before)} → {_code(after)}")
+        elif name == "exception":
+            lines.append(f"{indent}- {name}: {_exception(before)} → {_exception(after)}")
         else:
             lines.append(f"{indent}- {name}: {_v(before)} → {_v(after)}")
     return lines
@@ -40,7 +53,11 @@ def _fields(fields: Mapping[str, Any], indent: str = "  ") -> list[str]:
 def _keyed_section(title: str, part: Mapping[str, Any], label: str = "label") -> list[str]:
     if is_empty(part):
         return []
-    lines = [f"### {title}", ""]
+    return [f"### {title}", "", *_keyed_lines(part, label), ""]
+
+
+def _keyed_lines(part: Mapping[str, Any], label: str = "label") -> list[str]:
+    lines = []
     for item in part["added"]:
         extra = f" {_v(item.get(label))}" if item.get(label) is not None else ""
         lines.append(f"- added `{item['id']}`{extra}")
@@ -50,7 +67,7 @@ def _keyed_section(title: str, part: Mapping[str, Any], label: str = "label") ->
     for item in part["changed"]:
         lines.append(f"- changed `{item['id']}`")
         lines += _fields(item["fields"])
-    return [*lines, ""]
+    return lines
 
 
 def _structure(s: Mapping[str, Any]) -> list[str]:
@@ -77,6 +94,10 @@ def _structure(s: Mapping[str, Any]) -> list[str]:
                 before = f"{_v(a['value'])} ({a['citation']})" if a else "no value"
                 after = f"{_v(b['value'])} ({b['citation']})" if b else "no value"
                 lines.append(f"  - since {v['since']}: {before} → {after}")
+            if p["read_by"]:
+                lines.append(f"  - read by {', '.join(p['read_by'])}")
+            if p["shown_in"]:
+                lines.append(f"  - shown in the messages of {', '.join(p['shown_in'])}")
         lines.append("")
     rules = s["rules"]
     if not is_empty(rules):
@@ -103,24 +124,22 @@ def _structure(s: Mapping[str, Any]) -> list[str]:
     if not is_empty(tr):
         lines += ["### Transitions", ""]
         for t in tr["added"]:
-            lines.append(f"- added `{t['id']}` {t['label']} ({len(t['edges'])} edges)")
+            lines.append(f"- added `{t['id']}` {_v(t['label'])} ({len(t['edges'])} edges)")
         for t in tr["removed"]:
-            lines.append(f"- removed `{t['id']}` {t['label']}")
+            lines.append(f"- removed `{t['id']}` {_v(t['label'])}")
         for t in tr["changed"]:
-            lines.append(f"- changed `{t['id']}` {t['label']}")
+            lines.append(f"- changed `{t['id']}` {_v(t['label'])}")
             lines += _fields(t["fields"])
             for kind in ("added", "removed"):
-                for e in t[f"edges_{kind}"]:
-                    where = f" ({', '.join(e['stages'])})" if e["stages"] else ""
-                    cond = f" when `{e['when']}`" if e["when"] else ""
-                    lines.append(
-                        f"  - edge {kind}: {', '.join(e['from'])} → {e['to']}{where}{cond}"
-                    )
+                lines += [f"  - edge {kind}: {_edge(e)}" for e in t[f"edges_{kind}"]]
             if t["edges_reordered"]:
                 lines.append("  - edges reordered (the first matching edge wins)")
         lines.append("")
+    lines += _keyed_section("Forbidden moves", lc["forbidden"], "message")
     lines += _keyed_section("Documents", s["documents"], "number")
     lines += _keyed_section("Vocabularies", s["vocabularies"])
+    lines += _keyed_section("Input fields (inputs.yaml)", s["inputs"], "x-label")
+    lines += _records(s["records"])
     cal = s["calendars"]
     if not is_empty(cal):
         lines += ["### Calendars", ""]
@@ -128,6 +147,44 @@ def _structure(s: Mapping[str, Any]) -> list[str]:
             lines += [f"- {kind} `{f}`" for f in cal[kind]]
         lines.append("")
     return lines
+
+
+def _edge(e: Mapping[str, Any]) -> str:
+    """An edge in one line: statuses, stages, condition and targets."""
+    where = f" ({', '.join(e['stages'])})" if e.get("stages") else ""
+    text = f"{', '.join(e['from_statuses'])} → {e['to']}{where}"
+    if e.get("pending"):
+        text += f", pending {e['pending']}"
+    for key in ("when", "to_stage", "to_grade", "to_school_system"):
+        if e.get(key):
+            text += f"; {key} `{e[key]}`"
+    return text
+
+
+_RECORDS = (
+    ("groups", "form groups", "label"),
+    ("fields", "form fields", "label"),
+    ("code_lists", "code lists", "label"),
+    ("schemes", "registry-number schemes", "label"),
+    ("personal_fields", "personal fields", "label"),
+    ("checks", "checks", "label"),
+)
+
+
+def _records(part: Mapping[str, Any]) -> list[str]:
+    if is_empty(part):
+        return []
+    lines = ["### Records data", ""]
+    if part["form"]:
+        lines += ["- collection form", *_fields(part["form"])]
+    for key, title, label in _RECORDS:
+        if not is_empty(part[key]):
+            lines += [f"- {title}:", *("  " + line for line in _keyed_lines(part[key], label))]
+    quasi = part["quasi_identifiers"]
+    for kind in ("added", "removed"):
+        if quasi[kind]:
+            lines.append(f"- quasi-identifiers {kind}: {', '.join(quasi[kind])}")
+    return [*lines, ""]
 
 
 def _counts(counter: Mapping[str, int]) -> str:

@@ -46,15 +46,23 @@ def grade_range(stage: str, school_system: str = "6-3") -> tuple[int, int] | Non
     raise EvaluationError(f"unknown stage {stage!r} (known: {known})")
 
 
+# (school system, stage) -> grades, for the graded stages: rules ask these on every decision
+_SPANS = {
+    (system, stage): span
+    for system, stages in SCHOOL_SYSTEMS.items()
+    for stage, span in stages.items()
+}
+
+
 def is_entry_grade(stage: str, grade: int, school_system: str = "6-3") -> bool:
     """Whether ``grade`` is the first grade (起始年级) of ``stage``: 1, 7 (6-3) or 6 (5-4), 10."""
-    span = grade_range(stage, school_system)
+    span = _SPANS.get((school_system, stage)) or grade_range(stage, school_system)
     return span is not None and grade == span[0]
 
 
 def is_graduating_grade(stage: str, grade: int, school_system: str = "6-3") -> bool:
     """Whether ``grade`` is the last grade (毕业年级) of ``stage``: 6 (6-3) or 5 (5-4), 9, 12."""
-    span = grade_range(stage, school_system)
+    span = _SPANS.get((school_system, stage)) or grade_range(stage, school_system)
     return span is not None and grade == span[1]
 
 

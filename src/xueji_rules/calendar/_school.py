@@ -40,7 +40,7 @@ class SchoolCalendar:
     replace earlier ones (a city layer over a province). Instances are immutable.
     """
 
-    __slots__ = ("_dated", "_terms", "default_rule", "region")
+    __slots__ = ("_dated", "_since", "_terms", "default_rule", "region")
 
     def __init__(
         self, years: Iterable[SchoolYear] = (), *, region: str = "", default_rule: bool = True
@@ -51,6 +51,7 @@ class SchoolCalendar:
         self._dated = dated
         # term_at is asked about the same few dates over and over in a bulk run; Term is immutable
         self._terms: dict[dt.date, Term] = {}
+        self._since: dict[dt.date, int] = {}  # days_since_term_start, asked as often
         self.region = region
         self.default_rule = default_rule
         for first, sy in sorted(dated.items()):
@@ -170,7 +171,13 @@ class SchoolCalendar:
         ``0 <= days_since_term_start(d) < 15``. During a vacation the value is negative: the
         number of days until the next opening, negated.
         """
-        return (day - self.term_at(day).start).days
+        found = self._since.get(day)
+        if found is None:
+            found = (day - self.term_at(day).start).days
+            if len(self._since) >= _TERM_CACHE:
+                self._since.clear()
+            self._since[day] = found
+        return found
 
     # -- grades ------------------------------------------------------------------------------
 

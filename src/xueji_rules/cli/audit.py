@@ -31,7 +31,13 @@ def _audit(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     from xueji_rules.audit.run import run_audit
     from xueji_rules.audit.snapshot import open_snapshot
 
-    spec = spec_from(args.pack, args.as_of, calendar_files=tuple(args.calendar or ()))
+    spec = spec_from(
+        args.pack,
+        args.as_of,
+        calendar_files=tuple(args.calendar or ()),
+        checks=tuple(args.checks or ()),
+        reveal_personal_data=args.reveal_personal_data,
+    )
     # fail on a bad pack or snapshot before creating the output file
     snapshot = open_snapshot(args.snapshot)
     context_for(spec)
@@ -74,4 +80,16 @@ def register(sub: Any) -> None:
     p.add_argument("--chunk-size", type=_positive, default=1000, help="records per work unit")
     p.add_argument("--summary", help="also write the run's summary as JSON to this file")
     p.add_argument("--calendar", action="append", help="extra holiday-year file (repeatable)")
+    p.add_argument(
+        "--checks",
+        action="append",
+        choices=("form",),
+        help="also run an optional check group: form = the whole collection-form check of every "
+        "record (as `validate`; several times slower, docs/audit.md)",
+    )
+    p.add_argument(
+        "--reveal-personal-data",
+        action="store_true",
+        help="show 学籍号s and personal values in clear (masked by default, docs/privacy.md)",
+    )
     p.set_defaults(handler=_audit)

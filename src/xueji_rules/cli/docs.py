@@ -26,10 +26,11 @@ def register(sub: Any) -> None:
         "docs",
         help="write the pack as a static HTML site (articles, parameters, transitions, lifecycle)",
         description=(
-            "Write PACK as a static site in Chinese: rules per article, parameters, one page per "
-            "transition, each stage's lifecycle as a state diagram (needs the [docs] extra and "
-            "Graphviz), the province's changes to its base, and rule coverage. Same pack, same "
-            "bytes; nothing is loaded from the network."
+            "Write PACK as a static site in Chinese, and in English under DIR/en/: rules per "
+            "article, parameters, one page per transition, each stage's lifecycle as a state "
+            "diagram (needs the [docs] extra and Graphviz), vocabularies, input fields, the "
+            "records data and collection form, the province's changes to its base, and rule "
+            "coverage. Same pack, same bytes; nothing is loaded from the network."
         ),
     )
     p.add_argument("pack_ref", metavar="PACK", help="pack name or directory")

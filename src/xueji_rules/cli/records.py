@@ -3,7 +3,8 @@
 ``validate --pack P FILE.jsonl`` reads one record per line (constant memory), prints one line per
 problem with its line number, and exits 1 when a record has an error (``--strict``: also a
 warning), 2 when the input cannot be read (a missing file, a line that is not a JSON object).
-``export --deidentify --key-file K --pack P SNAPSHOT -o OUT`` writes a de-identified copy and
+``export --deidentify --key-file K --pack P SNAPSHOT -o OUT`` writes a de-identified copy (of a
+whole snapshot directory, or of a JSONL file of records) and
 prints what remains (quasi-identifiers, k-anonymity) as JSON. Personal data is masked in every
 message unless ``--reveal-personal-data`` is given (docs/privacy.md).
 """
@@ -184,6 +185,43 @@ def _read_key(path: str) -> bytes:
     return key
 
 
+def _is_bundle_snapshot(path: str) -> bool:
+    from xueji_rules.audit.export import is_snapshot
+
+    return is_snapshot(path) and not (Path(path) / "records.jsonl").is_file()
+
+
+def _export_snapshot(
+    args: argparse.Namespace, pack_id: str, deidentifier: Any, birth: str, out: TextIO
+) -> int:
+    """A whole snapshot directory (bundles with histories, side files) into a new directory."""
+    from xueji_rules.audit.export import export_snapshot
+
+    workdir = args.workdir or tempfile.gettempdir()
+    try:
+        report = export_snapshot(args.snapshot, args.output, deidentifier, workdir=workdir)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the export: {exc.strerror}", Location(file=args.output)
+        ) from None
+    return _write_report(args, {"output": args.output, "pack": pack_id, "birth_date": birth,
+                                **report.to_json()}, out)  # fmt: skip
+
+
+def _write_report(args: argparse.Namespace, data: dict[str, Any], out: TextIO) -> int:
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.report:
+        try:
+            Path(args.report).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the report: {exc.strerror}", Location(file=args.report)
+            ) from None
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
 def _export(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     from xueji_rules.records.deidentify import Deidentifier, deidentify_stream
 
@@ -195,6 +233,8 @@ def _export(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     engine = engine_from_args(args)
     birth: Literal["year_month", "year"] = "year" if args.birth_date == "year" else "year_month"
     deidentifier = Deidentifier(engine.records, key, birth_date=birth)
+    if args.snapshot != "-" and _is_bundle_snapshot(args.snapshot):
+        return _export_snapshot(args, engine.pack.id, deidentifier, birth, out)
     name = "<stdin>" if args.snapshot == "-" else args.snapshot
     target = Path(args.output)
     stream = _open(args.snapshot, stdin)
@@ -230,17 +270,7 @@ def _export(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         if stream is not getattr(stdin, "buffer", None):
             stream.close()
     data = {"output": str(target), "pack": engine.pack.id, "birth_date": birth, **report.to_json()}
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if args.report:
-        try:
-            Path(args.report).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(
-                f"cannot write the report: {exc.strerror}", Location(file=args.report)
-            ) from None
-    else:
-        out.write(text)
-    return EXIT_OK
+    return _write_report(args, data, out)
 
 
 def register(sub: Any) -> None:
@@ -274,9 +304,16 @@ def register(sub: Any) -> None:
         "export", help="write a de-identified copy of a snapshot's records and report what remains"
     )
     e.add_argument(
-        "snapshot", help="JSONL file of records, or a snapshot directory with records.jsonl"
+        "snapshot",
+        help="a registry snapshot directory (bundles with histories and side files, docs/scale.md), "
+        "a JSONL file of records, or a directory with records.jsonl",
     )
-    e.add_argument("-o", "--output", required=True, help="the de-identified JSONL file to write")
+    e.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="the de-identified copy: a new snapshot directory for a snapshot, else a JSONL file",
+    )
     e.add_argument(
         "--pack",
         required=True,

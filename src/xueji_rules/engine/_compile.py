@@ -14,7 +14,7 @@ import copy
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from xueji_rules import expr
@@ -236,6 +236,8 @@ class CompiledPack:
     forbidden: dict[str, tuple[CompiledForbidden, ...]]
     timeline: ParamTimeline
     input_labels: dict[str, Text]
+    # the program behind each compiled function, so generated rule functions can splice its code
+    programs: Mapping[Fn, expr.Program] = field(default_factory=dict)
 
 
 def _inline_refs(schema: Any, root: Mapping[str, Any], depth: int = 0) -> Any:
@@ -258,9 +260,23 @@ def _inline_refs(schema: Any, root: Mapping[str, Any], depth: int = 0) -> Any:
     return schema
 
 
+_INLINED: dict[tuple[str, tuple[InputField, ...]], Any] = {}
+
+
 def _inlined(kind: str, fields: Iterable[InputField] = ()) -> Any:
-    schema = copy.deepcopy(input_schema(kind, fields))
-    return _inline_refs(schema, schema)
+    """The schema of ``kind`` with every ``$ref`` resolved; shared, so callers only read it.
+
+    Remembered per (kind, a pack's input fields): a pack load asks for it once per ``needs``
+    path and label, and resolving copies the whole schema."""
+    key = (kind, tuple(fields))
+    found = _INLINED.get(key)
+    if found is None:
+        schema = copy.deepcopy(input_schema(kind, key[1]))
+        found = _inline_refs(schema, schema)
+        if len(_INLINED) >= 32:
+            _INLINED.clear()
+        _INLINED[key] = found
+    return found
 
 
 def input_type(kind: str, fields: Iterable[InputField] = ()) -> t.Type:
@@ -376,6 +392,7 @@ class _Compiler:
         self.problems: list[Problem] = []
         self.timeline = ParamTimeline(pack.parameters)
         self.input_labels: dict[str, Text] = {}
+        self.programs: dict[Fn, expr.Program] = {}
 
     def compile(self, source: str, want: t.Type, location: Location, what: str) -> Fn | None:
         try:
@@ -395,6 +412,7 @@ class _Compiler:
             )
             return None
         fn: Fn = program.function
+        self.programs[fn] = program
         return fn
 
     def messages(self, texts: Iterable[Text], location: Location) -> None:
@@ -647,4 +665,5 @@ def compile_pack(
         forbidden=forbidden,
         timeline=compiler.timeline,
         input_labels=dict(sorted(compiler.input_labels.items())),
+        programs=compiler.programs,
     )

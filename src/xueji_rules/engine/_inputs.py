@@ -26,7 +26,7 @@ from xueji_rules.errors import InputError, Location, Problem
 if TYPE_CHECKING:
     from xueji_rules.packs.model import InputField
 
-__all__ = ["InputModel", "input_model", "input_schema"]
+__all__ = ["REJECTED", "InputModel", "input_model", "input_schema"]
 
 Converter = Callable[[Any], Any]
 
@@ -37,11 +37,35 @@ _KNOWN = {
 }  # fmt: skip
 _INT64 = (-(2**63), 2**63 - 1)  # CEL's int: a larger integer input could only overflow later
 _MAX_DEPTH = 64  # an input nested deeper than any schema allows is refused before it is worded
+_INLINE_DEPTH = 8  # deeper objects and arrays get a function of their own
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class _Invalid(Exception):
     pass
+
+
+#: what a raw converter (:attr:`InputModel.raw`) raises on an input it rejects; then
+#: :meth:`InputModel.convert` words the problems
+REJECTED: tuple[type[BaseException], ...] = (_Invalid, KeyError, RecursionError)
+
+# date text -> date, for the dates inputs repeat (a day, a term's opening); bounded
+_DATES: dict[str, dt.date] = {}
+_DATES_MAX = 4096
+
+
+def _parse_date(text: str) -> dt.date:
+    """``yyyy-mm-dd`` as a date (remembered), or ``_Invalid``."""
+    if _DATE_RE.match(text) is None:
+        raise _Invalid
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise _Invalid from None
+    if len(_DATES) >= _DATES_MAX:
+        _DATES.clear()
+    _DATES[text] = day
+    return day
 
 
 def _resolve(
@@ -66,10 +90,11 @@ class _Generator:
             "_Mapping": Mapping,
             "_date": dt.date,
             "_datetime": dt.datetime,
-            "_fromiso": dt.date.fromisoformat,
-            "_DATE_RE": _DATE_RE,
+            "_seen_date": _DATES.get,
+            "_parse_date": _parse_date,
         }
         self.functions: dict[int, str] = {}
+        self.active: set[int] = set()  # the object/array schemas being written inline
 
     def const(self, value: Any) -> str:
         """A namespace name holding ``value`` (schema data never becomes code text)."""
@@ -97,25 +122,39 @@ class _Generator:
             raise ValueError(f"input converter does not support schema keywords {sorted(unknown)}")
 
     def convert(
-        self, schema: Mapping[str, Any], root: Mapping[str, Any], var: str, indent: str
+        self,
+        schema: Mapping[str, Any],
+        root: Mapping[str, Any],
+        var: str,
+        indent: str,
+        depth: int = 1,
     ) -> tuple[list[str], str, bool]:
-        """Lines that check ``var``, the expression of its converted value, and whether it changed."""
+        """Lines that check ``var``, the expression of its converted value, and whether it changed.
+
+        Objects and arrays are checked inline (names numbered by ``depth``, so a nested value's
+        names never clash with its parent's), except when their schema is already being written
+        further up (a recursive ``$ref``) or the nesting is deep: then they get a function.
+        """
         schema, root = self.deref(schema, root)
         kind = schema.get("type")
         fail = f"{indent}    raise _Invalid"
         if kind in ("object", "array"):
-            return [], f"{self.function_body(schema, root)}({var})", True
+            if id(schema) in self.active or depth > _INLINE_DEPTH:
+                return [], f"{self.function_body(schema, root)}({var})", True
+            self.active.add(id(schema))
+            try:
+                if kind == "object":
+                    return self.object_lines(schema, root, var, indent, depth), f"o{depth}", True
+                return self.array_lines(schema, root, var, indent, depth), f"l{depth}", True
+            finally:
+                self.active.discard(id(schema))
         out: list[str] = []
         if kind == "string":
             if schema.get("format") == "date":
+                # a date already seen comes from the cache (a date is never false)
                 out += [
                     f"{indent}if isinstance({var}, str):",
-                    f"{indent}    if _DATE_RE.match({var}) is None:",
-                    f"{indent}        raise _Invalid",
-                    f"{indent}    try:",
-                    f"{indent}        {var} = _fromiso({var})",
-                    f"{indent}    except ValueError:",
-                    f"{indent}        raise _Invalid from None",
+                    f"{indent}    {var} = _seen_date({var}) or _parse_date({var})",
                     f"{indent}elif not isinstance({var}, _date) or isinstance({var}, _datetime):",
                     fail,
                 ]
@@ -164,60 +203,93 @@ class _Generator:
             return self.functions[key]
         fname = f"_f{len(self.functions)}"
         self.functions[key] = fname
-        if schema["type"] == "object":
-            lines = self.object_lines(schema, root)
-        else:
-            lines = self.array_lines(schema, root)
-        self.lines += [f"def {fname}(v):", *lines, ""]
+        self.active.add(key)
+        saved, self.active = self.active, {key}  # inside the function, nesting starts again
+        try:
+            body, value, _ = (
+                (self.object_lines(schema, root, "v", "    ", 1), "o1", True)
+                if schema["type"] == "object"
+                else (self.array_lines(schema, root, "v", "    ", 1), "l1", True)
+            )
+        finally:
+            self.active = saved
+            self.active.discard(key)
+        self.lines += [f"def {fname}(v):", *body, f"    return {value}", ""]
         return fname
 
-    def object_lines(self, schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[str]:
+    def object_lines(
+        self, schema: Mapping[str, Any], root: Mapping[str, Any], var: str, indent: str, depth: int
+    ) -> list[str]:
+        """Check the object ``var`` into the new dict ``o{depth}``.
+
+        A required property is read directly (its absence raises ``KeyError``, which the
+        converter takes as invalid); an optional one is tested first. With
+        ``additionalProperties: false`` the properties found are counted, and the object may
+        hold no other key.
+        """
         props: Mapping[str, Any] = schema.get("properties", {})
         required = frozenset(schema.get("required", ()))
+        closed = schema.get("additionalProperties", True) is False
+        out, count = f"o{depth}", f"n{depth}"
         lines = [
-            "    if v.__class__ is not dict and not isinstance(v, _Mapping):",
-            "        raise _Invalid",
+            f"{indent}if {var}.__class__ is not dict and not isinstance({var}, _Mapping):",
+            f"{indent}    raise _Invalid",
+            f"{indent}{out} = dict({var})",
         ]
-        if required:
-            lines += [f"    if not v.keys() >= {self.const(required)}:", "        raise _Invalid"]
-        if schema.get("additionalProperties", True) is False:
+        if required - set(props):  # a required key no property describes: present, any value
             lines += [
-                f"    if not {self.const(frozenset(props))}.issuperset(v):",
-                "        raise _Invalid",
+                f"{indent}if not {var}.keys() >= {self.const(required - set(props))}:",
+                f"{indent}    raise _Invalid",
             ]
-        lines += ["    out = dict(v)"]
-        missing = self.const(object())
+        if closed:
+            lines.append(f"{indent}{count} = {len(required & set(props))}")
         for index, (key, sub) in enumerate(props.items()):
-            var = f"x{index}"
+            item = f"x{depth}_{index}"
             name = self.const(key)
-            body, value, changed = self.convert(sub, root, var, indent="        ")
-            lines += [f"    {var} = v.get({name}, {missing})", f"    if {var} is not {missing}:"]
+            if key in required:
+                body, value, changed = self.convert(sub, root, item, indent, depth + 1)
+                lines += [f"{indent}{item} = {var}[{name}]", *body]
+                if changed:
+                    lines += [f"{indent}{out}[{name}] = {value}"]
+                continue
+            body, value, changed = self.convert(sub, root, item, indent + "    ", depth + 1)
+            if not body and not changed and not closed:  # any value will do
+                continue
+            # most optional fields are absent: a membership test is cheaper than get()
+            lines += [f"{indent}if {name} in {var}:", f"{indent}    {item} = {var}[{name}]"]
+            if closed:
+                lines += [f"{indent}    {count} += 1"]
             lines += body
             if changed:
-                lines += [f"        out[{name}] = {value}"]
-            elif not body:
-                lines += ["        pass"]
-        lines += ["    return out"]
+                lines += [f"{indent}    {out}[{name}] = {value}"]
+        if closed:
+            lines += [f"{indent}if len({var}) != {count}:", f"{indent}    raise _Invalid"]
         return lines
 
-    def array_lines(self, schema: Mapping[str, Any], root: Mapping[str, Any]) -> list[str]:
+    def array_lines(
+        self, schema: Mapping[str, Any], root: Mapping[str, Any], var: str, indent: str, depth: int
+    ) -> list[str]:
+        """Check the list ``var`` into the new list ``l{depth}``."""
+        out, item = f"l{depth}", f"y{depth}"
         lines = [
-            "    if not isinstance(v, (list, tuple)):",
-            "        raise _Invalid",
+            f"{indent}if not isinstance({var}, (list, tuple)):",
+            f"{indent}    raise _Invalid",
         ]
         if schema.get("minItems", 0) > 0:
             lines += [
-                f"    if len(v) < {self.const(schema['minItems'])}:",
-                "        raise _Invalid",
+                f"{indent}if len({var}) < {self.const(schema['minItems'])}:",
+                f"{indent}    raise _Invalid",
             ]
         if "maxItems" in schema:
             lines += [
-                f"    if len(v) > {self.const(schema['maxItems'])}:",
-                "        raise _Invalid",
+                f"{indent}if len({var}) > {self.const(schema['maxItems'])}:",
+                f"{indent}    raise _Invalid",
             ]
-        body, value, _ = self.convert(schema.get("items", {}), root, "x", indent="        ")
-        lines += ["    out = []", "    for x in v:", *body, f"        out.append({value})"]
-        lines += ["    return out"]
+        body, value, _ = self.convert(
+            schema.get("items", {}), root, item, indent + "    ", depth + 1
+        )
+        lines += [f"{indent}{out} = []", f"{indent}for {item} in {var}:", *body]
+        lines += [f"{indent}    {out}.append({value})"]
         return lines
 
 
@@ -244,13 +316,15 @@ class InputModel:
         self.schema_file = schema_file
         self.schema = schema if schema is not None else load_schema(schema_file)
         self._convert = _compile_converter(self.schema, schema_file)
+        #: the generated converter itself: the converted input, or one of :data:`REJECTED`
+        self.raw: Converter = self._convert
 
     def convert(self, value: Any, source: str | None = None) -> dict[str, Any]:
         """Return the converted input, or raise :class:`InputError` listing every problem."""
         try:
             result: dict[str, Any] = self._convert(value)
             return result
-        except _Invalid:
+        except (_Invalid, KeyError):  # KeyError: a required property is absent
             pass
         except RecursionError:
             raise InputError(f"{self.kind} is nested too deeply", Location(file=source)) from None

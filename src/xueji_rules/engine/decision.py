@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from xueji_rules.errors import InputError
@@ -333,3 +333,42 @@ class Decision:
         if not isinstance(data, dict):
             raise InputError("a decision's JSON form is an object")
         return cls.from_json(data)
+
+
+def _slot_builder(cls: type[Any]) -> Callable[..., Any]:
+    """A positional constructor for the frozen slotted dataclass ``cls`` (every field, in field
+    order), several times faster than ``cls(...)``.
+
+    A frozen dataclass's ``__init__`` assigns each field through ``object.__setattr__`` by name,
+    about 85 ns a field; the engine builds a 21-field :class:`Decision` per call. The builder
+    fills a new instance of a private subclass that adds nothing to ``cls`` but ordinary
+    attribute assignment (Python compiles those stores to direct slot writes), then makes it an
+    instance of ``cls`` itself (``__class__`` assignment, allowed between classes of the same
+    layout). The result is an ordinary, frozen instance of ``cls``, equal to ``cls(*values)``
+    (tests compare both). Only field names, identifiers of this module, reach the generated
+    source.
+    """
+    if hasattr(cls, "__post_init__"):  # the builder would skip it
+        raise TypeError(f"{cls.__name__} has __post_init__; build it with its constructor")
+    names = [f.name for f in fields(cls)]
+    if not all(name.isidentifier() for name in names):  # dataclass fields are; stay honest
+        raise TypeError(f"{cls.__name__}: a field name is not an identifier")
+    unfrozen = type(
+        f"_{cls.__name__}Builder",
+        (cls,),
+        {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__},
+    )
+    namespace: dict[str, Any] = {"_new": object.__new__, "_unfrozen": unfrozen, "_cls": cls}
+    lines = [f"def build({', '.join(names)}):", "    o = _new(_unfrozen)"]
+    lines += [f"    o.{name} = {name}" for name in names]
+    lines += ["    o.__class__ = _cls", "    return o"]
+    exec(compile("\n".join(lines) + "\n", f"<{cls.__name__} builder>", "exec"), namespace)
+    build: Callable[..., Any] = namespace["build"]
+    return build
+
+
+#: ``build_decision(outcome, transition, from_status, next_status, as_of, pack, pack_version,
+#: record_id, from_stage, next_stage, rules, approvals, missing_documents, obligations,
+#: allowed_transitions, reason, pack_digest, next_grade, next_school_system, missing_inputs,
+#: citations)``: a :class:`Decision` from every field, positionally (the engine's fast path)
+build_decision: Callable[..., Decision] = _slot_builder(Decision)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import difflib
 import os
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from xueji_rules.calendar._grades import SCHOOL_SYSTEMS, grade_range
@@ -18,8 +19,14 @@ from xueji_rules.engine._compile import (
     compile_pack,
     render,
 )
-from xueji_rules.engine._inputs import input_model
-from xueji_rules.engine._plan import _approved, build_plans
+from xueji_rules.engine._inputs import REJECTED, input_model
+from xueji_rules.engine._plan import (
+    PlanBuilder,
+    approval_key,
+    document_key,
+    granted_set,
+    is_approved,
+)
 from xueji_rules.engine._time import TimeService
 from xueji_rules.engine.decision import (
     ApprovalNeeded,
@@ -29,6 +36,7 @@ from xueji_rules.engine.decision import (
     Obligation,
     Outcome,
     RuleResult,
+    build_decision,
 )
 from xueji_rules.errors import (
     CalendarUnavailable,
@@ -47,8 +55,6 @@ from xueji_rules.records.spec import RecordsSpec
 from xueji_rules.records.validate import RecordValidation, validate_record
 
 __all__ = ["Engine"]
-
-_DENIED = ("denied", "denied_by_default")
 
 
 def _hint(word: str, choices: Iterable[str]) -> str:
@@ -127,10 +133,33 @@ class Engine:
         )
         self._params = self._compiled.timeline
         self._strict_calendar = strict_calendar
-        self._plans = build_plans(self._compiled.rules_by_key)
+        self._plan_builder = PlanBuilder(
+            self._compiled.rules_by_key, self._compiled.programs, self._clocked
+        )
+        # compiled functions of the same expression text share one value per decision
+        first: dict[str, Any] = {}
+        self._same_text = {
+            fn: first.setdefault(program.source, fn)
+            for fn, program in self._compiled.programs.items()
+        }
+        self._param_starts = self._params.starts
+        self._param_tables = self._params.tables
+        # (transition, stage, status) -> the edges that start there and the plan of the
+        # (transition, stage) (built on first use), for every known triple
+        self._index: dict[tuple[str, str, str], tuple[tuple[CompiledEdge, ...], Any]] = {
+            (tid, stage, status): (
+                self._edges_from(tid, stage, status),
+                _UNBUILT if (tid, stage) in self._compiled.rules_by_key else None,
+            )
+            for tid in self._compiled.edges
+            for stage in self.pack.lifecycle.stages
+            for status in self.pack.lifecycle.statuses
+        }
         self._use_plans = True  # tests switch to the reference loop to compare the two
         self._records = input_model("record", self.pack.inputs)
         self._requests = input_model("request", self.pack.inputs)
+        self._convert_record = self._records.raw
+        self._convert_request = self._requests.raw
         self._ids = _Ids(self.pack)
         # (stage, the record's school_system or None) -> its grades, for the fast input check
         self._grades: dict[tuple[str, str | None], tuple[int, int] | None] = {}
@@ -159,8 +188,12 @@ class Engine:
     def _check_inputs(
         self, record: Mapping[str, Any], request: Mapping[str, Any]
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        rec = self._records.convert(record)
-        req = self._requests.convert(request)
+        try:  # the generated converters straight away; on a rejection, word the problems
+            rec = self._convert_record(record)
+            req = self._convert_request(request)
+        except REJECTED:
+            rec = self._records.convert(record)
+            req = self._requests.convert(request)
         if rec["status"] not in self._statuses or rec["stage"] not in self._stages:
             self._unknown_status_or_stage(rec)
         day: dt.date = req["date"]
@@ -369,13 +402,15 @@ class Engine:
         stage: str = rec["stage"]
         status: str = rec["status"]
         day: dt.date = req["date"]
-        period = bisect.bisect_right(self._params.starts, day)
-        params = self._params.tables[period]
+        period = bisect_right(self._param_starts, day)
+        params = self._param_tables[period]
         chosen: CompiledEdge | None = None
-        for candidate in self._compiled.edges.get(transition_id, ()):
-            e = candidate.edge
-            if status not in e.from_statuses or (e.stages is not None and stage not in e.stages):
-                continue
+        found = self._index.get((transition_id, stage, status))
+        if found is None:
+            candidates, plan = self._edges_from(transition_id, stage, status), None
+        else:
+            candidates, plan = found
+        for candidate in candidates:
             if candidate.when is None or self._eval(
                 candidate.when, rec, req, params, f"transition '{transition_id}' when"
             ):
@@ -385,74 +420,105 @@ class Engine:
             return self._refusal(rec, req, params, period)
         edge = chosen.edge
 
-        results: list[RuleResult] = []
-        approvals: list[ApprovalNeeded] = []
-        missing: list[MissingDocument] = []
-        applied: list[CompiledRule] = []
-        undecided: list[tuple[CompiledRule, tuple[str, ...]]] = []
-        documents = set(req.get("documents", ()))
+        documents = frozenset(req["documents"]) if "documents" in req else _EMPTY
         # an approval counts for a rule when its body matches and its kind (if given) does too
-        granted: dict[str, set[str | None]] = {}
-        for a in req.get("approvals", ()):
-            if a.get("granted", True):
-                granted.setdefault(a["body"], set()).add(a.get("kind"))
+        granted, kinded = granted_set(req["approvals"]) if "approvals" in req else _NO_GRANTS
         exceptions = self._exceptions(req) if "exceptions" in req else _NO_EXCEPTIONS
-        plan = self._plans.get((transition_id, stage)) if self._use_plans else None
-        worst = 0  # index into _SEVERITY
+        if not self._use_plans:
+            plan = None
+        elif plan is _UNBUILT:
+            plan = self._build_plan(transition_id, stage)
         if plan is not None:
             try:
-                worst = plan(
-                    rec, req, params, day, period, exceptions, granted, documents,
-                    results, approvals, missing, applied, undecided,
-                )  # fmt: skip
+                worst, rules, approvals, missing, undecided, obligations = plan(
+                    rec, req, params, day, period, exceptions, granted, kinded, documents
+                )
             except EvaluationError:
-                # rerun the reference loop below: it names the rule whose expression failed
-                for items in (results, approvals, missing, applied, undecided):
-                    items.clear()
+                # rerun the reference path below: it names the rule whose expression failed
                 plan = None
         if plan is None:
-            worst = self._evaluate_rules(
+            worst, rules, approvals, missing, undecided, obligations = self._reference(
                 (transition_id, stage), rec, req, params, day, period, exceptions, granted,
-                documents, results, approvals, missing, applied, undecided,
+                kinded, documents,
             )  # fmt: skip
         outcome: Outcome = _SEVERITY[worst]
         next_stage = stage
         grade = rec.get("grade")
         system = rec.get("school_system")
-        if outcome == "allowed":
+        if worst == 0:  # allowed
             next_status = edge.to
             if chosen.has_targets:
                 next_stage, grade, system = self._targets(chosen, rec, req, params, transition_id)
-        elif outcome == "needs_approval" and edge.pending:
+        elif worst == 1 and edge.pending:  # needs approval
             next_status = edge.pending
         else:
             next_status = status
+        return build_decision(
+            outcome, transition_id, status, next_status, day, self._pack_id, self._pack_version,
+            rec["id"], stage, next_stage, rules, approvals, missing, obligations,
+            None, None, self._pack_digest, grade, system,
+            self._missing_inputs(undecided) if undecided else (), (),
+        )  # fmt: skip
+
+    def _reference(
+        self,
+        key: tuple[str, str],
+        rec: dict[str, Any],
+        req: dict[str, Any],
+        params: dict[str, Any],
+        day: dt.date,
+        period: int,
+        exceptions: frozenset[tuple[str, str]],
+        granted: AbstractSet[str],
+        kinded: AbstractSet[tuple[str, str]],
+        documents: frozenset[str],
+    ) -> tuple[
+        int,
+        tuple[RuleResult, ...],
+        tuple[ApprovalNeeded, ...],
+        tuple[MissingDocument, ...],
+        list[tuple[CompiledRule, tuple[str, ...]]],
+        tuple[Obligation, ...],
+    ]:
+        """What a generated plan returns, by the reference loop (see ``_plan``)."""
+        results: list[RuleResult] = []
+        needed: list[ApprovalNeeded] = []
+        missing: list[MissingDocument] = []
+        applied: list[CompiledRule] = []
+        undecided: list[tuple[CompiledRule, tuple[str, ...]]] = []
+        worst = self._evaluate_rules(
+            key, rec, req, params, day, period, exceptions, granted, kinded, documents, results,
+            needed, missing, applied, undecided,
+        )  # fmt: skip
         obligations: tuple[Obligation, ...] = ()
-        if outcome not in _DENIED:
-            obligations = tuple(self._obligations(applied, rec, req, params))
-        if len(approvals) > 1:
-            approvals.sort(key=lambda a: (a.body, a.rule))
-        if len(missing) > 1:
-            missing.sort(key=lambda d: (d.id, d.rule))
-        return Decision(
-            outcome=outcome,
-            next_status=next_status,
-            next_stage=next_stage,
-            rules=tuple(results),
-            approvals=tuple(approvals),
-            missing_documents=tuple(missing),
-            obligations=obligations,
-            next_grade=grade,
-            next_school_system=system,
-            missing_inputs=self._missing_inputs(undecided) if undecided else (),
-            transition=transition_id,
-            from_status=status,
-            from_stage=stage,
-            as_of=day,
-            record_id=rec["id"],
-            pack=self._pack_id,
-            pack_version=self._pack_version,
-            pack_digest=self._pack_digest,
+        if worst < 3 and applied:  # neither denied nor denied by default
+            obligations = self._obligations(applied, rec, req, params)
+        return (
+            worst,
+            tuple(results),
+            tuple(sorted(needed, key=approval_key)),
+            tuple(sorted(missing, key=document_key)),
+            undecided,
+            obligations,
+        )
+
+    def _build_plan(self, transition_id: str, stage: str) -> Any:
+        """Build the plan of (transition, stage) and put it in the index for every status."""
+        plan = self._plan_builder.build((transition_id, stage))
+        for status in self.pack.lifecycle.statuses:
+            key = (transition_id, stage, status)
+            entry = self._index.get(key)
+            if entry is not None:
+                self._index[key] = (entry[0], plan)
+        return plan
+
+    def _edges_from(self, transition_id: str, stage: str, status: str) -> tuple[CompiledEdge, ...]:
+        """The edges of a transition that start from ``stage`` and ``status``, in pack order."""
+        return tuple(
+            candidate
+            for candidate in self._compiled.edges.get(transition_id, ())
+            if status in candidate.edge.from_statuses
+            and (candidate.edge.stages is None or stage in candidate.edge.stages)
         )
 
     def _exceptions(self, req: dict[str, Any]) -> frozenset[tuple[str, str]]:
@@ -615,8 +681,9 @@ class Engine:
         day: dt.date,
         period: int,
         exceptions: frozenset[tuple[str, str]],
-        granted: dict[str, set[str | None]],
-        documents: set[str],
+        granted: AbstractSet[str],
+        kinded: AbstractSet[tuple[str, str]],
+        documents: frozenset[str],
         results: list[RuleResult],
         approvals: list[ApprovalNeeded],
         missing: list[MissingDocument],
@@ -665,7 +732,7 @@ class Engine:
                             result = item.failed[p][0]
                     if result is not item.passed[p]:
                         worst = max(worst, 2)
-                elif item.approval is not None and not _approved(item.approval, granted):
+                elif item.approval is not None and not is_approved(item.approval, granted, kinded):
                     approvals.append(item.approval)
                     result = item.failed[p][0]
                     worst = max(worst, 1)
@@ -685,41 +752,73 @@ class Engine:
         rec: dict[str, Any],
         req: dict[str, Any],
         params: dict[str, Any],
-    ) -> Iterator[Obligation]:
+    ) -> tuple[Obligation, ...]:
+        out: list[Obligation] = []
+        # expressions are pure: one value per distinct expression text and decision (several
+        # duties of one rule often share a condition and a clock)
+        memo: dict[Any, Any] = {}
+        value = self._memo_eval
         for item in applied:
             for ob in item.obligations:
-                spec = ob.spec
-                where = f"{item.rule.id} obligation '{spec.id}'"
-                if ob.when is not None and not self._eval(ob.when, rec, req, params, where):
+                if ob.when is not None and not value(ob.when, rec, req, params, memo, item, ob):
                     continue
                 if ob.fixed is not None:
-                    yield ob.fixed
+                    out.append(ob.fixed)
                     continue
-                assert ob.trigger is not None and spec.clock is not None
+                assert ob.trigger is not None and ob.spec.clock is not None
                 try:
-                    trigger: dt.date = self._eval(ob.trigger, rec, req, params, where)
+                    trigger: dt.date = value(ob.trigger, rec, req, params, memo, item, ob)
                     amount: int = (
                         ob.amount
                         if isinstance(ob.amount, int)
-                        else self._eval(ob.amount, rec, req, params, where)
+                        else value(ob.amount, rec, req, params, memo, item, ob)
                     )
                 except CalendarUnavailable as exc:
                     # the clock's own start or length needs a year without data (a trigger such
                     # as "the working day before closure"): the duty stands, its date is unknown
                     if self._strict_calendar:
                         raise
-                    yield self._unknown_clock(ob, exc)
+                    out.append(self._unknown_clock(ob, exc))
                     continue
-                key = (trigger, amount)
-                cached = ob.cache.get(key)
-                if cached is None:
-                    cached = self._clock(ob, trigger, amount)
-                    if len(ob.cache) >= _OBLIGATION_CACHE:
-                        ob.cache.clear()
-                    ob.cache[key] = cached
-                if self._strict_calendar and cached.due_status == "calendar_unavailable":
-                    raise CalendarUnavailable(trigger.year, cached.detail)
-                yield cached
+                out.append(self._clocked(ob, trigger, amount))
+        return tuple(out)
+
+    def _clocked(self, ob: CompiledObligation, trigger: dt.date, amount: int) -> Obligation:
+        """The obligation due ``amount`` units after ``trigger`` (cached per obligation)."""
+        key = (trigger, amount)
+        cached = ob.cache.get(key)
+        if cached is None:
+            cached = self._clock(ob, trigger, amount)
+            if len(ob.cache) >= _OBLIGATION_CACHE:
+                ob.cache.clear()
+            ob.cache[key] = cached
+        if self._strict_calendar and cached.due_status == "calendar_unavailable":
+            raise CalendarUnavailable(trigger.year, cached.detail)
+        return cached
+
+    def _memo_eval(
+        self,
+        fn: Any,
+        rec: Any,
+        req: Any,
+        params: Any,
+        memo: dict[Any, Any],
+        item: CompiledRule,
+        ob: CompiledObligation,
+    ) -> Any:
+        """``fn``'s value, computed once per decision for all functions of the same text; an
+        error names the rule and the obligation (``_eval``), and is not remembered."""
+        key = self._same_text.get(fn, fn)
+        found = memo.get(key, _MISSING)
+        if found is _MISSING:
+            try:
+                found = memo[key] = fn(rec, req, params)
+            except CalendarUnavailable:
+                raise
+            except EvaluationError as exc:
+                where = f"{item.rule.id} obligation '{ob.spec.id}'"
+                raise self._located(exc, where) from None
+        return found
 
     @staticmethod
     def _unknown_clock(ob: CompiledObligation, exc: CalendarUnavailable) -> Obligation:
@@ -752,19 +851,26 @@ class Engine:
         except CalendarUnavailable:
             raise
         except EvaluationError as exc:
-            rule_id = where.split(" ", 1)[0]
-            rule = self._ids.rules.get(rule_id)
-            if isinstance(exc, PatternError):
-                raise _bad_pattern(exc, rule.location if rule else Location()) from None
-            if rule is not None:  # the location names the rule; keep only what follows its id
-                raise EvaluationError(
-                    f"{where.split(' ', 1)[1]}: {exc.message}", rule.location
-                ) from None
-            raise EvaluationError(f"{where}: {exc.message}") from None
+            raise self._located(exc, where) from None
+
+    def _located(self, exc: EvaluationError, where: str) -> EvaluationError | InputError:
+        """``exc`` reworded to say where it happened (the rule's location when ``where`` starts
+        with a rule id); a pattern the input supplied is the input's fault (``InputError``)."""
+        rule_id = where.split(" ", 1)[0]
+        rule = self._ids.rules.get(rule_id)
+        if isinstance(exc, PatternError):
+            return _bad_pattern(exc, rule.location if rule else Location())
+        if rule is not None:  # the location names the rule; keep only what follows its id
+            return EvaluationError(f"{where.split(' ', 1)[1]}: {exc.message}", rule.location)
+        return EvaluationError(f"{where}: {exc.message}")
 
 
 _OBLIGATION_CACHE = 4096
 _NO_EXCEPTIONS: frozenset[tuple[str, str]] = frozenset()
+_EMPTY: frozenset[Any] = frozenset()
+_MISSING = object()
+_UNBUILT = object()  # a plan not built yet (see _build_plan)
+_NO_GRANTS: tuple[AbstractSet[str], AbstractSet[tuple[str, str]]] = (frozenset(), frozenset())
 
 
 _SEVERITY: tuple[Outcome, ...] = (

@@ -16,9 +16,9 @@ from xueji_rules import expr
 from xueji_rules.errors import InputError, Location
 from xueji_rules.expr import types as t
 from xueji_rules.packs._expressions import PackExpression, compile_expressions, pack_declarations
-from xueji_rules.packs.model import Pack, Rule, Text
+from xueji_rules.packs.model import InputField, Pack, Rule, Text
 
-__all__ = ["transition_contract"]
+__all__ = ["transition_contract", "transition_contracts"]
 
 _INPUT_ROOTS = ("record", "request")
 # the request paths whose compared literals are ids of a vocabulary kind
@@ -87,9 +87,12 @@ def _schema_node(schema: Any, parts: list[str]) -> Mapping[str, Any] | None:
     return node if isinstance(node, Mapping) else None
 
 
-def _label(schemas: Mapping[str, Any], path: str) -> dict[str, str] | None:
+def _label(
+    schemas: Mapping[str, Any], path: str, fields: tuple[InputField, ...] = ()
+) -> dict[str, str] | None:
     """The label of an input path: its ``x-label`` (from the schemas or the pack's
-    ``inputs.yaml``), else its description."""
+    ``inputs.yaml``), a school field's ``x-label-part`` after its holder's label (the engine's
+    :func:`~xueji_rules.engine._compile.input_label`), else its description."""
     root, *parts = path.split(".")
     node = _schema_node(schemas.get(root), parts)
     if node is None:
@@ -97,6 +100,12 @@ def _label(schemas: Mapping[str, Any], path: str) -> dict[str, str] | None:
     label = node.get("x-label")
     if isinstance(label, Mapping) and isinstance(label.get("zh"), str):
         return Text(label["zh"], label.get("en")).to_json()
+    if "[]" not in path:
+        from xueji_rules.engine._compile import input_label
+
+        found = input_label(path, fields)
+        if found is not None:
+            return found.to_json()
     description = node.get("description")
     return {"en": description} if isinstance(description, str) else None
 
@@ -172,7 +181,10 @@ class _Stage:
 
 
 def _field_rows(
-    stage: _Stage, decls: expr.Declarations, schemas: Mapping[str, Any]
+    stage: _Stage,
+    decls: expr.Declarations,
+    schemas: Mapping[str, Any],
+    fields: tuple[InputField, ...] = (),
 ) -> list[dict[str, Any]]:
     rows = []
     for path in sorted(stage.fields):
@@ -182,7 +194,7 @@ def _field_rows(
         row: dict[str, Any] = {
             "path": path,
             "type": _shown(ty),
-            "label": _label(schemas, path),
+            "label": _label(schemas, path, fields),
             "always_present": root_type is not None and _required(root_type, parts),
         }
         for how in ("read_by", "tested_by", "needed_by"):
@@ -224,14 +236,37 @@ def transition_contract(
             f"pack '{pack.id}' has no transition '{transition}'{hint}",
             Location(path="--transition"),
         )
+    decls = _declarations(pack, declarations)
+    return _contract(pack, transition, decls, compile_expressions(pack, decls))
+
+
+def transition_contracts(
+    pack: Pack, *, declarations: expr.Declarations | None = None
+) -> dict[str, dict[str, Any]]:
+    """:func:`transition_contract` of every transition, by id (sorted), the pack's expressions
+    compiled once for all of them (the documentation site shows every one)."""
+    decls = _declarations(pack, declarations)
+    compiled = compile_expressions(pack, decls)
+    return {
+        tid: _contract(pack, tid, decls, compiled) for tid in sorted(pack.lifecycle.transitions)
+    }
+
+
+def _declarations(pack: Pack, declarations: expr.Declarations | None) -> expr.Declarations:
     decls = declarations if declarations is not None else pack_declarations(pack)
     if decls is None:
         raise InputError(f"pack '{pack.id}': its calendars or settings cannot be loaded")
-    compiled = [
-        (item, program)
-        for item, program in compile_expressions(pack, decls)
-        if _concerns(item, transition)
-    ]
+    return decls
+
+
+def _contract(
+    pack: Pack,
+    transition: str,
+    decls: expr.Declarations,
+    compiled_all: list[tuple[PackExpression, expr.Program]],
+) -> dict[str, Any]:
+    found = pack.lifecycle.transitions[transition]
+    compiled = [(item, program) for item, program in compiled_all if _concerns(item, transition)]
     rules = [rule for rule in pack.rules if transition in rule.transitions]
     from xueji_rules.engine._compile import _inlined
 
@@ -252,7 +287,7 @@ def transition_contract(
         stages[stage_id] = {
             "label": pack.lifecycle.stages[stage_id].label,
             "rules": [r.id for r in here],
-            "fields": _field_rows(stage, decls, schemas),
+            "fields": _field_rows(stage, decls, schemas, pack.inputs),
             **{kind: _id_rows(pack, kind, stage.ids[kind]) for kind in stage.ids},
             "exception_rules": [stage.exceptions[k] for k in sorted(stage.exceptions)],
             "edges": [_edge(e) for e in edges],

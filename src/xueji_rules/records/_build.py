@@ -334,10 +334,12 @@ class _Builder:
                     ("registry_numbers", "schemes"),
                 )
         live: frozenset[str] = frozenset()
+        carried: frozenset[str] = frozenset()
         if "one_registry" in self.once:
             data, doc, _ = self.once["one_registry"]
             live = frozenset(data["live_statuses"])
-            for status in sorted(live - set(lifecycle.statuses)):
+            carried = frozenset(data.get("preschool_number_statuses", ()))
+            for status in sorted((live | carried) - set(lifecycle.statuses)):
                 self.problem(
                     f"live status '{status}' is not a lifecycle status", doc, ("one_registry",)
                 )
@@ -384,6 +386,7 @@ class _Builder:
             schemes=schemes,
             unknown_scheme=unknown,
             live_statuses=live,
+            preschool_number_statuses=carried,
             personal_fields=tuple(self.personal.values()),
             quasi_identifiers=tuple(self.quasi),
             systems=systems,

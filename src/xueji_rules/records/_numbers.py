@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from xueji_rules.records import _paths
 from xueji_rules.records.identity import check_document_number, normalize_document_number
 from xueji_rules.records.spec import NumberScheme, RecordsSpec
 
@@ -85,6 +84,21 @@ def check_registry_number(
         return
     scheme = scheme_of(spec, number)
     where = {"path": "id", "label": "学籍号"}
+    flag = record.get("temporary_id")
+    # temporary by its scheme; by the flag only where no scheme tells (a contradiction between
+    # the two is reported below, once)
+    temporary = scheme.temporary if scheme is not None else flag is True
+    if temporary and spec.system_of(record.get("stage")) == "k12":
+        # temporary numbers are for kindergarten children without a valid document (8号 第七条);
+        # a child goes on to primary school only with a valid one (D-38), so a K-12 record with
+        # one was never replaced (D-281)
+        yield (
+            "O08.temporary_number",
+            "中小学阶段的学生仍使用临时学籍号，应换发正式学籍号",
+            "a primary or secondary student still holds a temporary registry number",
+            {**where, "scheme": scheme.id if scheme else None, "temporary": True,
+             "stage": record.get("stage")},
+        )  # fmt: skip
     if scheme is None:
         if spec.unknown_scheme != "ignore":
             prefixes = "、".join(s.prefix for s in spec.schemes)
@@ -115,10 +129,14 @@ def check_registry_number(
             "the birth date inside the registry number differs from the date of birth",
             {**evidence, "compared": "birth_date"},
         )
-    doc_type = _paths.get(record, "person.id_doc_type")
-    doc_number = _paths.get(record, "person.id_doc_number")
+    person = record.get("person")
+    if not isinstance(person, Mapping):
+        person = {}
+    doc_type = person.get("id_doc_type")
+    doc_number = person.get("id_doc_number")
+    # computed only where a temporary number makes it matter (one GB 11643 check less per record)
     holds_citizen_number = (
-        isinstance(doc_type, str)
+        scheme.temporary
         and doc_type == "resident_id_card"
         and isinstance(doc_number, str)
         and check_document_number("gb11643_resident", doc_number, as_of).ok
@@ -136,7 +154,6 @@ def check_registry_number(
             "the number should carry the student's citizen number (it may differ after that number changed)",
             evidence,
         )
-    flag = record.get("temporary_id")
     if scheme.temporary and holds_citizen_number:
         yield (
             "O08.temporary_number",

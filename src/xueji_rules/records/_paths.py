@@ -62,7 +62,7 @@ def get(record: Any, path: str) -> Any:
     """The value at a concrete ``path`` (no ``[]``), or :data:`MISSING`."""
     node = record
     for key, index, is_array in parse(path):
-        if not isinstance(node, Mapping) or key not in node:
+        if (node.__class__ is not dict and not isinstance(node, Mapping)) or key not in node:
             return MISSING
         node = node[key]
         if is_array:

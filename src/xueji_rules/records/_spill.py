@@ -1,30 +1,125 @@
 """Hash-partitioned spill files: group rows by key over a stream with bounded memory.
 
-Rows are appended, as JSON lines, to one of ``partitions`` files chosen by a stable hash of
-their key (BLAKE2b, the same in every process and run); writes are buffered up to
-``buffer_bytes`` in total. :meth:`Spill.groups` then reads one partition at a time and yields
-each key's rows, so memory holds the write buffer plus one partition: for N rows about N /
-``partitions`` of them. Keys should already be keyed hashes (never personal data in clear); the
-files are private to the process (a fresh ``mkdtemp`` directory, mode 0700) and removed when
-the groups have been read or :meth:`Spill.close` is called.
+Rows are appended to one of ``partitions`` files chosen by a stable hash of their key (BLAKE2b,
+the same in every process and run), buffered up to ``buffer_bytes`` in total and written as
+length-prefixed ``marshal`` blocks of ``(key, row)`` pairs (rows: tuples, lists, text, numbers, booleans,
+``None``). :func:`read_groups` then reads one partition at a time and yields each key's rows, so
+memory holds the write buffer plus one partition: for N rows about N / ``partitions`` of them.
+
+Several processes may write into one spill directory at once (the audit's workers do), each
+under its own ``writer`` name; a partition is all its writers' files together. Keys should
+already be keyed hashes (never personal data in clear); the directory is private to the
+process (``mkdtemp``, mode 0700) and removed when the groups have been read or :meth:`Spill.close`
+is called. The files live only for one run and are read by the process family that wrote them,
+so the format is ``marshal``'s (fast, and only plain data can be in it).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Spill"]
+__all__ = ["Spill", "SpillWriter", "partition_of", "read_groups"]
+
+
+def partition_of(key: str, partitions: int) -> int:
+    """The partition of ``key`` (stable across processes and runs)."""
+    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % partitions
+
+
+class SpillWriter:
+    """Appends ``(key, row)`` pairs to the partition files of ``directory`` as ``writer``.
+
+    Each :meth:`flush` writes one block per partition with one unbuffered ``write``, so a
+    process that ends without closing the writer loses nothing already flushed.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        partitions: int,
+        *,
+        writer: str = "w",
+        buffer_bytes: int = 16 << 20,
+    ) -> None:
+        if partitions < 1 or partitions > 65536:
+            raise ValueError("partitions must be between 1 and 65536")
+        self.dir = Path(directory)
+        self.partitions = partitions
+        self.writer = writer
+        self.buffer_rows = max(1, buffer_bytes // 64)
+        self._buffers: list[list[tuple[str, Any]]] = [[] for _ in range(partitions)]
+        self._buffered = 0
+        self.rows = 0
+
+    def add(self, key: str, row: Any) -> None:
+        """Append ``row`` under ``key``."""
+        self._buffers[partition_of(key, self.partitions)].append((key, row))
+        self._buffered += 1
+        self.rows += 1
+        if self._buffered >= self.buffer_rows:
+            self.flush()
+
+    def add_many(self, pairs: Iterable[tuple[str, Any]]) -> None:
+        """Append many ``(key, row)`` pairs."""
+        buffers, n = self._buffers, self.partitions
+        count = 0
+        for key, row in pairs:
+            digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
+            buffers[int.from_bytes(digest, "big") % n].append((key, row))
+            count += 1
+        self._buffered += count
+        self.rows += count
+        if self._buffered >= self.buffer_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every buffered pair to its partition file."""
+        for index, pairs in enumerate(self._buffers):
+            if pairs:
+                path = self.dir / f"{index:05d}.{self.writer}.bin"
+                block = marshal.dumps(pairs)
+                with open(path, "ab", buffering=0) as fh:
+                    fh.write(len(block).to_bytes(8, "little") + block)
+                pairs.clear()
+        self._buffered = 0
+
+
+def read_partition(directory: str | os.PathLike[str], index: int) -> dict[str, list[Any]]:
+    """Every key of partition ``index`` with its rows (in each writer's order, writers by name)."""
+    grouped: dict[str, list[Any]] = {}
+    for path in sorted(Path(directory).glob(f"{index:05d}.*.bin")):
+        with open(path, "rb") as fh:
+            # length-prefixed blocks: marshal.load on a file reads it a few bytes at a time
+            while size := int.from_bytes(fh.read(8), "little"):
+                for key, row in marshal.loads(fh.read(size)):
+                    rows = grouped.get(key)
+                    if rows is None:
+                        grouped[key] = [row]
+                    else:
+                        rows.append(row)
+    return grouped
+
+
+def read_groups(
+    directory: str | os.PathLike[str], partitions: int
+) -> Iterator[tuple[str, list[Any]]]:
+    """Each key with its rows, partition by partition, keys sorted within a partition."""
+    for index in range(partitions):
+        grouped = read_partition(directory, index)
+        for key in sorted(grouped):
+            yield key, grouped[key]
 
 
 class Spill:
-    """Rows grouped by key through ``partitions`` files under ``workdir``."""
+    """Rows grouped by key through ``partitions`` files in a fresh directory under ``workdir``."""
 
     def __init__(
         self,
@@ -34,64 +129,38 @@ class Spill:
         partitions: int = 256,
         buffer_bytes: int = 16 << 20,
     ) -> None:
-        if partitions < 1 or partitions > 65536:
-            raise ValueError("partitions must be between 1 and 65536")
         Path(workdir).mkdir(parents=True, exist_ok=True)
         self.dir = Path(tempfile.mkdtemp(prefix=f"xueji-{name}-", dir=workdir))
         self.partitions = partitions
-        self.buffer_bytes = buffer_bytes
-        self._buffers: list[list[str]] = [[] for _ in range(partitions)]
-        self._buffered = 0
-        self.rows = 0
+        self._writer = SpillWriter(self.dir, partitions, buffer_bytes=buffer_bytes)
 
-    def _index(self, key: str) -> int:
-        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
-        return int.from_bytes(digest, "big") % self.partitions
+    @property
+    def rows(self) -> int:
+        """How many rows were added."""
+        return self._writer.rows
 
     def add(self, key: str, row: Any) -> None:
-        """Append ``row`` (JSON-serialisable) under ``key``."""
-        line = json.dumps([key, row], ensure_ascii=False, separators=(",", ":")) + "\n"
-        self._buffers[self._index(key)].append(line)
-        self._buffered += len(line)
-        self.rows += 1
-        if self._buffered >= self.buffer_bytes:
-            self.flush()
+        """Append ``row`` (plain data) under ``key``."""
+        self._writer.add(key, row)
 
     def flush(self) -> None:
         """Write every buffered row to its partition file."""
-        for index, lines in enumerate(self._buffers):
-            if lines:
-                with open(self.dir / f"{index:05d}.jsonl", "a", encoding="utf-8") as fh:
-                    fh.writelines(lines)
-                lines.clear()
-        self._buffered = 0
+        self._writer.flush()
 
     def groups(self) -> Iterator[tuple[str, list[Any]]]:
         """Each key with its rows (in insertion order), partition by partition, keys sorted.
 
-        The spill is consumed: its files are removed as they are read, and the directory at
-        the end.
+        The spill is consumed: the directory is removed at the end.
         """
         self.flush()
         try:
-            for index in range(self.partitions):
-                path = self.dir / f"{index:05d}.jsonl"
-                if not path.exists():
-                    continue
-                grouped: dict[str, list[Any]] = {}
-                with open(path, encoding="utf-8") as fh:
-                    for line in fh:
-                        key, row = json.loads(line)
-                        grouped.setdefault(key, []).append(row)
-                path.unlink()
-                for key in sorted(grouped):
-                    yield key, grouped[key]
+            yield from read_groups(self.dir, self.partitions)
         finally:
             self.close()
 
     def close(self) -> None:
         """Remove the spill directory and everything in it."""
-        self._buffers = [[] for _ in range(self.partitions)]
+        self._writer._buffers = [[] for _ in range(self.partitions)]
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> Spill:

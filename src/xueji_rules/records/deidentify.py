@@ -30,10 +30,13 @@ from xueji_rules.records.registry import document_key
 from xueji_rules.records.spec import PersonalField, RecordsSpec
 
 __all__ = [
+    "GUARDED_KINDS",
     "MIN_KEY_BYTES",
     "Deidentifier",
     "DeidentifyReport",
+    "QuasiIdentifierClasses",
     "deidentify_stream",
+    "drop_personal_strings",
     "generalize_address",
 ]
 
@@ -45,6 +48,7 @@ _COUNTY = re.compile(
     rf"[{_CJK}]{{1,10}}?(?:自治县|自治旗|区|县|旗|市)"
 )
 _GUARDED_KINDS = ("name", "document_number", "registry_number", "phone")
+GUARDED_KINDS = _GUARDED_KINDS  # the kinds of personal value the last guard looks for
 _K_LEVELS = (2, 5, 10)
 
 
@@ -205,6 +209,12 @@ def _walk(record: Any, segments: list[_paths.Segment]) -> Any:
     return node
 
 
+def drop_personal_strings(node: Any, values: list[str]) -> int:
+    """Drop every string of ``node`` (JSON data, changed in place) that contains one of
+    ``values``; return how many were dropped (the last guard of every export)."""
+    return _guard(node, values)
+
+
 def _guard(node: Any, values: list[str]) -> int:
     """Drop every string of ``node`` that contains one of ``values``; return how many."""
     dropped = 0
@@ -226,6 +236,44 @@ def _guard(node: Any, values: list[str]) -> int:
     return dropped
 
 
+class QuasiIdentifierClasses:
+    """Counts the quasi-identifiers of exported records and their combinations (k-anonymity),
+    through spill files under ``workdir`` (bounded memory)."""
+
+    def __init__(
+        self, spec: RecordsSpec, workdir: str | os.PathLike[str], partitions: int = 64
+    ) -> None:
+        self.paths = spec.quasi_identifiers
+        self.seen: dict[str, int] = {path: 0 for path in self.paths}
+        self.spill = Spill(workdir, "kanon", partitions=partitions)
+
+    def add(self, exported: Mapping[str, Any]) -> None:
+        """Count one exported (de-identified) record."""
+        combination = []
+        for path in self.paths:
+            value = _paths.get(exported, path)
+            present = value is not _paths.MISSING and value is not None
+            self.seen[path] += present
+            combination.append(value if present else None)
+        self.spill.add(json.dumps(combination, ensure_ascii=False, sort_keys=True), 1)
+
+    def finish(self, report: DeidentifyReport) -> None:
+        """Write the counts and the classes into ``report``; the spill files are removed."""
+        for _, rows in self.spill.groups():
+            size = len(rows)
+            report.classes += 1
+            report.k_min = size if report.k_min is None else min(report.k_min, size)
+            for k in _K_LEVELS:
+                if size < k:
+                    report.classes_below[k] = report.classes_below.get(k, 0) + 1
+                    report.records_below[k] = report.records_below.get(k, 0) + size
+        report.quasi_identifiers = {path: n for path, n in self.seen.items() if n}
+
+    def close(self) -> None:
+        """Remove the spill files (also when the export failed)."""
+        self.spill.close()
+
+
 def deidentify_stream(
     records: Iterable[Mapping[str, Any]],
     deidentifier: Deidentifier,
@@ -240,26 +288,13 @@ def deidentify_stream(
     counted through spill files under ``workdir``.
     """
     report = DeidentifyReport()
-    qi = deidentifier.spec.quasi_identifiers
-    seen: dict[str, int] = {path: 0 for path in qi}
-    with Spill(workdir, "kanon", partitions=partitions) as spill:
+    classes = QuasiIdentifierClasses(deidentifier.spec, workdir, partitions)
+    try:
         for record in records:
             copy = deidentifier.record(record, report)
             out.write(json.dumps(copy, ensure_ascii=False, sort_keys=True) + "\n")
-            combination = []
-            for path in qi:
-                value = _paths.get(copy, path)
-                present = value is not _paths.MISSING and value is not None
-                seen[path] += present
-                combination.append(value if present else None)
-            spill.add(json.dumps(combination, ensure_ascii=False, sort_keys=True), 1)
-        for _, rows in spill.groups():
-            size = len(rows)
-            report.classes += 1
-            report.k_min = size if report.k_min is None else min(report.k_min, size)
-            for k in _K_LEVELS:
-                if size < k:
-                    report.classes_below[k] = report.classes_below.get(k, 0) + 1
-                    report.records_below[k] = report.records_below.get(k, 0) + size
-    report.quasi_identifiers = {path: n for path, n in seen.items() if n}
+            classes.add(copy)
+        classes.finish(report)
+    finally:
+        classes.close()
     return report

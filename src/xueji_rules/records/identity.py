@@ -77,6 +77,8 @@ def gb11643_check_character(body: str) -> str:
 
 def normalize_document_number(number: str) -> str:
     """The number as compared: NFKC (full-width digits), upper case, no spaces or hyphens."""
+    if number.isascii() and number.isalnum():  # the usual case, without NFKC and the regex
+        return number.upper()
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", number)).upper()
 
 

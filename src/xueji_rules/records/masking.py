@@ -69,6 +69,9 @@ class Masker:
         self.request_fields: tuple[RequestField, ...] = (
             spec.personal_request_fields if spec is not None else ()
         )
+        # a value of the wrong shape is masked whole, as free text
+        self._whole = _whole_of(self.fields)
+        self._request_whole = _whole_of(self.request_fields)
 
     @classmethod
     def for_pack(cls, pack: Pack | None) -> Masker:
@@ -102,13 +105,13 @@ class Masker:
 
     def personal_values(self, record: Any) -> list[tuple[PersonalField, str]]:
         """Every personal value of ``record`` as text (with its field), longest first."""
-        found = _values_of(record, self.fields)
+        found = _values_of(record, self.fields, self._whole)
         found.sort(key=lambda item: -len(item[1]))
         return found
 
     def request_values(self, request: Any) -> list[tuple[RequestField, str]]:
         """Every personal value of ``request`` as text (with its field), longest first."""
-        found = _values_of(request, self.request_fields)
+        found = _values_of(request, self.request_fields, self._request_whole)
         found.sort(key=lambda item: -len(item[1]))
         return found
 
@@ -172,23 +175,34 @@ class Masker:
 
     def mask_finding(self, finding: Finding, records: Iterable[Any] = ()) -> Finding:
         """A finding fit to leave the registry: record ids masked, evidence and message scrubbed."""
-        recs = list(records)
+        values = self._values(records, ())
+
+        def scrub(obj: Any) -> Any:
+            return _scrub(obj, values) if values else obj
+
         message = Text(
-            self.scrub(finding.message.zh, recs),
-            self.scrub(finding.message.en, recs) if finding.message.en else None,
+            scrub(finding.message.zh),
+            scrub(finding.message.en) if finding.message.en else None,
         )
         return dataclasses.replace(
             finding,
             records=tuple(self.mask_id(r) for r in finding.records),
             message=message,
-            evidence=self.scrub(dict(finding.evidence), recs),
+            evidence=scrub(dict(finding.evidence)),
         )
 
 
 _Field = PersonalField | RequestField
 
 
-def _values_of(data: Any, fields: Iterable[_Field]) -> list[tuple[Any, str]]:
+def _whole_of(fields: Iterable[_Field]) -> dict[str, Any]:
+    """Each field's path -> the field masked as free text (for values of the wrong shape)."""
+    return {f.path: dataclasses.replace(f, kind="free_text") for f in fields}
+
+
+def _values_of(
+    data: Any, fields: Iterable[_Field], whole_of: Mapping[str, Any]
+) -> list[tuple[Any, str]]:
     """``(field, text)`` for every scalar under each field's path in ``data``."""
     found: list[tuple[Any, str]] = []
     for f in fields:
@@ -196,7 +210,7 @@ def _values_of(data: Any, fields: Iterable[_Field]) -> list[tuple[Any, str]]:
             found += [(f, text) for text in _leaves(value) if text]
         # a value of the wrong shape on the way (a mapping where a list belongs) may hide
         # personal data anywhere inside it: all of it is treated as personal
-        whole = dataclasses.replace(f, kind="free_text")
+        whole = whole_of[f.path]
         for value in _paths.iter_misfits(data, f.path):
             found += [(whole, text) for text in _leaves(value) if len(text) > 1]
     return found

@@ -1,31 +1,40 @@
 """One person, one registry; one number per person for life — across a whole snapshot.
 
-Both functions take an iterable of records (``schemas/record.schema.json``, with ``person`` and
-``family`` where known), stream it once into hash-partitioned spill files under ``workdir`` and
-then check one partition at a time, so memory stays bounded whatever the snapshot's size (see
-:mod:`xueji_rules.records._spill`). Identity keys are written only as keyed hashes (HMAC-SHA256
-under a random key that lives in memory for one call), never in clear.
+The checks come in two halves so that they run unchanged on one machine, in worker processes
+and in Spark:
 
-* :func:`find_duplicate_registries` (O01): two records in a live status (pack data,
-  ``one_registry.live_statuses``) with the same identity document number → ``O01.duplicate_registry``
-  (error); with the same normalised name and birth date and a guardian in common, where at least
-  one has no document number → ``O01.probable_duplicate_registry`` (warning).
-* :func:`find_number_reuse` (O07): one 学籍号 held by different people → ``O07.number_reused``;
-  one person (by document number) under two formal numbers → ``O07.number_changed``, or, when one
-  is a kindergarten's and the other a school's, ``O07.preschool_number_not_continued``. A
-  temporary number replaced by a formal one is not a change (8号 第七条; D-206).
+* :func:`registry_facts` turns one record into small *facts* ``(kind, key, row)``: its keyed
+  identity hashes and its 学籍号 with the few fields the checks read (id, status, stage, school);
+* :func:`registry_findings` checks the facts of one ``(kind, key)`` group.
 
-Findings come partition by partition, in a fixed order for a given ``partitions`` count.
+Between the two, the facts are grouped by key: hash-partitioned spill files here and in the
+audit (:mod:`xueji_rules.records._spill`), a ``groupBy`` in Spark. Identity keys are keyed
+BLAKE2b hashes (:class:`IdentityHasher`, a random key that lives in memory for one run), never
+in clear.
+
+* ``O01.duplicate_registry`` (error): two or more records in a live status (pack data,
+  ``one_registry.live_statuses``) with the same identity document number;
+  ``O01.probable_duplicate_registry`` (warning): the same normalised name and birth date and a
+  guardian in common, where at least one record has no document number.
+* ``O07.number_reused``: one 学籍号 held by different people; ``O07.number_changed``: one person
+  (by document number) under two formal numbers, or ``O07.preschool_number_not_continued`` when
+  one is a kindergarten's (its stage is preschool, or its status says the number was carried
+  into primary school: ``one_registry.preschool_number_statuses``). A temporary number replaced
+  by a formal one is not a change (8号 第七条; D-206); two live registries of one person are
+  already O01, so numbers that are all live are not reported again as a change (D-280).
+
+:func:`find_duplicate_registries` and :func:`find_number_reuse` run both halves over any
+iterable of records with a spill directory, in bounded memory; findings come sorted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hmac
+import hashlib
 import os
 import secrets
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from xueji_rules.findings import Finding
@@ -35,7 +44,22 @@ from xueji_rules.records._spill import Spill
 from xueji_rules.records.identity import identity_key
 from xueji_rules.records.spec import RecordsSpec, System
 
-__all__ = ["document_key", "find_duplicate_registries", "find_number_reuse", "normalize_name"]
+__all__ = [
+    "DOCUMENT",
+    "NAME",
+    "NUMBER",
+    "IdentityHasher",
+    "document_key",
+    "find_duplicate_registries",
+    "find_number_reuse",
+    "normalize_name",
+    "registry_facts",
+    "registry_findings",
+]
+
+# fact kinds: the person's document, the person's name and birth date, the 学籍号
+DOCUMENT, NAME, NUMBER = "doc", "name", "number"
+Fact = tuple[str, str, tuple[Any, ...]]
 
 _PAIRWISE_LIMIT = 2000  # rows compared pairwise within one group
 _NAME_MARKS = str.maketrans("", "", " \t\u3000·•‧・.-'")
@@ -43,7 +67,9 @@ _NAME_MARKS = str.maketrans("", "", " \t\u3000·•‧・.-'")
 
 def normalize_name(name: str) -> str:
     """A name as compared: NFKC, no blanks or name marks (· • - '), case-folded."""
-    return unicodedata.normalize("NFKC", name).translate(_NAME_MARKS).casefold()
+    if not name.isascii():
+        name = unicodedata.normalize("NFKC", name)
+    return name.translate(_NAME_MARKS).casefold()
 
 
 def document_key(spec: RecordsSpec, holder: Mapping[str, Any]) -> str | None:
@@ -59,12 +85,25 @@ def document_key(spec: RecordsSpec, holder: Mapping[str, Any]) -> str | None:
     return identity_key(namespace, number, issuer if isinstance(issuer, str) else None)
 
 
-class _Hasher:
-    def __init__(self) -> None:
-        self._key = secrets.token_bytes(32)
+class IdentityHasher:
+    """Keyed BLAKE2b of identity keys (128 bits as 32 hex digits).
+
+    The key is random unless given: every process of one run (workers, Spark executors) must
+    share it so that the same person gets the same hash; nobody without it can test a guessed
+    document number against a spill file.
+    """
+
+    __slots__ = ("_keyed", "key")
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self.key = key if key else secrets.token_bytes(32)
+        # keyed once; each hash copies the keyed state instead of keying again
+        self._keyed = hashlib.blake2b(key=self.key, digest_size=16)
 
     def __call__(self, text: str) -> str:
-        return hmac.new(self._key, text.encode("utf-8"), "sha256").hexdigest()[:32]
+        h = self._keyed.copy()
+        h.update(text.encode("utf-8"))
+        return h.hexdigest()
 
 
 def _person(record: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -77,22 +116,26 @@ def _probable_key(record: Mapping[str, Any]) -> str | None:
     born = record.get("birth_date")
     if isinstance(born, dt.date):
         born = born.isoformat()
-    if not isinstance(name, str) or not normalize_name(name) or not isinstance(born, str):
+    if not isinstance(name, str) or not isinstance(born, str):
         return None
-    return f"{normalize_name(name)}|{born}"
+    norm = normalize_name(name)
+    return f"{norm}|{born}" if norm else None
 
 
 def _guardians(spec: RecordsSpec, record: Mapping[str, Any]) -> list[str]:
-    members = [m for m in record.get("family") or [] if isinstance(m, Mapping)]
+    members = [m for m in record.get("family") or () if isinstance(m, Mapping)]
     flagged = [m for m in members if m.get("is_guardian") is True]
     keys = []
     for m in flagged or members:
-        key = document_key(spec, m)
+        if m.get("id_doc_number"):
+            key = document_key(spec, m)
+            if key is not None:
+                keys.append(key)
         name = m.get("name")
-        if key is not None:
-            keys.append(key)
-        if isinstance(name, str) and normalize_name(name):
-            keys.append("name:" + normalize_name(name))
+        if isinstance(name, str):
+            norm = normalize_name(name)
+            if norm:
+                keys.append("name:" + norm)
     return keys
 
 
@@ -102,10 +145,49 @@ def _school(record: Mapping[str, Any]) -> str | None:
     return sid if isinstance(sid, str) else None
 
 
+def registry_facts(
+    record: Mapping[str, Any], spec: RecordsSpec, digest: IdentityHasher
+) -> list[Fact]:
+    """The facts of one record for O01 and O07 (empty for a record without a 学籍号).
+
+    * ``("doc", hash of the document, (id, status, stage, school, namespace, temporary,
+      kindergarten's number))`` — any status;
+    * ``("name", hash of name and birth date, (id, status, stage, school, document hash or None,
+      guardian hashes))`` — live statuses only;
+    * ``("number", 学籍号, (id, status, stage, school, document hash or None, name hash or None))``
+      — when the record identifies its person at all.
+    """
+    rid = record.get("id")
+    if not isinstance(rid, str) or not rid:
+        return []
+    status, stage, school = record.get("status"), record.get("stage"), _school(record)
+    person = _person(record)
+    doc = document_key(spec, person) if person.get("id_doc_number") else None
+    probable = _probable_key(record)
+    if doc is None and probable is None:
+        return []
+    doc_hash = digest(doc) if doc is not None else None
+    facts: list[Fact] = []
+    if doc is not None and doc_hash is not None:
+        scheme = scheme_of(spec, rid)
+        temporary = record.get("temporary_id") is True or (scheme is not None and scheme.temporary)
+        preschool = spec.system_of(stage) == "preschool" or status in spec.preschool_number_statuses
+        namespace = doc.split(":", 1)[0]
+        facts.append(
+            (DOCUMENT, doc_hash, (rid, status, stage, school, namespace, temporary, preschool))
+        )
+    name_hash = digest(probable) if probable is not None else None
+    if name_hash is not None and status in spec.live_statuses:
+        guardians = tuple(sorted({digest(g) for g in _guardians(spec, record)}))
+        facts.append((NAME, name_hash, (rid, status, stage, school, doc_hash, guardians)))
+    facts.append((NUMBER, rid, (rid, status, stage, school, doc_hash, name_hash)))
+    return facts
+
+
 def _finding(
     spec: RecordsSpec,
     check_id: str,
-    rows: list[list[Any]],
+    rows: Sequence[Sequence[Any]],
     zh: str,
     en: str,
     evidence: dict[str, Any],
@@ -139,62 +221,57 @@ def _finding(
     )
 
 
-def find_duplicate_registries(
-    records: Iterable[Mapping[str, Any]],
-    spec: RecordsSpec,
-    *,
-    workdir: str | os.PathLike[str],
-    partitions: int = 256,
-) -> Iterator[Finding]:
-    """O01 findings over ``records`` (any iterable, read once) with bounded memory.
-
-    ``workdir`` holds the spill files while the call runs (they are removed afterwards);
-    ``partitions`` sets how many: memory holds about ``len(records) / partitions`` rows.
-    """
-    digest = _Hasher()
-    by_document = Spill(workdir, "o01-doc", partitions=partitions)
-    by_person = Spill(workdir, "o01-name", partitions=partitions)
-    try:
-        for record in records:
-            status = record.get("status")
-            rid = record.get("id")
-            if status not in spec.live_statuses or not isinstance(rid, str):
-                continue
-            row: list[Any] = [rid, status, record.get("stage"), _school(record)]
-            doc = document_key(spec, _person(record))
-            namespace = doc.split(":", 1)[0] if doc else None
-            if doc is not None:
-                by_document.add(digest(doc), [*row, namespace])
-            probable = _probable_key(record)
-            if probable is not None:
-                guardians = sorted({digest(g) for g in _guardians(spec, record)})
-                by_person.add(digest(probable), [*row, digest(doc) if doc else None, guardians])
-        for _, rows in by_document.groups():
-            distinct = {r[0]: r for r in rows}
-            if len(distinct) < 2:
-                continue
-            finding = _finding(
-                spec,
-                "O01.duplicate_registry",
-                list(distinct.values()),
-                f"{len(distinct)}个在籍学籍登记了同一身份证件号",
-                f"{len(distinct)} live registries carry the same identity document number",
-                {"matched_on": "document_number", "document_namespace": rows[0][4]},
-            )
-            if finding is not None:
-                yield finding
-        for _, rows in by_person.groups():
-            yield from _probable(spec, rows)
-    finally:
-        by_document.close()
-        by_person.close()
+def registry_findings(kind: str, rows: Sequence[Sequence[Any]], spec: RecordsSpec) -> list[Finding]:
+    """The findings of one group of facts: every row has the same ``kind`` and key."""
+    if len(rows) < 2:
+        return []
+    if kind == DOCUMENT:
+        return _document_group(spec, rows)
+    if kind == NAME:
+        return list(_probable(spec, rows))
+    if kind == NUMBER:
+        return _number_group(spec, rows)
+    raise ValueError(f"unknown fact kind {kind!r}")
 
 
-def _probable(spec: RecordsSpec, rows: list[list[Any]]) -> Iterator[Finding]:
+def _document_group(spec: RecordsSpec, rows: Sequence[Sequence[Any]]) -> list[Finding]:
+    out: list[Finding] = []
+    distinct = {r[0]: r for r in rows}
+    live = {rid: r for rid, r in distinct.items() if r[1] in spec.live_statuses}
+    if len(live) >= 2:
+        finding = _finding(
+            spec,
+            "O01.duplicate_registry",
+            list(live.values()),
+            f"{len(live)}个在籍学籍登记了同一身份证件号",
+            f"{len(live)} live registries carry the same identity document number",
+            {"matched_on": "document_number", "document_namespace": rows[0][4]},
+        )
+        if finding is not None:
+            out.append(finding)
+    formal = {rid: r for rid, r in distinct.items() if not r[5]}
+    if len(formal) < 2 or (len(live) >= 2 and formal.keys() <= live.keys()):
+        return out  # one number, or numbers that are all live registries: O01 says it
+    kinds = {bool(r[6]) for r in formal.values()}
+    if kinds == {True, False}:
+        check_id = "O07.preschool_number_not_continued"
+        zh = "幼儿园的正式学籍号在小学阶段没有接续使用，学生另有一个正式学籍号"
+        en = "the kindergarten's formal number was not continued: the pupil holds another formal number"
+    else:
+        check_id = "O07.number_changed"
+        zh = f"同一身份证件号的学生持有{len(formal)}个不同的正式学籍号"
+        en = f"one student (same document number) holds {len(formal)} different formal numbers"
+    finding = _finding(spec, check_id, list(formal.values()), zh, en, {"numbers": len(formal)})
+    if finding is not None:
+        out.append(finding)
+    return out
+
+
+def _probable(spec: RecordsSpec, rows: Sequence[Sequence[Any]]) -> Iterator[Finding]:
     """Connected groups of records that share name, birth date and a guardian.
 
     Two records with different document numbers are different people; two with the same number
-    were already reported as certain duplicates.
+    are reported as certain duplicates.
     """
     distinct = list({r[0]: r for r in rows}.values())
     if len(distinct) < 2 or len(distinct) > _PAIRWISE_LIMIT:
@@ -218,7 +295,7 @@ def _probable(spec: RecordsSpec, rows: list[list[Any]]) -> Iterator[Finding]:
                 linked = True
     if not linked:
         return
-    components: dict[int, list[list[Any]]] = {}
+    components: dict[int, list[Sequence[Any]]] = {}
     for i, row in enumerate(distinct):
         components.setdefault(find(i), []).append(row)
     for members in components.values():
@@ -236,63 +313,7 @@ def _probable(spec: RecordsSpec, rows: list[list[Any]]) -> Iterator[Finding]:
             yield finding
 
 
-def find_number_reuse(
-    records: Iterable[Mapping[str, Any]],
-    spec: RecordsSpec,
-    *,
-    workdir: str | os.PathLike[str],
-    partitions: int = 256,
-) -> Iterator[Finding]:
-    """O07 findings over ``records`` in any status (a number once given is never given again).
-
-    A person is identified by the document number, or, without one, by normalised name and
-    birth date; only the document number is certain enough to say a person changed numbers.
-    """
-    digest = _Hasher()
-    by_number = Spill(workdir, "o07-number", partitions=partitions)
-    by_holder = Spill(workdir, "o07-person", partitions=partitions)
-    try:
-        for record in records:
-            number = record.get("id")
-            if not isinstance(number, str) or not number:
-                continue
-            stage = record.get("stage")
-            row: list[Any] = [number, record.get("status"), stage, _school(record)]
-            doc = document_key(spec, _person(record))
-            probable = _probable_key(record)
-            if doc is not None or probable is not None:
-                by_number.add(
-                    number,
-                    [*row, digest(doc) if doc else None, digest(probable) if probable else None],
-                )
-            if doc is not None:
-                scheme = scheme_of(spec, number)
-                temporary = record.get("temporary_id") is True or (
-                    scheme is not None and scheme.temporary
-                )
-                by_holder.add(digest(doc), [*row, temporary])
-        for _, rows in by_number.groups():
-            people = _people(rows)
-            if people < 2:
-                continue
-            finding = _finding(
-                spec,
-                "O07.number_reused",
-                [r[:4] for r in rows],
-                f"同一学籍号登记在{people}个不同学生名下",
-                f"one registry number is recorded for {people} different students",
-                {"people": people},
-            )
-            if finding is not None:
-                yield finding
-        for _, rows in by_holder.groups():
-            yield from _changed(spec, rows)
-    finally:
-        by_number.close()
-        by_holder.close()
-
-
-def _people(rows: list[list[Any]]) -> int:
+def _people(rows: Sequence[Sequence[Any]]) -> int:
     """How many different people hold rows: linked by the same document, or by the same name
     and birth date where a document is missing on either side."""
     if len(rows) > _PAIRWISE_LIMIT:  # a pathological group: count certain identities only
@@ -315,21 +336,68 @@ def _people(rows: list[list[Any]]) -> int:
     return len({find(i) for i in range(len(rows))})
 
 
-def _changed(spec: RecordsSpec, rows: list[list[Any]]) -> Iterator[Finding]:
-    formal = {r[0]: r for r in rows if not r[4]}
-    if len(formal) < 2:
-        return
-    systems = {spec.system_of(r[2]) for r in formal.values()}
-    if systems == {"k12", "preschool"}:
-        check_id = "O07.preschool_number_not_continued"
-        zh = "幼儿园的正式学籍号在小学阶段没有接续使用，学生另有一个正式学籍号"
-        en = "the kindergarten's formal number was not continued: the pupil holds another formal number"
-    else:
-        check_id = "O07.number_changed"
-        zh = f"同一身份证件号的学生持有{len(formal)}个不同的正式学籍号"
-        en = f"one student (same document number) holds {len(formal)} different formal numbers"
+def _number_group(spec: RecordsSpec, rows: Sequence[Sequence[Any]]) -> list[Finding]:
+    people = _people(rows)
+    if people < 2:
+        return []
     finding = _finding(
-        spec, check_id, [r[:4] for r in formal.values()], zh, en, {"numbers": len(formal)}
+        spec,
+        "O07.number_reused",
+        [r[:4] for r in rows],
+        f"同一学籍号登记在{people}个不同学生名下",
+        f"one registry number is recorded for {people} different students",
+        {"people": people},
     )
-    if finding is not None:
-        yield finding
+    return [finding] if finding is not None else []
+
+
+def _run(
+    records: Iterable[Mapping[str, Any]],
+    spec: RecordsSpec,
+    kinds: frozenset[str],
+    workdir: str | os.PathLike[str],
+    partitions: int,
+) -> Iterator[Finding]:
+    digest = IdentityHasher()
+    found: list[Finding] = []
+    with Spill(workdir, "registry", partitions=partitions) as spill:
+        for record in records:
+            for kind, key, row in registry_facts(record, spec, digest):
+                if kind in kinds:
+                    spill.add(f"{kind}\x1f{key}", row)
+        for group, rows in spill.groups():
+            found += registry_findings(group.split("\x1f", 1)[0], rows, spec)
+    # the document group holds both O01 and O07: each finder keeps its own
+    wanted = "O07." if NUMBER in kinds else "O01."
+    yield from sorted((f for f in found if f.check.startswith(wanted)), key=Finding.sort_key)
+
+
+def find_duplicate_registries(
+    records: Iterable[Mapping[str, Any]],
+    spec: RecordsSpec,
+    *,
+    workdir: str | os.PathLike[str],
+    partitions: int = 256,
+) -> Iterator[Finding]:
+    """O01 findings over ``records`` (any iterable, read once) with bounded memory.
+
+    ``workdir`` holds the spill files while the call runs (they are removed afterwards);
+    ``partitions`` sets how many: memory holds about ``len(records) / partitions`` rows plus
+    the findings, which come sorted.
+    """
+    yield from _run(records, spec, frozenset({DOCUMENT, NAME}), workdir, partitions)
+
+
+def find_number_reuse(
+    records: Iterable[Mapping[str, Any]],
+    spec: RecordsSpec,
+    *,
+    workdir: str | os.PathLike[str],
+    partitions: int = 256,
+) -> Iterator[Finding]:
+    """O07 findings over ``records`` in any status (a number once given is never given again).
+
+    A person is identified by the document number, or, without one, by normalised name and
+    birth date; only the document number is certain enough to say a person changed numbers.
+    """
+    yield from _run(records, spec, frozenset({DOCUMENT, NUMBER}), workdir, partitions)

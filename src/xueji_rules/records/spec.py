@@ -61,10 +61,18 @@ class CodeList:
 
     def get(self, value_id: str) -> CodeValue | None:
         """The value with this id, or ``None``."""
-        for value in self.values:
-            if value.id == value_id:
-                return value
-        return None
+        return _index(self).get(value_id)
+
+
+_INDEXES: dict[int, tuple[CodeList, dict[str, CodeValue]]] = {}
+
+
+def _index(codes: CodeList) -> dict[str, CodeValue]:
+    """The values of ``codes`` by id (built once per list: lookups run per record in audits)."""
+    entry = _INDEXES.get(id(codes))
+    if entry is None or entry[0] is not codes:
+        entry = _INDEXES[id(codes)] = (codes, {v.id: v for v in codes.values})
+    return entry[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +200,8 @@ class RecordsSpec:
     account_dormancy: Mapping[System, str]  # system -> parameter id
     stage_grades: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     personal_request_fields: tuple[RequestField, ...] = ()
+    # statuses of a record holding a kindergarten's number carried into primary school (D-47)
+    preschool_number_statuses: frozenset[str] = frozenset()
     _pack: Pack | None = field(default=None, repr=False, compare=False)
 
     def system_of(self, stage: object) -> System | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from xueji_rules.records.identity import DocumentCheck, check_document_number
 from xueji_rules.records.masking import Masker
 from xueji_rules.records.spec import FormField, RecordsSpec, System
 
-__all__ = ["RecordValidation", "validate_record"]
+__all__ = ["RecordValidation", "conditional_findings", "report_finding", "validate_record"]
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{5,19}$")
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
@@ -75,6 +75,45 @@ class RecordValidation:
         }
 
 
+_PER_SPEC: dict[int, tuple[RecordsSpec, dict[Any, Any]]] = {}
+
+
+def _cache_of(spec: RecordsSpec) -> dict[Any, Any]:
+    """Values derived from ``spec`` once (validation runs per record)."""
+    entry = _PER_SPEC.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        if len(_PER_SPEC) >= 16:
+            _PER_SPEC.clear()
+        entry = _PER_SPEC[id(spec)] = (spec, {})
+    return entry[1]
+
+
+def _masker_of(spec: RecordsSpec) -> Masker:
+    cache = _cache_of(spec)
+    masker = cache.get("masker")
+    if masker is None:
+        masker = cache["masker"] = Masker(spec)
+    return masker
+
+
+def _field_names(spec: RecordsSpec, f: FormField) -> tuple[str, str, dict[str, Any]]:
+    """How a field is named in messages and evidence (computed once per field)."""
+    cache = _cache_of(spec)
+    key = ("names", f.id)
+    if key not in cache:
+        group = spec.form.group(f.group)
+        zh_label = f.label.zh if group.path is None else f"{group.label.zh}·{f.label.zh}"
+        en_label = f.label.en or f.id
+        if group.path is not None:
+            en_label = f"{group.label.en or group.id}: {en_label}"
+        zh = f"第{f.number}项“{zh_label}”（{f.path}）"
+        en = f"field {f.number} '{en_label}' ({f.path})"
+        evidence = {"field": f.id, "number": f.number, "path": f.path, "label": zh_label}
+        cache[key] = (zh, en, evidence)
+    names: tuple[str, str, dict[str, Any]] = cache[key]
+    return names
+
+
 class _Run:
     def __init__(self, spec: RecordsSpec, record: Mapping[str, Any], as_of: dt.date) -> None:
         self.spec = spec
@@ -83,8 +122,14 @@ class _Run:
         rid = record.get("id")
         self.record_id = rid if isinstance(rid, str) and rid else None
         self.system: System | None = spec.system_of(record.get("stage"))
-        self.masker = Masker(spec)
+        self._masker: Masker | None = None
         self.findings: list[Finding] = []
+
+    @property
+    def masker(self) -> Masker:
+        if self._masker is None:
+            self._masker = _masker_of(self.spec)
+        return self._masker
 
     # -- reporting -------------------------------------------------------------------------
 
@@ -113,15 +158,8 @@ class _Run:
         )
 
     def field_names(self, f: FormField) -> tuple[str, str, dict[str, Any]]:
-        group = self.spec.form.group(f.group)
-        zh_label = f.label.zh if group.path is None else f"{group.label.zh}·{f.label.zh}"
-        en_label = f.label.en or f.id
-        if group.path is not None:
-            en_label = f"{group.label.en or group.id}: {en_label}"
-        zh = f"第{f.number}项“{zh_label}”（{f.path}）"
-        en = f"field {f.number} '{en_label}' ({f.path})"
-        evidence = {"field": f.id, "number": f.number, "path": f.path, "label": zh_label}
-        return zh, en, evidence
+        zh, en, evidence = _field_names(self.spec, f)
+        return zh, en, dict(evidence)
 
     # -- the checks ------------------------------------------------------------------------
 
@@ -446,6 +484,49 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     return value
+
+
+def conditional_findings(record: Mapping[str, Any], spec: RecordsSpec) -> list[Finding]:
+    """The form's conditional requirements alone (e.g. O17: 残疾类型 and 特教学生就读类型 when
+    是否残疾人 is 是), as :func:`validate_record` reports them — cheap enough for every record of
+    an audit. Only where the form applies (its stages)."""
+    form = spec.form
+    if record.get("stage") not in form.stages:
+        return []
+    run: _Run | None = None
+    for f, other_path, wanted in _conditional_fields(spec):
+        if _paths.get(record, other_path) == wanted and _blank(_paths.get(record, f.path)):
+            run = run or _Run(spec, record, dt.date.today())
+            run.missing(f)
+    return run.findings if run is not None else []
+
+
+_CONDITIONAL: dict[int, tuple[RecordsSpec, list[tuple[FormField, str, object]]]] = {}
+
+
+def _conditional_fields(spec: RecordsSpec) -> list[tuple[FormField, str, object]]:
+    """The form's fields with a condition: (field, the path the condition reads, its value)."""
+    entry = _CONDITIONAL.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        fields = []
+        for f in spec.form.fields:
+            if f.required_when is not None:
+                other_id, wanted = f.required_when
+                fields.append((f, spec.form.field(other_id).path, wanted))
+        entry = _CONDITIONAL[id(spec)] = (spec, fields)
+    return entry[1]
+
+
+def report_finding(
+    spec: RecordsSpec, record: Mapping[str, Any], items: Iterable[Any]
+) -> list[Finding]:
+    """Findings of ``record`` from ``(check, zh, en, evidence[, severity])`` items (the form the
+    records checks produce, e.g. :func:`~xueji_rules.records._numbers.check_registry_number`)."""
+    run: _Run | None = None
+    for item in items:
+        run = run or _Run(spec, record, dt.date.today())
+        run.report(*item)
+    return run.findings if run is not None else []
 
 
 def validate_record(

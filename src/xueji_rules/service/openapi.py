@@ -41,9 +41,7 @@ _DEF_NAMES = {
     ("decision.schema.json", "text"): "Text",
     ("decision.schema.json", "citation"): "Citation",
 }
-_REF = re.compile(
-    r"^(?:(?P<file>[a-z-]+\.schema\.json))?(?:#/\$defs/(?P<name>[a-z_]+))?$"
-)
+_REF = re.compile(r"^(?:(?P<file>[a-z-]+\.schema\.json))?(?:#/\$defs/(?P<name>[a-z_]+))?$")
 
 
 def _camel(name: str) -> str:

@@ -10,12 +10,11 @@ its worker processes — on every bundle.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from xueji_rules.errors import InputError, Location, XuejiRulesError
+from xueji_rules.errors import InputError, Location
 from xueji_rules.spark._executor import unpacked_reference
 from xueji_rules.spark._ship import PackShipment, fingerprint
 
@@ -72,7 +71,8 @@ def audit_batches(shipment: PackShipment, job: AuditJob, batches: Iterator[Any])
     import pyarrow as pa
 
     from xueji_rules.audit import audit_bundle
-    from xueji_rules.audit.bundle import bad_line_finding
+    from xueji_rules.audit._json import loads
+    from xueji_rules.audit.bundle import BUNDLE_ERRORS, bad_bundle_finding
 
     ctx = _context(shipment, job)
     source = f"column {job.line!r}" if job.line else "<spark>"
@@ -82,13 +82,13 @@ def audit_batches(shipment: PackShipment, job: AuditJob, batches: Iterator[Any])
             parsed: Any = raw
             try:
                 if isinstance(raw, str):
-                    parsed = json.loads(raw)
+                    parsed = loads(raw)
                 elif raw is None:
                     raise InputError("the bundle is null", Location())
                 findings = audit_bundle(parsed, ctx).findings
-            except (json.JSONDecodeError, XuejiRulesError, RecursionError) as exc:
-                message = getattr(exc, "message", None) or str(exc)
-                findings = [bad_line_finding(source, 0, message, _record_id(parsed))]
+            except BUNDLE_ERRORS as exc:
+                # worded and masked as the single-machine audit does (D-285, D-288)
+                findings = [bad_bundle_finding(source, 0, exc, parsed, ctx)]
             for finding in findings:
                 record = finding.records[0] if finding.records else None
                 rows.append((record, finding.check, finding.severity, finding.to_json_text()))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from xueji_rules.errors import InputError, Location
 from xueji_rules.packs.model import Pack
 
-__all__ = ["DOCS_HINT", "StageGraph", "render_svg", "stage_graph"]
+__all__ = ["DOCS_HINT", "StageGraph", "render_svg", "stage_graph", "to_dot"]
 
 DOCS_HINT = (
     "pip install 'xueji-rules[docs]' and Graphviz's dot program (Debian: apt-get install graphviz)"
@@ -49,8 +49,11 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def to_dot(pack: Pack, graph: StageGraph, link: str = "transition-{}.html") -> str:
-    """The DOT source of a stage's diagram (nodes labelled in Chinese, edges linked to pages)."""
+def to_dot(
+    pack: Pack, graph: StageGraph, lang: str = "zh", link: str = "transition-{}.html"
+) -> str:
+    """The DOT source of a stage's diagram (nodes labelled in ``lang``, Chinese where the pack
+    has no English; edges linked to pages)."""
     lc = pack.lifecycle
     lines = [
         f"digraph {_quote(graph.stage)} {{",
@@ -63,7 +66,7 @@ def to_dot(pack: Pack, graph: StageGraph, link: str = "transition-{}.html") -> s
     }
     for sid in (s for s in graph.statuses if s in moving):
         status = lc.statuses.get(sid)
-        label = status.label if status else sid
+        label = status.text.in_lang(lang) if status else sid
         extra = ", peripheries=2" if status is not None and status.terminal else ""
         lines.append(
             f"  {_quote(sid)} [label={_quote(label + chr(10) + sid)}, id={_quote('status-' + sid)}{extra}];"
@@ -74,11 +77,12 @@ def to_dot(pack: Pack, graph: StageGraph, link: str = "transition-{}.html") -> s
         if origin != target:  # moves that keep the status are listed under the diagram instead
             merged.setdefault((origin, target, dashed), []).append(tid)
     for (origin, target, dashed), tids in sorted(merged.items()):
-        names = [lc.transitions[t].label for t in tids]
+        names = [lc.transitions[t].text.in_lang(lang) for t in tids]
         label = "\n".join(names)
         style = ', style=dashed, color="#a0aec0"' if dashed else ""
         href = link.format(tids[0])
-        tooltip = "、".join(f"{lc.transitions[t].label} ({t})" for t in tids)
+        sep = ", " if lang == "en" else "、"
+        tooltip = sep.join(f"{lc.transitions[t].text.in_lang(lang)} ({t})" for t in tids)
         lines.append(
             f"  {_quote(origin)} -> {_quote(target)} [label={_quote(label)}, "
             f"URL={_quote(href)}, tooltip={_quote(tooltip)}{style}];"
