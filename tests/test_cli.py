@@ -109,6 +109,9 @@ def test_a_problem_in_an_input_names_its_file(
     req.write_text(json.dumps({**REQUEST, "date": "2031-02-10"}), encoding="utf-8")
     code, _, err = run([command, "--pack", "shanxi", "--record", str(rec), "--request", files[1]])
     assert code == 2 and err == f"error: {rec}: unknown field 'bogus' in record\n"
+    rec.write_text(json.dumps({**RECORD, "gradee": 1}), encoding="utf-8")
+    code, _, err = run([command, "--pack", "shanxi", "--record", str(rec), "--request", files[1]])
+    assert err == f"error: {rec}: unknown field 'gradee' in record (did you mean 'grade'?)\n"
     rec.write_text(json.dumps({**RECORD, "status": "enroled"}), encoding="utf-8")
     code, _, err = run([command, "--pack", "shanxi", "--record", str(rec), "--request", files[1]])
     assert code == 2 and err.startswith(f"error: {rec}: record.status: unknown status 'enroled'")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
+import re
 from typing import Any, TextIO
 
 from xueji_rules._safeio import display_name
@@ -55,13 +56,12 @@ def _decide_files(engine: Any, args: argparse.Namespace, stdin: TextIO) -> Any:
 
 def _input_of(problem: Problem) -> str | None:
     """``record`` or ``request``: which input a problem of ``Engine.decide`` is about."""
-    text = f"{problem.location.path or ''} {problem.message}"
-    for kind in ("record", "request"):
-        if text.lstrip().startswith((f"{kind}.", f"{kind}:", f"{kind} ")) or text.endswith(
-            f" in {kind}"
-        ):
-            return kind
-    return None
+    text = f"{problem.location.path or ''} {problem.message}".lstrip()
+    head = re.match(r"(record|request)\b", text)  # record.grade: …, request: 'date' is …
+    if head is not None:
+        return head.group(1)
+    tail = re.match(r"unknown field '[^']*' in (record|request)\b", text)
+    return tail.group(1) if tail is not None else None
 
 
 def _naming_files(exc: InputError, files: dict[str, str]) -> InputError:
