@@ -99,6 +99,32 @@ def test_bad_date_and_out_of_validity_exit_2(files: tuple[str, str], tmp_path: P
     assert code == 2 and "outside pack 'shanxi'" in err and "2031-02-09" in err
 
 
+@pytest.mark.parametrize("command", ["decide", "explain"])
+def test_a_problem_in_an_input_names_its_file(
+    files: tuple[str, str], tmp_path: Path, command: str
+) -> None:
+    rec = tmp_path / "bad-record.json"
+    rec.write_text(json.dumps({**RECORD, "status": "enroled", "bogus": 1}), encoding="utf-8")
+    req = tmp_path / "late-request.json"
+    req.write_text(json.dumps({**REQUEST, "date": "2031-02-10"}), encoding="utf-8")
+    code, _, err = run([command, "--pack", "shanxi", "--record", str(rec), "--request", files[1]])
+    assert code == 2 and err == f"error: {rec}: unknown field 'bogus' in record\n"
+    rec.write_text(json.dumps({**RECORD, "gradee": 1}), encoding="utf-8")
+    code, _, err = run([command, "--pack", "shanxi", "--record", str(rec), "--request", files[1]])
+    assert err == f"error: {rec}: unknown field 'gradee' in record (did you mean 'grade'?)\n"
+    rec.write_text(json.dumps({**RECORD, "status": "enroled"}), encoding="utf-8")
+    code, _, err = run([command, "--pack", "shanxi", "--record", str(rec), "--request", files[1]])
+    assert code == 2 and err.startswith(f"error: {rec}: record.status: unknown status 'enroled'")
+    code, _, err = run([command, "--pack", "shanxi", "--record", files[0], "--request", str(req)])
+    assert code == 2 and err.startswith(f"error: {req}: request.date: 2031-02-10 is outside")
+    # from stdin there is no file to name
+    code, _, err = run(
+        [command, "--pack", "shanxi", "--record", "-", "--request", files[1]],
+        json.dumps({**RECORD, "status": "enroled"}),
+    )
+    assert code == 2 and err.startswith("error: record.status: unknown status 'enroled'")
+
+
 def test_missing_file_and_unknown_pack_exit_2(files: tuple[str, str]) -> None:
     code, _, err = run(
         ["decide", "--pack", "shanxi", "--record", "nope.json", "--request", files[1]]
@@ -140,6 +166,18 @@ def test_lint_typo_exits_2_with_file_line_and_suggestion(tmp_path: Path) -> None
     assert code == 2
     line = next(line for line in out.splitlines() if "grde" in line)
     assert "transfer.yaml:" in line and "did you mean 'record.grade'" in line
+
+
+def test_lint_of_several_packs_names_the_clean_ones_too(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "pack.yaml").write_text("id: [\n", encoding="utf-8")
+    national = str(ROOT / "rulepacks/national")
+    code, out, _ = run(["lint", str(bad), national])
+    assert code == 2
+    lines = out.splitlines()
+    assert lines[-2] == f"ok: {national}"  # checked, and clean: not silently skipped
+    assert lines[-1] == f"1 problem(s); the pack cannot be used (malformed): {bad}"
 
 
 def test_lint_flags_a_parameter_no_expression_reads(tmp_path: Path) -> None:

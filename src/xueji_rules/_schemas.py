@@ -112,7 +112,8 @@ def _message(error: ValidationError) -> str:
 
 def _where(path: tuple[str | int, ...], root: str) -> str:
     if root != "the document":
-        where = ".".join([root, *map(str, path)])
+        # request.approvals[0].kind, as the engine's own checks write a path
+        where = root + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
     else:
         where = "/".join(map(str, path)) or root
     if len(where) > 200 or not where.isprintable():

@@ -122,6 +122,10 @@ def test_request_outside_validity_names_pack_and_dates(shanxi: Engine) -> None:
     assert (
         "2026-02-09" in text and "shanxi" in text and "2026-02-10" in text and "2031-02-09" in text
     )
+    # the field is named once (new-user report item 18: no "request.date: request.date ...")
+    assert text == (
+        "request.date: 2026-02-09 is outside pack 'shanxi', which covers 2026-02-10 to 2031-02-09"
+    )
 
 
 def test_bad_record_names_the_field(shanxi: Engine) -> None:

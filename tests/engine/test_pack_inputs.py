@@ -248,6 +248,33 @@ def test_bundled_messages_follow_their_parameters(tmp_path: Path) -> None:
         assert f"first {days} days" in (window.message.en or "")
 
 
+def test_a_layer_overriding_only_a_parameter_changes_the_base_messages_in_both_languages(
+    tmp_path: Path,
+) -> None:
+    """Third-province report item 4: a one-month archive deadline printed "两个月" / "within two
+    months" beside a one-month due date. Both languages now follow the parameter."""
+    layer = write_files(
+        tmp_path / "thirdprov",
+        {
+            "pack.yaml": PROVINCE_PACK,
+            "parameters.yaml": """
+overrides:
+  - target: archive_deadline_months
+    values: [{since: 2026-03-01, value: 1, citation: {document: third_2026_1, article: 6}}]
+""",
+        },
+    )
+    record = {"id": "C0002", "status": "admitted", "stage": "primary", "grade": 1}
+    request = {"transition": "enroll", "date": "2026-09-01", "applicant": "school",
+               "documents": ["id_document"], "information_verified": True}  # fmt: skip
+    for pack, months, due in (("national", 2, "2026-11-02"), (str(layer), 1, "2026-10-08")):
+        d = Engine(pack).decide(record, request)
+        rule = _rule(d, "national.enroll.archive_deadline")
+        assert f"须在{months}个月内建立学籍档案" in rule.message.zh, pack
+        assert f"archive within {months} month(s)." in (rule.message.en or ""), pack
+        assert [str(o.due) for o in d.obligations if o.id == "enroll.archive"] == [due], pack
+
+
 def test_a_pattern_from_the_input_that_re2_refuses_is_bad_input(tmp_path: Path) -> None:
     # issue 10.3: a pattern can come from request data; RE2 refusing it is the input's fault
     pack = write_files(

@@ -68,6 +68,26 @@ def test_an_unknown_id_is_an_input_error(
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"approvals": [{"body": "sending_school", "kind": "consnt"}]},
+         "request.approvals[0].kind: 'consnt' is not one of"),
+        ({"exceptions": [{"rule": "shanxi.suspend.graduating_period"}]},
+         "request.exceptions[0]: 'granted_by' is a required property"),
+        ({"documents": ["county_hospital_record", 3]},
+         "request.documents[1]: 3 is not of type 'string'"),
+    ],
+)  # fmt: skip
+def test_schema_problems_write_list_indexes_as_the_id_checks_do(
+    shanxi: Engine, change: dict[str, Any], message: str
+) -> None:
+    """One path style in every input error: request.approvals[0].kind, never approvals.0.kind."""
+    with pytest.raises(InputError) as info:
+        shanxi.decide(SENIOR, {**SUSPEND, **change})
+    assert message in str(info.value)
+
+
 def test_known_ids_decide(shanxi: Engine) -> None:
     grant = [{"rule": "shanxi.suspend.graduating_period", "granted_by": "superior_registry_dept"}]
     d = shanxi.decide(

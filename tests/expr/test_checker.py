@@ -187,6 +187,33 @@ def test_type_errors(source: str, message: str) -> None:
     assert error.source == source and error.offset is not None
 
 
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("n + x", "; expected int + int -> int or double + double -> double or string + string "
+                  "-> string or bytes + bytes -> bytes or list(T) + list(T) -> list(T) or date + "
+                  "int -> date (no implicit int/double conversion: write double(n))"),
+        ("d + d", "or date + int -> date"),
+        ("d - 's'", "; expected int - int -> int or double - double -> double or date - date -> "
+                    "int or date - int -> date"),
+        ("-'a'", "; expected -int -> int or -double -> double"),
+        ("d < 1", "; expected T < T -> bool, T one of int, double, string, bytes, bool or date"),
+        ("!1", "; expected !bool -> bool"),
+        ("1.5 % 2.0", "; expected int % int -> int"),
+        ("1 in ['a']", "; expected T in list(T) -> bool or K in map(K, V) -> bool"),
+        ("li[s]", "; expected list(T)[int] -> T or map(K, V)[K] -> V"),
+    ],
+)  # fmt: skip
+def test_an_operator_error_shows_what_the_operator_takes(source: str, expected: str) -> None:
+    """Third-province report item 10: an overload error shows the expected signatures, for
+    operators as for functions."""
+    message = rejected(source).message.splitlines()[0]
+    assert expected in message, message
+    if "no implicit" in expected:
+        return
+    assert "no implicit int/double" not in message  # the hint only where int meets double
+
+
 def test_unknown_field_caret_is_under_the_field() -> None:
     error = rejected("record.stag == 'x'")
     assert str(error).splitlines()[-1] == "  |        ^"

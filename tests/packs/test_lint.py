@@ -241,6 +241,29 @@ def test_message_placeholders_and_figures(write_pack: Writer) -> None:
     )
 
 
+def test_a_figure_written_in_english_words_is_a_figure(write_pack: Writer) -> None:
+    """'ten months' goes stale like '10 months' (the bundled packs wrote 'within two months'
+    beside {params.archive_deadline_months} in Chinese; third-province report item 4)."""
+    rules = PLACEHOLDERS.replace("，另见{params.capp}与{param.cap}", "")
+    rules = rules.replace("At most 10 months at a time.", "At most ten full months at a time.")
+    problems = [
+        p for p in lint_pack(_pack(write_pack, rules, CAP_MONTHS)) if p.code.startswith("message")
+    ]
+    assert [(p.code, p.message.split(",")[0]) for p in problems] == [
+        ("message-figure", "message (zh) writes '10个月'"),
+        ("message-figure", "message (en) writes 'ten full months'"),
+    ]
+    once = CAP_MONTHS.replace("value: 10,", "value: 1,")
+    for text in ("within a month", "within one month", "after A month"):
+        en = rules.replace("At most ten full months at a time.", f"Act {text}.")
+        found = [p.message for p in lint_pack(_pack(write_pack, en, once, name="once"))]
+        assert any(f"message (en) writes '{text.split()[-2]} month'" in m for m in found), text
+    for text in ("one school year", "Data months", "grade ten"):  # not a figure of months
+        en = rules.replace("At most ten full months at a time.", f"See {text}.")
+        found = [p.message for p in lint_pack(_pack(write_pack, en, once, name="none"))]
+        assert not any("message (en)" in m for m in found), text
+
+
 def test_a_figure_in_another_unit_is_not_the_parameter(write_pack: Writer) -> None:
     rules = PLACEHOLDERS.replace(
         "每次休学不超过10个月；上限为{params.cap}，另见{params.capp}与{param.cap}。",

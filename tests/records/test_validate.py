@@ -105,6 +105,18 @@ def test_code_lists_and_value_types(shanxi: RecordsSpec) -> None:
     assert [c[0] for c in found if c[0] != "record.form.value"] == ["record.schema"]
 
 
+def test_an_integral_float_grade_is_the_integer_the_schema_says_it_is(shanxi: RecordsSpec) -> None:
+    """New-user report item 6: JSON from Java or Go clients writes 3.0; the JSON Schema and the
+    engine take it as 3, so the form check does too (3.5 and 9.0 on a primary record do not)."""
+    assert checks(shanxi, pupil(grade=3.0)) == []
+    assert checks(shanxi, pupil(grade=3.5)) == [
+        ("record.schema", "error", ""),
+        ("record.form.value", "error", "grade"),
+    ]
+    assert checks(shanxi, pupil(grade=9.0)) == [("record.form.value", "error", "grade")]
+    assert checks(shanxi, pupil(grade=True))[-1] == ("record.form.value", "error", "grade")
+
+
 def test_all_56_ethnic_groups_are_listed_with_gb3304_codes(shanxi: RecordsSpec) -> None:
     codes = shanxi.code_lists["ethnicity"]
     numbered = [v.id for v in codes.values if v.id.isdigit() and int(v.id) <= 56]

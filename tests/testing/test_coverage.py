@@ -155,6 +155,44 @@ def test_cli_coverage_writes_the_report(tmp_path: Path) -> None:
     assert err.getvalue().startswith("error: ")
 
 
+def test_an_article_cited_by_a_parameter_value_is_encoded_by_the_rules_reading_it(
+    tmp_path: Path,
+) -> None:
+    """Third-province report item 4: a layer that only overrides a figure (a one-month archive
+    deadline, citing its own article) showed that article as MISSING."""
+    layer = tmp_path / "thirdprov"
+    (layer / "articles").mkdir(parents=True)
+    (layer / "pack.yaml").write_text(
+        "id: thirdprov\nversion: 0.1.0\nname: {zh: 第三省学籍规则}\n"
+        f"extends: {ROOT / 'rulepacks' / 'national'}\n"
+        "validity: {from: 2026-03-01, until: 2030-12-31}\ndocuments:\n"
+        "  - {id: third_2026_1, number: 丙教〔2026〕1号, title: 实施细则, issuer: 丙省教育厅,\n"
+        "     issued: 2026-02-01, effective: 2026-03-01, implements: [jiaoji_2025_1]}\n",
+        encoding="utf-8",
+    )
+    (layer / "parameters.yaml").write_text(
+        "overrides:\n  - target: archive_deadline_months\n    values: [{since: 2026-03-01, "
+        "value: 1, citation: {document: third_2026_1, article: 6}}]\n",
+        encoding="utf-8",
+    )
+    (layer / "articles" / "third_2026_1.yaml").write_text(
+        "document: third_2026_1\narticles:\n  - {article: 6, topic: 一个月内建档}\n"
+        "  - {article: 7, topic: 未编码的一条}\n",
+        encoding="utf-8",
+    )
+    report = coverage_of([NATIONAL, load_pack(str(layer))], [])
+    rows = {
+        row.article: row for _, doc, rows in article_rows(report) if doc == "third_2026_1"
+        for row in rows
+    }  # fmt: skip
+    assert not rows[6].missing and rows[6].parameters == ("archive_deadline_months",)
+    assert "national.enroll.archive_deadline" in {r.rule.id for r in rows[6].rules}
+    assert rows[7].missing  # an article nothing cites stays MISSING
+    text = render_markdown(report, "xueji-rules coverage")
+    line = next(x for x in text.splitlines() if "一个月内建档" in x)
+    assert "parameter `archive_deadline_months`" in line and "MISSING" not in line
+
+
 def test_an_article_encoded_in_part_shows_the_part_left_out() -> None:
     report = coverage_of([SHANXI], [])
     rows = {

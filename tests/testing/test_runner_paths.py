@@ -73,6 +73,10 @@ def test_coverage_of_a_layer_counts_its_bases_scenarios() -> None:
     assert code == 0, out
     assert f"+ {_count(NATIONAL)} scenarios of the extended pack(s) national" in out
     assert "(100.0%)" in out.splitlines()[-1]
+    # docs/testing.md quotes this run: its figures follow the packs
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "testing.md").read_text(encoding="utf-8")
+    assert f"(`+ {_count(NATIONAL)} scenarios of the extended pack(s) national, …`)" in docs
+    assert f"```\n{out.splitlines()[-1]}\n```" in docs
 
 
 def _scenario_file(folder: Path, pack_line: str, outcome: str = "needs_approval") -> Path:

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from xueji_rules._schemas import validator_for
+from xueji_rules.engine import Engine
 from xueji_rules.packs.loader import load_pack
+from xueji_rules.packs.model import NOT_SPECIFIED
 from xueji_rules.testing import strategies as xs
 
 RECORD = validator_for("record.schema.json")
@@ -63,6 +65,37 @@ def test_record_and_request_follow_an_edge(pair: Any) -> None:
         assert dt.date.fromisoformat(s["end"]) < day
     if "birth_date" in record:
         assert dt.date.fromisoformat(record["birth_date"]) < day
+
+
+_SHANXI_ENGINE = Engine("shanxi")
+_NOT_SPECIFIED = sorted(
+    r.id for r in SHANXI.rules if r.exception is not None and r.exception.route == NOT_SPECIFIED
+)
+
+
+@FAST
+@given(xs.record_and_request("shanxi", "transfer").filter(lambda p: "exceptions" in p[1]))
+def test_generated_exceptions_are_inputs_the_engine_accepts(pair: Any) -> None:
+    """Every id a generated request names is one the pack knows: an exception to a rule whose
+    text names no one to grant it (route not_specified, D-103) is granted by a known body."""
+    record, request = pair
+    for exception in request.get("exceptions", ()):
+        assert exception["granted_by"] != NOT_SPECIFIED
+    _SHANXI_ENGINE.decide(record, request)  # raises InputError on an id the pack does not know
+
+
+def test_exceptions_to_rules_without_a_route_are_drawn() -> None:
+    assert _NOT_SPECIFIED, "the Shanxi pack has default rules without a named route"
+    assert xs._NOT_SPECIFIED == NOT_SPECIFIED
+    seen: set[str] = set()
+
+    @settings(derandomize=True, max_examples=300, deadline=None, database=None)
+    @given(xs.requests("shanxi", transition="transfer"))
+    def draw(request: Any) -> None:
+        seen.update(x["rule"] for x in request.get("exceptions", ()))
+
+    draw()
+    assert seen & set(_NOT_SPECIFIED)
 
 
 @FAST

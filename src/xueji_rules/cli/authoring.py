@@ -80,14 +80,19 @@ def _lint(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
 
     problems: list[Problem] = []
     unusable: list[str] = []
+    clean: list[str] = []
     for ref in args.packs:
         found = lint_pack(ref)
         problems.extend(found)
-        if found and (any(p.code in LOAD_PROBLEM_CODES for p in found) or not _usable(ref)):
+        if not found:
+            clean.append(ref)
+        elif any(p.code in LOAD_PROBLEM_CODES for p in found) or not _usable(ref):
             unusable.append(ref)
     for problem in problems:
         out.write(f"{escape_controls(str(problem))}\n")
     if problems:
+        if clean:  # the packs without problems were checked too
+            out.write(f"ok: {escape_controls(', '.join(clean))}\n")
         out.write(f"{len(problems)} problem(s)")
         if unusable:
             shown = escape_controls(", ".join(unusable))

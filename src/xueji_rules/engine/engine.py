@@ -201,7 +201,7 @@ class Engine:
             pack = self.pack
             until = pack.valid_until.isoformat() if pack.valid_until else "open-ended"
             raise OutsideValidity(
-                f"request.date {day.isoformat()} is outside pack '{pack.id}', which covers "
+                f"{day.isoformat()} is outside pack '{pack.id}', which covers "
                 f"{pack.valid_from.isoformat()} to {until}",
                 Location(path="request.date"),
             )

@@ -117,6 +117,38 @@ def _expected(name: str, overloads: Iterable[Overload], receiver: bool) -> str:
     return "; expected " + " or ".join(shown[:8]) + more
 
 
+_ORDERED_NAMES = "int, double, string, bytes, bool or date"
+# what each operator accepts, written as the signatures a person would (shown with the error)
+_OPERATOR_SIGNATURES: dict[str, tuple[str, ...]] = {
+    "+": (
+        "int + int -> int", "double + double -> double", "string + string -> string",
+        "bytes + bytes -> bytes", "list(T) + list(T) -> list(T)", "date + int -> date",
+    ),
+    "-": ("int - int -> int", "double - double -> double", "date - date -> int",
+          "date - int -> date", "-int -> int", "-double -> double"),
+    "*": ("int * int -> int", "double * double -> double"),
+    "/": ("int / int -> int", "double / double -> double"),
+    "%": ("int % int -> int",),
+    "!": ("!bool -> bool",),
+    "==": ("T == T -> bool", "T == null -> bool"),
+    "!=": ("T != T -> bool", "T != null -> bool"),
+    "in": ("T in list(T) -> bool", "K in map(K, V) -> bool", "string in object -> bool"),
+    "[]": ("list(T)[int] -> T", "map(K, V)[K] -> V", "object['field']"),
+}  # fmt: skip
+
+
+def _operator_expected(op: str, types: tuple[t.Type, ...]) -> str:
+    """``; expected ...`` for an operator applied to operands it does not take."""
+    mixed = set(types) == {t.INT, t.DOUBLE}
+    hint = " (no implicit int/double conversion: write double(n))" if mixed else ""
+    if op in ("<", "<=", ">", ">="):
+        return f"; expected T {op} T -> bool, T one of {_ORDERED_NAMES}{hint}"
+    shown = _OPERATOR_SIGNATURES.get(op, ())
+    if op == "-":  # unary and binary minus share the symbol: show the kind that was written
+        shown = tuple(x for x in shown if x.startswith("-") == (len(types) == 1))
+    return "; expected " + " or ".join(shown) + hint if shown else ""
+
+
 class _Checker:
     def __init__(
         self, source: str, variables: Mapping[str, t.Type], functions: FunctionRegistry
@@ -134,7 +166,11 @@ class _Checker:
         return t.DYN
 
     def no_overload(self, op: str, node: a.Node, *types: t.Type) -> t.Type:
-        return self.fail(f"no matching overload for '{op}' applied to ({_types(types)})", node)
+        return self.fail(
+            f"no matching overload for '{op}' applied to ({_types(types)})"
+            + _operator_expected(op, types),
+            node,
+        )
 
     def check(self, node: a.Node) -> t.Type:
         method = getattr(self, "check_" + type(node).__name__.lower())

@@ -99,7 +99,18 @@ _UNITS = "|".join(
     + (r"(?!级)" if word == "年" else r"\b" if word.isascii() and word[-1].isalpha() else "")
     for word in sorted(_UNIT_WORDS, key=len, reverse=True)
 )
-_FIGURE = re.compile(rf"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百]+) ?({_UNITS})")
+# English figures written as words ("within two months", "a month", "six full years")
+_EN_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "sixty": 60, "ninety": 90,
+}  # fmt: skip
+_EN_WORDS = "|".join(sorted(_EN_NUMBERS, key=len, reverse=True))
+_FIGURE = re.compile(
+    rf"(\d+(?:\.\d+)?|[零一二两三四五六七八九十百]+|(?<![A-Za-z])(?:{_EN_WORDS})(?= ))"
+    rf" ?(?:(?:full|whole|calendar) )?({_UNITS})",
+    re.IGNORECASE,
+)
 
 
 def _chinese_number(text: str) -> int | None:
@@ -122,9 +133,11 @@ def _chinese_number(text: str) -> int | None:
 def _figures(text: str) -> Iterator[tuple[float, str, str]]:
     """(value, the text as written, its unit) of each figure-with-unit in ``text``."""
     for match in _FIGURE.finditer(text):
-        number, unit = match.group(1), _UNIT_WORDS[match.group(2)]
+        number, unit = match.group(1), _UNIT_WORDS[match.group(2).lower()]
         if number[0].isdigit():
             yield float(number), match.group(0), unit
+        elif number.lower() in _EN_NUMBERS:
+            yield float(_EN_NUMBERS[number.lower()]), match.group(0), unit
         else:
             value = _chinese_number(number)
             if value is not None:

@@ -261,6 +261,8 @@ class _Run:
                 else Text("应为是或否（true/false）", "must be true or false")
             )
         if t == "grade":
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # JSON's 3.0 is the integer 3, as the JSON Schema says
             if not isinstance(value, int) or isinstance(value, bool):
                 return Text("应为整数年级", "must be a whole grade number")
             span = self.spec.stage_grades.get(str(self.record.get("stage")))

@@ -494,21 +494,58 @@ def _limit(param: Parameter, n: int) -> int:
     return _SEARCH_DAYS + per * (abs(n) + 2)
 
 
-def _unit_ok(ctx: _Context, unit: str, a: dt.date, b: dt.date) -> bool:
+def _workday_test(ctx: _Context) -> Callable[[dt.date], bool] | None:
+    calendar = getattr(ctx.engine.time, "workdays", None)
+    test: Callable[[dt.date], bool] | None = getattr(calendar, "is_workday", None)
+    return test
+
+
+def _rest_days_before(is_workday: Callable[[dt.date], bool], day: dt.date) -> int:
+    """How many rest days come straight before the working day ``day`` (0 when ``day`` is a rest
+    day or a year has no calendar data): a period ending on any of them ends on ``day``."""
+    count = 0
+    try:
+        if not is_workday(day):
+            return 0
+        while count < 31 and not is_workday(day - dt.timedelta(days=count + 1)):
+            count += 1
+    except Exception:  # a year without holiday data: no allowance
+        return count
+    return count
+
+
+def _unit_ok(ctx: _Context, unit: str, a: dt.date, b: dt.date, extended: bool = False) -> bool:
+    """Whether bounds ``a`` and ``b`` are one ``unit`` apart. With ``extended`` (the bound is a
+    ``period_end`` under ``extend_to_next_workday``) a bound on a working day may stand for a
+    period that ended on one of the rest days just before it."""
     lo, hi = min(a, b), max(a, b)
     gap = (hi - lo).days
+    is_workday = _workday_test(ctx)
     if unit in _UNIT_DAYS:
         mn, mx = _UNIT_DAYS[unit]
-        return mn <= gap <= mx
+        if mn <= gap <= mx:
+            return True
+        if not extended or is_workday is None:
+            return False
+        # the raw ends lie in [lo - r_lo, lo] and [hi - r_hi, hi]
+        shortest = gap - _rest_days_before(is_workday, hi)
+        longest = gap + _rest_days_before(is_workday, lo)
+        return max(shortest, mn) <= min(longest, mx)
     # workdays: one working day apart, every day in between a rest day
-    cal = getattr(ctx.engine.time, "calendar", None)
-    is_workday = getattr(cal, "is_workday", None)
     if is_workday is None or gap < 1:
         return gap >= 1
     try:
         return all(not is_workday(lo + dt.timedelta(days=i)) for i in range(1, gap))
     except Exception:
         return True
+
+
+def _extends_to_workday(fld: _Field) -> bool:
+    """Whether the bound is a ``period_end`` the pack moves off rest days."""
+    conventions = getattr(fld.ctx.engine.time, "conventions", None)
+    return bool(getattr(conventions, "extend_to_next_workday", False)) and (
+        "period_end(" in fld.comp.param_side
+    )
 
 
 def _probe_comparison(
@@ -583,8 +620,9 @@ def _place(fld: _Field, n: int, unit: str, limit: int) -> tuple[list[tuple[str, 
                 points.append((label, v))
         at = dict(points).get("N", fld.base)
         b = [fld.bound(at, k) for k in (n - 1, n, n + 1)]
-        unit_ok = None not in b and _unit_ok(fld.ctx, unit, b[0], b[1])
-        unit_ok = unit_ok and _unit_ok(fld.ctx, unit, b[1], b[2])
+        extended = _extends_to_workday(fld)
+        unit_ok = None not in b and _unit_ok(fld.ctx, unit, b[0], b[1], extended)
+        unit_ok = unit_ok and _unit_ok(fld.ctx, unit, b[1], b[2], extended)
         return points, unit_ok
     at_n = fld.find(lambda v: fld.bound(v, n), limit)
     if at_n is None:
@@ -612,7 +650,9 @@ def _place(fld: _Field, n: int, unit: str, limit: int) -> tuple[list[tuple[str, 
             # moves the bound by (hi - b) steps
             per_step = abs((above - edge).days)
             days = per_step * (hi - b)
-            unit_ok = _unit_ok(fld.ctx, unit, edge, edge + dt.timedelta(days=days))
+            unit_ok = _unit_ok(
+                fld.ctx, unit, edge, edge + dt.timedelta(days=days), _extends_to_workday(fld)
+            )
         return points, unit_ok
     return None
 

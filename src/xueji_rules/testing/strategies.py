@@ -168,6 +168,8 @@ def _compute_facts(pack: Pack) -> _Facts:
             bodies.add(rule.approval.body)
         if rule.exception is not None:
             defaults.append((rule.id, rule.exception.route))
+    if not _granting_bodies(bodies, defaults):  # no one could grant an unrouted exception
+        defaults = [(rule_id, route) for rule_id, route in defaults if route != _NOT_SPECIFIED]
     lo = pack.valid_from
     hi = pack.valid_until or dt.date(lo.year + _SPAN_YEARS, lo.month, 1)
     hi = min(hi, dt.date(lo.year + _SPAN_YEARS, 12, 31))
@@ -306,6 +308,22 @@ def _dates(facts: _Facts) -> st.SearchStrategy[dt.date]:
     return st.one_of(near_terms, anywhere) if facts.term_starts else anywhere
 
 
+_NOT_SPECIFIED = "not_specified"  # packs.model.NOT_SPECIFIED, without importing the packs here
+
+
+def _granting_bodies(bodies: Iterable[str], defaults: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    """The bodies that may grant an exception to a rule whose text names no one: any approval
+    body or exception route the pack knows (docs/decisions.md D-103)."""
+    return tuple(sorted({*bodies, *(route for _, route in defaults)} - {_NOT_SPECIFIED}))
+
+
+def _granting_body(facts: _Facts, route: str) -> st.SearchStrategy[str]:
+    """Who grants an exception: the rule's own route, else (``not_specified``) a known body."""
+    if route != _NOT_SPECIFIED:
+        return st.just(route)
+    return st.sampled_from(_granting_bodies(facts.bodies, facts.defaults))
+
+
 @st.composite
 def _request(
     draw: st.DrawFn, facts: _Facts, transition: str, day: dt.date, record: dict[str, Any] | None
@@ -332,7 +350,10 @@ def _request(
         req["approvals"] = approvals
     if len(facts.defaults) > 0 and draw(st.integers(0, 4)) == 0:
         chosen = draw(st.sets(st.sampled_from(facts.defaults), max_size=2))
-        req["exceptions"] = [{"rule": r, "granted_by": route} for r, route in sorted(chosen)]
+        req["exceptions"] = [
+            {"rule": r, "granted_by": draw(_granting_body(facts, route))}
+            for r, route in sorted(chosen)
+        ]
     stage = record["stage"] if record else "primary"
     if draw(maybe):
         req["to_school"] = draw(_school(stage))

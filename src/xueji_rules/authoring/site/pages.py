@@ -255,7 +255,13 @@ def coverage_page(ctx: SiteContext, report: Any) -> str:
                 (
                     f'<a href="{doc_page(doc_id)}#art-{esc(doc_id)}-{row.article}">{esc(ctx.article_title(row.article))}</a>',
                     esc(row.topic),
-                    "<br>".join(cell(r) for r in row.rules),
+                    "<br>".join(
+                        [cell(r) for r in row.rules]
+                        + [
+                            f"{esc(t('参数', 'parameter'))} {ctx.param_link(p)}"
+                            for p in row.parameters
+                        ]
+                    ),
                     note,
                 )
             )
