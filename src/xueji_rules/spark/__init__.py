@@ -1,4 +1,4 @@
-"""Bulk decisions on Spark DataFrames (the ``[spark]`` extra: ``pip install 'xueji-rules[spark]'``).
+"""Bulk decisions and whole audits on Spark DataFrames (``pip install 'xueji-rules[spark]'``).
 
 >>> from xueji_rules.spark import decide_dataframe, local_session
 >>> spark = local_session(cores=2)                                       # doctest: +SKIP
@@ -11,6 +11,14 @@ keeps it for every partition it processes; the pack reaches the executors as
 ``docs/scale.md`` explains (bundled packs come with the installed package, other packs are
 zipped and shipped with ``SparkContext.addFile``). The rows are decided with ``mapInArrow`` by
 the same code as ``Engine.decide_many`` and ``decide --batch``, so the results are the same.
+
+>>> from xueji_rules.spark import audit_snapshot_dataframe
+>>> findings = audit_snapshot_dataframe(spark, "snapshot/", "shanxi", "2026-12-31")  # doctest: +SKIP
+
+:func:`audit_snapshot_dataframe` (a snapshot directory) and :func:`audit_dataframe` (frames you
+have) give the findings of ``xueji-rules audit``, by the same functions: per-record checks in
+``mapInArrow``, cross-record facts grouped by ``(kind, key)``, side files row by row
+(``docs/scale.md``, "The audit on Spark").
 """
 
 from __future__ import annotations
