@@ -206,7 +206,7 @@ def test_git_revision_against_the_working_tree(
         (["diff", "git:HEAD", "shanxi"], "git:REV:PATH"),
         (["diff", "git:no-such-rev:rulepacks/shanxi", "shanxi"], "no revision"),
         (["diff", "git:HEAD:../outside", "shanxi"], "inside the repository"),
-        (["diff", "shanxi", "shanxi", "--population", "-1"], "must be 0 or more"),
+        (["diff", "shanxi", "shanxi", "--population", "-1"], "must be at least 0"),
         (["diff", "shanxi", "shanxi", "--transition", "tranfer"], "no transition tranfer"),
         (["diff", "shanxi", "shanxi", "--requests", "/nonexistent.jsonl"], "cannot read"),
     ],

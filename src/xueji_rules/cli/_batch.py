@@ -20,6 +20,7 @@ from xueji_rules.cli._common import (
     EXIT_FINDINGS,
     EXIT_OK,
     ArgumentError,
+    at_least,
     engine_from_args,
 )
 from xueji_rules.errors import InputError, Location
@@ -30,16 +31,6 @@ _DELAY = 1.0  # seconds before the bar appears: short runs show none
 _PROGRESS_HINT = (
     "(a progress bar needs tqdm: pip install 'xueji-rules[progress]'; deciding without one)\n"
 )
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
 
 
 def add_batch_arguments(p: argparse.ArgumentParser) -> None:
@@ -56,10 +47,10 @@ def add_batch_arguments(p: argparse.ArgumentParser) -> None:
         "-o", "--output", metavar="FILE", default="-", help="JSONL output (default -: stdout)"
     )
     group.add_argument(
-        "--jobs", type=_positive, default=1, metavar="N", help="worker processes (default 1)"
+        "--jobs", type=at_least(1), default=1, metavar="N", help="worker processes (default 1)"
     )
     group.add_argument(
-        "--chunk-size", type=_positive, default=256, metavar="K", help="lines per work unit"
+        "--chunk-size", type=at_least(1), default=256, metavar="K", help="lines per work unit"
     )
     group.add_argument("--summary", metavar="FILE", help="also write the summary as JSON to FILE")
     group.add_argument(

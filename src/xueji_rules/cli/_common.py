@@ -30,6 +30,7 @@ __all__ = [
     "EXIT_OK",
     "ArgumentError",
     "Parser",
+    "at_least",
     "engine_from_args",
     "prepare_streams",
     "read_document",
@@ -37,6 +38,21 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def at_least(minimum: int) -> Any:
+    """An argparse ``type`` for whole numbers of at least ``minimum`` (``--jobs``, ``--students``)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
 
 
 class ArgumentError(Exception):

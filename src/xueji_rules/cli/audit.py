@@ -11,19 +11,9 @@ import json
 import sys
 from typing import Any, TextIO
 
-from xueji_rules.cli._common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, ArgumentError
+from xueji_rules.cli._common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, ArgumentError, at_least
 
 __all__ = ["register"]
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _audit(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
@@ -76,8 +66,8 @@ def register(sub: Any) -> None:
         "--as-of", required=True, help="audit date (yyyy-mm-dd): open duties are judged on it"
     )
     p.add_argument("-o", "--output", help="findings file (JSONL); default stdout")
-    p.add_argument("--jobs", type=_positive, default=1, help="worker processes (default 1)")
-    p.add_argument("--chunk-size", type=_positive, default=1000, help="records per work unit")
+    p.add_argument("--jobs", type=at_least(1), default=1, help="worker processes (default 1)")
+    p.add_argument("--chunk-size", type=at_least(1), default=1000, help="records per work unit")
     p.add_argument("--summary", help="also write the run's summary as JSON to this file")
     p.add_argument("--calendar", action="append", help="extra holiday-year file (repeatable)")
     p.add_argument(

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from xueji_rules.cli._common import EXIT_FINDINGS, EXIT_OK
+from xueji_rules.cli._common import EXIT_FINDINGS, EXIT_OK, at_least
 
 __all__ = ["register"]
 
@@ -32,16 +32,6 @@ def _diff(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     return EXIT_FINDINGS if report["changed"] else EXIT_OK
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
-    return value
-
-
 def register(sub: Any) -> None:
     """Add ``diff`` to the CLI's sub-parsers."""
     p = sub.add_parser(
@@ -57,7 +47,7 @@ def register(sub: Any) -> None:
     p.add_argument("draft", metavar="DRAFT", help="pack name, directory or git:REV:PATH")
     p.add_argument(
         "--population",
-        type=_count,
+        type=at_least(0),
         default=1000,
         metavar="N",
         help="inputs beside the scenarios: half generated, half scenario variants (default 1000)",
@@ -76,7 +66,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--no-scenarios", action="store_true", help="do not replay the scenarios")
     p.add_argument(
-        "--examples", type=_count, default=3, metavar="K", help="examples per group (default 3)"
+        "--examples",
+        type=at_least(0),
+        default=3,
+        metavar="K",
+        help="examples per group (default 3)",
     )
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.set_defaults(handler=_diff)

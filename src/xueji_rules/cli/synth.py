@@ -5,19 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from xueji_rules.cli._common import EXIT_OK, ArgumentError
+from xueji_rules.cli._common import EXIT_OK, ArgumentError, at_least
 
 __all__ = ["register"]
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
 
 
 def _rates(items: list[str] | None) -> dict[str, float]:
@@ -67,7 +57,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--pack", default="shanxi", help="pack the histories are decided under (default shanxi)"
     )
-    p.add_argument("--students", type=_count, required=True, help="number of students")
+    p.add_argument("--students", type=at_least(1), required=True, help="number of students")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed, same bytes)")
     p.add_argument("-o", "--output", required=True, help="snapshot directory to write")
     p.add_argument(
