@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -42,8 +43,11 @@ GROUPED = (
 
 
 def _damage(root: Path) -> None:
-    """Lines the audit must skip or name, in a synthetic JSONL snapshot."""
-    bundles = (root / "bundles.jsonl").read_bytes().split(b"\n")
+    """Lines the audit must skip or name, in a synthetic JSONL snapshot, in another order."""
+    bundles = (root / "bundles.jsonl").read_bytes().rstrip(b"\n").split(b"\n")
+    # a planted twin follows its original: scatter them, so that one person's records are
+    # audited in different tasks (by different Python workers) and must still meet in a group
+    random.Random(5).shuffle(bundles)
     bundles[3:3] = [b"", b"   "]  # blank lines count in the numbering
     bundles[10] = bundles[10] + b"\r"  # a CRLF line is read whole
     bundles.insert(20, b'{"record": "\xff\xfe not UTF-8"}')
