@@ -33,6 +33,7 @@ _SCHEMA_FILES = (
     "scenario.schema.json",
     "batch-input.schema.json",
     "batch-output.schema.json",
+    "problem.schema.json",
 )
 
 

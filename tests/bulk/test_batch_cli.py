@@ -13,7 +13,7 @@ import pytest
 from tests.bulk.conftest import ROOT, damaged, scenario_pairs
 from xueji_rules import Engine
 from xueji_rules._schemas import validator_for
-from xueji_rules.bulk import Oversized, iter_lines, parse_line
+from xueji_rules.bulk import LineError, Oversized, iter_lines, parse_line
 from xueji_rules.cli import _batch, main
 from xueji_rules.errors import InputError
 
@@ -109,22 +109,44 @@ def test_output_lines_follow_input_and_schema(
 def test_messages_of_bad_lines(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_bytes(b"\n".join(BAD_LINES) + b"\n")
+    code, out, err = _run("decide", "--pack", "shanxi", "--batch", str(path), "-o", "-")
+    assert code == 1
+    errors = [json.loads(x)["error"] for x in out.splitlines()]
+    assert len(errors) == len(BAD_LINES)
+    expected = [
+        ("malformed-json", "not valid JSON"),
+        ("bad-input", "must be a JSON object, not list"),
+        ("bad-input", "unknown key(s) 'extra'"),
+        ("bad-input", "missing 'request'"),
+        ("bad-input", "id must be a string"),
+        ("bad-input", "'record' must be a JSON object"),
+        ("malformed-json", "not UTF-8 text (byte 1)"),
+        ("malformed-json", "nested too deeply"),
+    ]
+    for number, (error, (kind, fragment)) in enumerate(zip(errors, expected, strict=True), 1):
+        # a problem object (RFC 9457) that does not depend on where the line came from; the
+        # summary on stderr names the file and line
+        assert error["type"] == "https://xueji-rules.example/problems/" + kind
+        assert fragment in error["detail"] and "status" not in error
+        assert error["detail"] == "\n".join(p["message"] for p in error["problems"])
+        assert "bad.jsonl" not in error["detail"]
+        assert f"bad.jsonl:{number}: " in err
+
+
+def test_strict_json_in_batch_lines(tmp_path: Path) -> None:
+    record, request = scenario_pairs("shanxi")[0]
+    good = json.dumps({"record": record, "request": request})
+    lines = [
+        good.replace("{", '{"record": {}, ', 1),  # a duplicate key
+        good[:-1] + ', "id": NaN}',
+    ]
+    path = tmp_path / "strict.jsonl"
+    path.write_text("\n".join(lines) + "\n")
     code, out, _ = _run("decide", "--pack", "shanxi", "--batch", str(path), "-o", "-")
     assert code == 1
-    messages = [json.loads(x)["error"]["message"] for x in out.splitlines()]
-    assert len(messages) == len(BAD_LINES)
-    expected = [
-        "not valid JSON",
-        "must be a JSON object, not list",
-        "unknown key(s) 'extra'",
-        "missing 'request'",
-        "id must be a string",
-        "'record' must be a JSON object",
-        "not UTF-8 text (byte 1)",
-        "nested too deeply",
-    ]
-    for number, (message, fragment) in enumerate(zip(messages, expected, strict=True), start=1):
-        assert fragment in message and f"bad.jsonl:{number}:" in message
+    first, second = (json.loads(x)["error"] for x in out.splitlines())
+    assert first["detail"] == "not valid JSON: duplicate key 'record'"
+    assert second["detail"] == "not valid JSON: NaN is not a JSON number"
 
 
 def test_all_good_exits_zero_and_summary_json(tmp_path: Path) -> None:
@@ -150,7 +172,8 @@ def test_stdin_and_stdout(tmp_path: Path) -> None:
     assert code == 1
     first, second = (json.loads(x) for x in out.splitlines())
     assert "id" not in first and first["line"] == 1 and "decision" in first
-    assert second["line"] == 2 and "<stdin>:2" in second["error"]["message"]
+    assert second["line"] == 2 and second["error"]["type"].endswith("/malformed-json")
+    assert "<stdin>:2: not valid JSON" in _err
 
 
 @pytest.mark.parametrize(
@@ -191,9 +214,12 @@ def test_iter_lines_refuses_overlong_lines_and_keeps_counting() -> None:
     stream = io.BytesIO(b"short\n" + b"x" * 50 + b"\nafter\n")
     rows = list(iter_lines(stream, limit=20))
     assert [n for n, _ in rows] == [1, 2, 3]
-    assert rows[1][1] == Oversized(51) and rows[2][1] == b"after\n"
-    with pytest.raises(InputError, match="over the limit"):
-        parse_line("f.jsonl", 2, rows[1][1])
+    assert rows[1][1] == Oversized(50) and rows[2][1] == b"after\n"  # newline not counted
+    with pytest.raises(LineError, match="the line has 50 bytes, over the limit of 20") as caught:
+        parse_line(rows[1][1], limit=20)
+    assert caught.value.kind == "body-too-large"
+    exact = list(iter_lines(io.BytesIO(b"x" * 20 + b"\n" + b"y" * 21), limit=20))
+    assert exact == [(1, b"x" * 20 + b"\n"), (2, Oversized(21))]
 
 
 def test_input_schema_matches_the_line_check() -> None:
@@ -205,12 +231,12 @@ def test_input_schema_matches_the_line_check() -> None:
         {"id": "a", "record": record, "request": request},
     ):
         assert not list(validator.iter_errors(line))
-        assert parse_line("f", 1, json.dumps(line)) is not None
+        assert parse_line(json.dumps(line)) is not None
     for raw in BAD_LINES[1:6]:
         data = json.loads(raw)
         assert list(validator.iter_errors(data))
         with pytest.raises(InputError):
-            parse_line("f", 1, raw)
+            parse_line(raw)
 
 
 class _Terminal(io.StringIO):

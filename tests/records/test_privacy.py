@@ -188,3 +188,55 @@ def test_k_anonymity_report(shanxi: Any, tmp_path: Path) -> None:
     assert data["k_anonymity"]["records_below_k"] == {"2": 1, "5": 4, "10": 4}
     assert data["quasi_identifiers"]["person.sex"] == 4
     assert data["removed"]["person.name"] == 4 and data["pseudonymized"]["id"] == 4
+
+
+def test_masked_request(shanxi: Any) -> None:
+    masker = Masker(shanxi)
+    request = {
+        "transition": "transfer",
+        "date": "2026-03-09",
+        "to_school": {"id": "140202003", "city": "大同市"},
+        "new_hukou": {"province": "山西省", "city": "大同市", "county": "平城区"},
+        "exceptions": [{"rule": "shanxi.transfer.window", "reference": "晋教字〔2026〕张某批"}],
+    }
+    shown = masker.mask_request(request)
+    assert shown["new_hukou"] == {"province": "***", "city": "***", "county": "***"}
+    assert shown["exceptions"][0] == {
+        "rule": "shanxi.transfer.window",
+        "reference": mask("free_text", "晋教字〔2026〕张某批"),
+    }
+    assert "张某" not in json.dumps(shown, ensure_ascii=False)
+    # what is not personal stays: ids, dates, the receiving school (an institution)
+    assert shown["transition"] == "transfer" and shown["to_school"] == request["to_school"]
+    assert request["new_hukou"]["city"] == "大同市"  # the input is not changed
+    assert masker.is_personal_request("exceptions[0].reference")
+    assert not masker.is_personal_request("to_school.city")
+    # a value of the wrong shape where a personal value belongs is masked whole
+    odd = masker.mask_request({"new_hukou": {"city": ["鑫淼", "焱垚"]}})
+    assert "鑫淼" not in json.dumps(odd, ensure_ascii=False)
+    assert Masker().mask_request(request) == request  # without a pack nothing is known
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"new_hukou": {"city": RARE * 20}},  # too long: the error quotes the value
+        {
+            "exceptions": [
+                {"rule": "r", "granted_by": "superior_registry_dept", "reference": RARE * 20}
+            ]
+        },
+        {"release": {"requester": RARE * 20}},
+    ],
+)
+def test_personal_request_values_masked_in_errors(change: dict[str, Any]) -> None:
+    record = pupil()
+    request = {"transition": "transfer", "date": "2026-03-09", **change}
+    with pytest.raises(InputError) as masked:
+        Engine("shanxi").decide(record, request)
+    with pytest.raises(InputError) as clear:
+        Engine("shanxi", reveal_personal_data=True).decide(record, request)
+    assert RARE[:8] in str(clear.value)  # the unmasked error does quote the value
+    text = str(masked.value) + " ".join(p.message for p in masked.value.problems)
+    assert RARE[:2] not in text
+    assert type(masked.value) is type(clear.value)

@@ -143,3 +143,49 @@ def test_engine_fails_at_load_on_bad_records_data(tmp_path: Path) -> None:
     with pytest.raises(PackError) as caught:
         Engine(root)
     assert "'accounts' is already defined" in str(caught.value)
+
+
+def test_personal_request_fields(national: RecordsSpec, tmp_path: Path) -> None:
+    paths = {f.path: f.kind for f in national.personal_request_fields}
+    assert paths["new_hukou.city"] == "address"
+    assert paths["exceptions[].reference"] == "free_text"
+    assert "transition" not in paths and "to_school.id" not in paths  # not personal
+    root = layer(
+        tmp_path,
+        {
+            "privacy.yaml": """
+privacy:
+  request_fields:
+    - {path: new_hukou.town, kind: address, label: {zh: 乡镇}}
+    - {path: new_hukou.city, kind: address, label: {zh: 重复}}
+    - {path: "exceptions[].referee", kind: name, label: {zh: 批准人}}
+"""
+        },
+    )
+    found = " | ".join(problems(root))
+    for words in (
+        "personal request field 'new_hukou.town': the request has no field 'new_hukou.town'",
+        "personal request field 'new_hukou.city' is already declared",
+        "the request has no field 'exceptions.referee'",
+    ):
+        assert words in found, words
+    assert "records/privacy.yaml:4" in found  # the first problem is located in its file
+
+
+def test_a_pack_input_can_be_a_personal_request_field(tmp_path: Path) -> None:
+    root = layer(
+        tmp_path,
+        {
+            "privacy.yaml": """
+privacy:
+  request_fields:
+    - {path: guardian_employer, kind: free_text, label: {zh: 监护人工作单位}}
+"""
+        },
+    )
+    (root / "inputs.yaml").write_text(
+        "inputs:\n  request.guardian_employer: {type: string, label: {zh: 监护人工作单位}}\n",
+        encoding="utf-8",
+    )
+    spec = records_spec(load_pack(root))
+    assert spec.personal_request_fields[-1].path == "guardian_employer"

@@ -143,12 +143,14 @@ def test_batch_streams_answers_in_order_with_bad_lines_in_place(
     assert (
         lines[0]["id"] == "a" and lines[0]["decision"] == engine.decide(RECORD, REQUEST).to_json()
     )
-    assert (
-        lines[1]["error"]["type"].endswith("/malformed-json")
-        and "line 2" in lines[1]["error"]["detail"]
-    )
+    assert lines[1]["error"]["type"].endswith("/malformed-json")
+    assert lines[1]["error"]["detail"].startswith("not valid JSON: ")
+    assert "status" not in lines[1]["error"]  # a line's problem, not an HTTP answer
     assert lines[2]["decision"]["outcome"] == "denied_by_default"
-    assert lines[3]["error"]["detail"] == "line 5: 'request' is a required property"
+    assert lines[3]["error"]["detail"] == "request: missing 'request'"
+    assert lines[3]["error"]["problems"] == [
+        {"message": "request: missing 'request'", "path": "request"}
+    ]
     assert lines[4]["decision"] == lines[0]["decision"]
 
 
@@ -158,7 +160,10 @@ def test_batch_line_over_the_limit_is_reported_and_skipped(shanxi_server: Server
     r = httpx.post(shanxi_server.url + "/v1/decide/batch", content=body.encode(), timeout=30)
     lines = [json.loads(x) for x in r.text.splitlines()]
     assert [x["line"] for x in lines] == [1, 2, 3]
-    assert lines[1]["error"]["status"] == 413 and "decision" in lines[2]
+    assert lines[1]["error"]["type"].endswith("/body-too-large") and "decision" in lines[2]
+    assert lines[1]["error"]["detail"] == (
+        f"the line has {2 << 20} bytes, over the limit of {1 << 20}"
+    )
 
 
 def test_explain_in_chinese(shanxi_server: Server, engine: Engine) -> None:

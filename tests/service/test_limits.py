@@ -83,6 +83,25 @@ def test_decision_log_masks_personal_fields(tmp_path: Path) -> None:
     assert line["decision"]["outcome"] == answer.json()["outcome"]
 
 
+def test_decision_log_masks_personal_request_fields(tmp_path: Path) -> None:
+    log = tmp_path / "decisions.jsonl"
+    app = _app(ServiceConfig("shanxi", decision_log=str(log)))
+    request = {**REQUEST, "new_hukou": {"province": "山西省", "city": "鑫淼市"}}
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            return await client.post("/v1/decide", json={"record": RECORD, "request": request})
+
+    answer = asyncio.run(post())
+    assert answer.status_code == 200
+    app.app.state.service.close()
+    line = json.loads(log.read_text(encoding="utf-8"))
+    assert "鑫淼" not in json.dumps(line, ensure_ascii=False)
+    assert line["request"]["new_hukou"] == {"province": "***", "city": "***"}
+    assert line["request"]["transition"] == "suspend"  # not personal: kept
+
+
 def test_missing_extra_names_the_install_line(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
 

@@ -193,3 +193,25 @@ def test_cli_conform_with_nobody_listening_is_bad_input() -> None:
         )
     assert status == 2 and out.getvalue() == ""
     assert err.getvalue().startswith(f"error: cannot reach http://127.0.0.1:{port}/answer: ")
+
+
+def test_the_public_api_of_the_harness_is_one_module() -> None:
+    """The harness is split into small modules; what users import stays where it was."""
+    from xueji_rules.testing import conform
+
+    assert sorted(conform.__all__) == [
+        "ConformResult",
+        "Difference",
+        "HttpSystem",
+        "PythonSystem",
+        "System",
+        "SystemFailure",
+        "SystemUnreachable",
+        "conform_scenario",
+        "conform_suite",
+        "render_result",
+        "run_conform",
+        "system_from_spec",
+    ]
+    for name in conform.__all__:
+        assert getattr(conform, name).__doc__, name

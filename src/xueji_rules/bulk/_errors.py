@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from xueji_rules import errors as _errors_module
-from xueji_rules.errors import Location, Problem, XuejiRulesError
+from xueji_rules.bulk.problems import error_problem
+from xueji_rules.errors import Location, XuejiRulesError
 
 __all__ = ["PortableError", "error_json", "portable", "restore"]
 
@@ -54,21 +55,7 @@ def restore(box: PortableError) -> XuejiRulesError:
     return exc
 
 
-def _problem_json(problem: Problem) -> dict[str, Any]:
-    out: dict[str, Any] = {"message": problem.message}
-    loc = problem.location
-    for key in ("path", "rule_id"):
-        value = getattr(loc, key)
-        if value is not None:
-            out[key] = value
-    out["text"] = str(problem)
-    return out
-
-
 def error_json(exc: XuejiRulesError) -> dict[str, Any]:
-    """The ``error`` object of a batch output line (``schemas/batch-output.schema.json``)."""
-    return {
-        "type": type(exc).__name__,
-        "message": str(exc),
-        "problems": [_problem_json(p) for p in exc.problems],
-    }
+    """The ``error`` object of a batch output line: the error's problem object (RFC 9457,
+    ``schemas/problem.schema.json``, without ``status``; :mod:`xueji_rules.bulk.problems`)."""
+    return error_problem(exc)

@@ -1,4 +1,4 @@
-"""One line of a batch file in, one line of decisions out (``decide --batch``).
+"""One line of a batch file in, one line of decisions out (``decide --batch``, the service).
 
 Input line (``schemas/batch-input.schema.json``)::
 
@@ -7,34 +7,42 @@ Input line (``schemas/batch-input.schema.json``)::
 Output line (``schemas/batch-output.schema.json``), in input order::
 
     {"line": 1, "id": "req-1", "decision": {...}}              # the decision JSON, unchanged
-    {"line": 2, "error": {"type": "InputError", "message": "...", "problems": [...]}}
+    {"line": 2, "error": {"type": ".../problems/malformed-json", "title": ..., "detail": ...,
+                          "problems": [...]}}                   # a problem object (RFC 9457)
 
-:func:`decide_line` is pure: the same call runs in the parent, in worker processes and in
-Spark executors, so every path writes the same bytes for the same line.
+:func:`decide_line` is pure: the same call runs in the parent, in worker processes, in Spark
+executors and in the HTTP service's batch endpoint, so every path writes the same bytes for the
+same line. The error object does not depend on where the line came from (a file, standard
+input, an HTTP body, a Spark column): the envelope's ``line`` says where it is.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from xueji_rules.bulk._errors import error_json
 from xueji_rules.bulk._worker import worker_engine
-from xueji_rules.errors import InputError, Location, XuejiRulesError
+from xueji_rules.bulk.problems import LineError, problem_json
+from xueji_rules.errors import Location, XuejiRulesError
 
 if TYPE_CHECKING:
-    from xueji_rules.engine import Engine
+    from xueji_rules.engine import Decision, Engine
 
 __all__ = [
     "LINE_KEYS",
     "MAX_LINE_BYTES",
     "LineResult",
+    "Observer",
     "Oversized",
     "RawLine",
     "decide_line",
     "decide_line_chunk",
     "decide_rows",
+    "error_line",
+    "loads_strict",
     "parse_line",
     "salvage_id",
 ]
@@ -46,7 +54,10 @@ MAX_LINE_BYTES = 16 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class Oversized:
-    """Stands for an input line longer than the limit (its bytes were skipped, not kept)."""
+    """Stands for an input line longer than the limit (its bytes were skipped, not kept).
+
+    ``length`` counts the line's bytes (characters for text) without its newline.
+    """
 
     length: int
 
@@ -63,55 +74,77 @@ class LineResult(NamedTuple):
     error: str | None
 
 
-def _bad(source: str, line: int | None, message: str, path: str | None = None) -> InputError:
-    return InputError(message, Location(file=source, line=line, path=path))
+Observer = Callable[[Mapping[str, Any], Mapping[str, Any], "Decision", dict[str, Any]], None]
 
 
-def _json_error(exc: json.JSONDecodeError) -> str:
-    return f"not valid JSON: {exc.msg} (column {exc.colno})"
+def _no_duplicates(pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
 
 
-def parse_line(source: str, line: int | None, raw: RawLine) -> tuple[Any, dict[str, Any]] | None:
-    """``(id or None, the line's object)``; ``None`` for a blank line; :class:`InputError` if bad.
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
-    ``source`` and ``line`` (``None`` when unknown, as in Spark) locate the errors.
+
+def loads_strict(text: str | bytes) -> Any:
+    """Parse JSON strictly: duplicate keys and ``NaN``/``Infinity`` raise ``ValueError``.
+
+    ``json.JSONDecodeError`` (a ``ValueError``) for text that is not JSON; ``RecursionError``
+    for nesting deeper than Python's parser goes.
+    """
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+
+
+def _bad(message: str, path: str | None = None) -> LineError:
+    return LineError("bad-input", message, Location(path=path))
+
+
+def _malformed(message: str) -> LineError:
+    return LineError("malformed-json", message)
+
+
+def parse_line(raw: RawLine, limit: int = MAX_LINE_BYTES) -> tuple[Any, dict[str, Any]] | None:
+    """``(id or None, the line's object)``; ``None`` for a blank line; :class:`LineError` if bad.
+
+    ``limit`` is the line limit an :class:`Oversized` line went over (it names it).
     """
     if isinstance(raw, Oversized):
-        raise _bad(
-            source, line, f"the line has {raw.length} bytes, over the limit of {MAX_LINE_BYTES}"
+        raise LineError(
+            "body-too-large", f"the line has {raw.length} bytes, over the limit of {limit}"
         )
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _bad(source, line, f"not UTF-8 text (byte {exc.start + 1})") from None
+            raise _malformed(f"not UTF-8 text (byte {exc.start + 1})") from None
     if not raw.strip():
         return None
     try:
-        data = json.loads(raw)
+        data = loads_strict(raw)
     except json.JSONDecodeError as exc:
-        raise _bad(source, line, _json_error(exc)) from None
+        raise _malformed(f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+    except ValueError as exc:
+        raise _malformed(f"not valid JSON: {exc}") from None
     except RecursionError:
-        raise _bad(source, line, "the JSON is nested too deeply") from None
+        raise _malformed("the JSON is nested too deeply") from None
     if not isinstance(data, dict):
-        raise _bad(source, line, f"a line must be a JSON object, not {type(data).__name__}")
+        raise _bad(f"a line must be a JSON object, not {type(data).__name__}")
     unknown = sorted(set(data) - set(LINE_KEYS))
     if unknown:
         known = ", ".join(LINE_KEYS)
-        raise _bad(source, line, f"unknown key(s) {', '.join(map(repr, unknown))} (known: {known})")
+        raise _bad(f"unknown key(s) {', '.join(map(repr, unknown))} (known: {known})")
     ident = data.get("id")
     if "id" in data and not _valid_id(ident):
-        raise _bad(
-            source,
-            line,
-            f"id must be a string of 1 to {MAX_ID_LENGTH} characters or an integer",
-            "id",
-        )
+        raise _bad(f"id must be a string of 1 to {MAX_ID_LENGTH} characters or an integer", "id")
     for key in ("record", "request"):
         if key not in data:
-            raise _bad(source, line, f"missing {key!r}", key)
+            raise _bad(f"missing {key!r}", key)
         if not isinstance(data[key], dict):
-            raise _bad(source, line, f"{key!r} must be a JSON object", key)
+            raise _bad(f"{key!r} must be a JSON object", key)
     return ident, data
 
 
@@ -139,11 +172,30 @@ def _envelope(line: int, ident: Any, key: str, value: Any) -> str:
     return json.dumps(out, ensure_ascii=False)
 
 
-def decide_line(engine: Engine, source: str, line: int, raw: RawLine) -> LineResult | None:
-    """Decide one input line; ``None`` for a blank line. Never raises for bad input."""
+def error_line(line: int, ident: Any, kind: str, detail: str) -> str:
+    """The output line (JSON text) of a line refused by the caller itself, e.g. the service's
+    ``deadline-exceeded``: a problem of ``kind`` with ``detail`` and no located problems."""
+    return _envelope(line, ident, "error", problem_json(kind, detail, status=False))
+
+
+def decide_line(
+    engine: Engine,
+    source: str,
+    line: int,
+    raw: RawLine,
+    *,
+    limit: int = MAX_LINE_BYTES,
+    observe: Observer | None = None,
+) -> LineResult | None:
+    """Decide one input line; ``None`` for a blank line. Never raises for bad input.
+
+    ``source`` names the input in the summary text (:attr:`LineResult.error`), never in the
+    output line. ``observe(record, request, decision, decision_json)`` is called after each
+    decision (the service logs and counts it).
+    """
     ident = None
     try:
-        parsed = parse_line(source, line, raw)
+        parsed = parse_line(raw, limit)
         if parsed is None:
             return None
         ident, data = parsed
@@ -154,21 +206,19 @@ def decide_line(engine: Engine, source: str, line: int, raw: RawLine) -> LineRes
         text = _envelope(line, ident, "error", error_json(exc))
         return LineResult(line, text, None, f"{source}:{line}: {_first_problem(exc)}")
     except RecursionError:  # a record nested beyond what the converters walk
-        deep = _bad(source, line, "the record or request is nested too deeply")
+        deep = _bad("the record or request is nested too deeply")
         text = _envelope(line, ident, "error", error_json(deep))
-        return LineResult(line, text, None, str(deep))
-    text = _envelope(line, ident, "decision", decision.to_json())
+        return LineResult(line, text, None, f"{source}:{line}: {deep}")
+    result = decision.to_json()
+    if observe is not None:
+        observe(data["record"], data["request"], decision, result)
+    text = _envelope(line, ident, "decision", result)
     return LineResult(line, text, decision.outcome, None)
 
 
 def _first_problem(exc: XuejiRulesError) -> str:
-    problem = exc.problems[0]
-    where = problem.location
-    if where.file is not None and where.line is not None:  # already says file and line
-        text = problem.message
-        return f"{where.path}: {text}" if where.path else text
     extra = f" (+{len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-    return f"{problem}{extra}"
+    return f"{exc.problems[0]}{extra}"
 
 
 def decide_line_chunk(job: tuple[str, list[tuple[int, RawLine]]]) -> list[LineResult]:

@@ -102,7 +102,8 @@ class BatchSummary:
 
 
 def iter_lines(stream: IO[bytes] | IO[str], limit: int = MAX_LINE_BYTES) -> Iterator[Row]:
-    """``(line number, raw line)`` for every line; a line over ``limit`` is :class:`Oversized`."""
+    """``(line number, raw line)`` for every line; a line over ``limit`` (its newline not
+    counted) is :class:`Oversized`."""
     number = 0
     while True:
         raw = stream.readline(limit + 1)
@@ -115,6 +116,8 @@ def iter_lines(stream: IO[bytes] | IO[str], limit: int = MAX_LINE_BYTES) -> Iter
             while raw and not raw.endswith(newline):
                 raw = stream.readline(1 << 20)
                 length += len(raw)
+            if raw:  # the newline ends the line; it is not part of it
+                length -= 1
             yield number, Oversized(length)
             continue
         yield number, raw

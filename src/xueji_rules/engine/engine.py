@@ -103,8 +103,8 @@ class Engine:
     With ``strict_calendar=True`` a due date that cannot be computed raises
     :class:`~xueji_rules.errors.CalendarUnavailable` instead of being reported on the obligation.
 
-    Errors raised while deciding mask the record's personal data (the pack's
-    ``records/privacy.yaml``, docs/privacy.md) unless ``reveal_personal_data=True``.
+    Errors raised while deciding mask the personal data of the record and of the request (the
+    pack's ``records/privacy.yaml``, docs/privacy.md) unless ``reveal_personal_data=True``.
     """
 
     def __init__(
@@ -337,7 +337,7 @@ class Engine:
         except (InputError, EvaluationError) as exc:
             if self._reveal:
                 raise
-            raise self._masker.scrub_error(exc, record) from None
+            raise self._masker.scrub_error(exc, record, request) from None
 
     def validate_record(
         self, record: Mapping[str, Any], *, as_of: dt.date | None = None

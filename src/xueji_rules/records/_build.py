@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from xueji_rules._schemas import load_schema
 from xueji_rules._yaml import YamlDocument
 from xueji_rules.errors import Location, PackError, Problem
 from xueji_rules.packs.model import Citation, Pack, Text
@@ -26,6 +27,7 @@ from xueji_rules.records.spec import (
     NumberScheme,
     PersonalField,
     RecordsSpec,
+    RequestField,
     System,
 )
 
@@ -47,6 +49,7 @@ class _Builder:
         self.form_extra: list[tuple[dict[str, Any], YamlDocument]] = []
         self.code_lists: dict[str, CodeList] = {}
         self.personal: dict[str, PersonalField] = {}
+        self.request_personal: dict[str, RequestField] = {}
         self.quasi: list[str] = []
         self.checks: dict[str, Check] = {}
         self.extra_citations: list[tuple[str, Mapping[str, Any], YamlDocument]] = []
@@ -133,6 +136,17 @@ class _Builder:
             self.personal[path] = PersonalField(
                 path, item["kind"], item["deidentify"], _text(item["label"])
             )
+        for i, item in enumerate(privacy.get("request_fields") or []):
+            where = ("privacy", "request_fields", i)
+            path = item["path"]
+            if path in self.request_personal:
+                self.problem(f"personal request field '{path}' is already declared", doc, where)
+                continue
+            unknown = _request_path_problem(path, self.pack)
+            if unknown is not None:
+                self.problem(unknown, doc, where)
+                continue
+            self.request_personal[path] = RequestField(path, item["kind"], _text(item["label"]))
         for path in privacy.get("quasi_identifiers") or []:
             if path not in self.quasi:
                 self.quasi.append(path)
@@ -379,8 +393,46 @@ class _Builder:
             checks=self.checks,
             account_dormancy=dormancy,
             stage_grades={k: (v[0], v[1]) for k, v in grades.items()},
+            personal_request_fields=tuple(self.request_personal.values()),
             _pack=self.pack,
         )
+
+
+def _request_path_problem(path: str, pack: Pack) -> str | None:
+    """Why ``path`` names no field of a request (bundled schema or the pack's inputs), or None.
+
+    A personal field that names nothing would silently mask nothing: a typo must be an error.
+    """
+    try:
+        segments = _paths.parse(path)
+    except ValueError as exc:
+        return str(exc)
+    declared = {f.path.split(".", 1)[1] for f in pack.inputs if f.kind == "request"}
+    if path in declared:
+        return None
+    node: Any = load_schema("request.schema.json")
+    for depth, (key, _, is_array) in enumerate(segments):
+        node = _resolve(node)
+        properties = node.get("properties") if isinstance(node, Mapping) else None
+        if not isinstance(properties, Mapping) or key not in properties:
+            where = ".".join(s[0] for s in segments[: depth + 1])
+            return f"personal request field '{path}': the request has no field '{where}'"
+        node = _resolve(properties[key])
+        if is_array:
+            node = _resolve(node.get("items", {}))
+    return None
+
+
+def _resolve(node: Any) -> Any:
+    """A schema node with its ``$ref`` (local, or into another bundled schema) followed."""
+    ref = node.get("$ref") if isinstance(node, Mapping) else None
+    if not isinstance(ref, str):
+        return node
+    file, _, pointer = ref.partition("#")
+    target: Any = load_schema(file or "request.schema.json")
+    for part in pointer.strip("/").split("/") if pointer else ():
+        target = target[part]
+    return target
 
 
 def build_spec(pack: Pack) -> RecordsSpec:

@@ -1,9 +1,10 @@
 """Masking personal data in traces, error messages, logs and findings (privacy by default).
 
-Which fields are personal is pack data (``records/privacy.yaml``); how a value of each kind is
-masked is fixed here (docs/privacy.md "Masks"). The 学籍号 (``record.id``) is always treated as
-personal: the usual scheme builds it from the citizen number (D-205). Everything that shows
-record data to a person goes through a :class:`Masker` unless the caller asks to reveal
+Which fields are personal is pack data (``records/privacy.yaml``: ``personal_fields`` of the
+record, ``request_fields`` of a request); how a value of each kind is masked is fixed here
+(docs/privacy.md "Masks"). The 学籍号 (``record.id``) is always treated as personal: the usual
+scheme builds it from the citizen number (D-205). Everything that shows record or request data
+to a person goes through a :class:`Masker` unless the caller asks to reveal
 (``explain(..., reveal=True)``, ``--reveal-personal-data``).
 """
 
@@ -19,7 +20,7 @@ from xueji_rules.errors import Problem, XuejiRulesError
 from xueji_rules.findings import Finding
 from xueji_rules.packs.model import Pack, Text
 from xueji_rules.records import _paths
-from xueji_rules.records.spec import PersonalField, RecordsSpec
+from xueji_rules.records.spec import PersonalField, RecordsSpec, RequestField
 
 __all__ = ["Masker", "mask"]
 
@@ -57,6 +58,7 @@ class Masker:
     """Masks a pack's personal fields; build it with :meth:`for_pack` or from a spec.
 
     ``Masker()`` without a spec masks only the 学籍号, for traces made without a pack.
+    ``fields`` are the record's personal fields, ``request_fields`` the request's.
     """
 
     def __init__(self, spec: RecordsSpec | None = None) -> None:
@@ -64,8 +66,12 @@ class Masker:
         if not any(f.path == "id" for f in fields):
             fields.insert(0, _REGISTRY_NUMBER)
         self.fields: tuple[PersonalField, ...] = tuple(fields)
+        self.request_fields: tuple[RequestField, ...] = (
+            spec.personal_request_fields if spec is not None else ()
+        )
         # a value of the wrong shape is masked whole, as free text
-        self._whole = {f.path: dataclasses.replace(f, kind="free_text") for f in fields}
+        self._whole = _whole_of(self.fields)
+        self._request_whole = _whole_of(self.request_fields)
 
     @classmethod
     def for_pack(cls, pack: Pack | None) -> Masker:
@@ -87,6 +93,11 @@ class Masker:
         """Whether the value at concrete ``path`` is personal data."""
         return self.field_of(path) is not None
 
+    def is_personal_request(self, path: str) -> bool:
+        """Whether the request value at concrete ``path`` (``exceptions[0].reference``) is
+        personal data."""
+        return any(f.path == path or _paths.matches(f.path, path) for f in self.request_fields)
+
     def mask_id(self, record_id: str) -> str:
         """The masked 学籍号 (the record id) as traces and reports show it."""
         f = self.field_of("id") or _REGISTRY_NUMBER
@@ -94,49 +105,55 @@ class Masker:
 
     def personal_values(self, record: Any) -> list[tuple[PersonalField, str]]:
         """Every personal value of ``record`` as text (with its field), longest first."""
-        found: list[tuple[PersonalField, str]] = []
-        for f in self.fields:
-            for _, value in _paths.iter_values(record, f.path):
-                found += [(f, text) for text in _leaves(value) if text]
-            # a value of the wrong shape on the way (a mapping where a list belongs) may hide
-            # personal data anywhere inside it: all of it is treated as personal
-            whole = self._whole[f.path]
-            for value in _paths.iter_misfits(record, f.path):
-                found += [(whole, text) for text in _leaves(value) if len(text) > 1]
+        found = _values_of(record, self.fields, self._whole)
+        found.sort(key=lambda item: -len(item[1]))
+        return found
+
+    def request_values(self, request: Any) -> list[tuple[RequestField, str]]:
+        """Every personal value of ``request`` as text (with its field), longest first."""
+        found = _values_of(request, self.request_fields, self._request_whole)
         found.sort(key=lambda item: -len(item[1]))
         return found
 
     def mask_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """A copy of ``record`` with every personal value masked (for logs and debugging)."""
-        out: Any = _copy(record)
-        for f in self.fields:
-            for path, value in list(_paths.iter_values(out, f.path)):
-                if value is not None and not isinstance(value, bool | Mapping | list):
-                    _assign(out, path, mask(f.kind, value))
-        result: dict[str, Any] = out
-        return result
+        return _masked_copy(record, self.fields)
 
-    def scrub(self, obj: Any, records: Iterable[Any]) -> Any:
-        """``obj`` (text, or JSON-like data) with every personal value of ``records`` masked.
+    def mask_request(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """A copy of ``request`` with every personal value masked (for logs and debugging)."""
+        return _masked_copy(request, self.request_fields)
+
+    def _values(self, records: Iterable[Any], requests: Iterable[Any]) -> list[tuple[str, str]]:
+        values: list[tuple[str, str]] = [
+            (f.kind, text) for r in records for f, text in self.personal_values(r)
+        ]
+        values += [(f.kind, text) for q in requests for f, text in self.request_values(q)]
+        values.sort(key=lambda item: -len(item[1]))
+        return values
+
+    def scrub(self, obj: Any, records: Iterable[Any], requests: Iterable[Any] = ()) -> Any:
+        """``obj`` (text, or JSON-like data) with every personal value of ``records`` (and of
+        ``requests``) masked.
 
         Used for error messages and evidence: any string that contains a personal value of the
-        given records (also in its ``repr`` form) has that value replaced by its mask.
+        given records or requests (also in its ``repr`` form) has that value replaced by its
+        mask.
         """
-        values: list[tuple[PersonalField, str]] = []
-        for record in records:
-            values += self.personal_values(record)
-        values.sort(key=lambda item: -len(item[1]))
+        values = self._values(records, requests)
         if not values:
             return obj
         return _scrub(obj, values)
 
-    def scrub_error(self, exc: XuejiRulesError, record: Any) -> XuejiRulesError:
-        """``exc`` with personal values of ``record`` masked in its message and problems.
+    def scrub_error(
+        self, exc: XuejiRulesError, record: Any, request: Any = None
+    ) -> XuejiRulesError:
+        """``exc`` with personal values of ``record`` (and ``request``) masked in its message
+        and problems.
 
         Returns ``exc`` itself when nothing needed masking; otherwise an error of the same class
         (input and evaluation errors) with the same locations.
         """
-        values = self.personal_values(record)
+        values = self._values([record], [request] if request is not None else [])
         if not values:
             return exc
         message = _scrub(exc.message, values)
@@ -158,10 +175,7 @@ class Masker:
 
     def mask_finding(self, finding: Finding, records: Iterable[Any] = ()) -> Finding:
         """A finding fit to leave the registry: record ids masked, evidence and message scrubbed."""
-        values: list[tuple[PersonalField, str]] = []
-        for record in records:
-            values += self.personal_values(record)
-        values.sort(key=lambda item: -len(item[1]))
+        values = self._values(records, ())
 
         def scrub(obj: Any) -> Any:
             return _scrub(obj, values) if values else obj
@@ -176,6 +190,44 @@ class Masker:
             message=message,
             evidence=scrub(dict(finding.evidence)),
         )
+
+
+_Field = PersonalField | RequestField
+
+
+def _whole_of(fields: Iterable[_Field]) -> dict[str, Any]:
+    """Each field's path -> the field masked as free text (for values of the wrong shape)."""
+    return {f.path: dataclasses.replace(f, kind="free_text") for f in fields}
+
+
+def _values_of(
+    data: Any, fields: Iterable[_Field], whole_of: Mapping[str, Any]
+) -> list[tuple[Any, str]]:
+    """``(field, text)`` for every scalar under each field's path in ``data``."""
+    found: list[tuple[Any, str]] = []
+    for f in fields:
+        for _, value in _paths.iter_values(data, f.path):
+            found += [(f, text) for text in _leaves(value) if text]
+        # a value of the wrong shape on the way (a mapping where a list belongs) may hide
+        # personal data anywhere inside it: all of it is treated as personal
+        whole = whole_of[f.path]
+        for value in _paths.iter_misfits(data, f.path):
+            found += [(whole, text) for text in _leaves(value) if len(text) > 1]
+    return found
+
+
+def _masked_copy(data: Mapping[str, Any], fields: Iterable[_Field]) -> dict[str, Any]:
+    """A copy of ``data`` with the value under each field's path masked (a list or mapping
+    found there is masked whole, as free text)."""
+    out: Any = _copy(data)
+    for f in fields:
+        for path, value in list(_paths.iter_values(out, f.path)):
+            if value is None or isinstance(value, bool):
+                continue
+            shown = mask("free_text", value) if isinstance(value, Mapping | list) else None
+            _assign(out, path, shown if shown is not None else mask(f.kind, value))
+    result: dict[str, Any] = out
+    return result
 
 
 def _leaves(value: Any, depth: int = 0) -> list[str]:
@@ -225,16 +277,17 @@ def _scrub_cut(message: str, text: str, masked: str) -> str:
     return message
 
 
-def _scrub(obj: Any, values: list[tuple[PersonalField, str]]) -> Any:
+def _scrub(obj: Any, values: list[tuple[str, str]]) -> Any:
+    """``obj`` with each ``(kind, text)`` value replaced by its mask wherever it appears."""
     if isinstance(obj, str):
-        for f, text in values:
+        for kind, text in values:
             if text in obj:
-                obj = obj.replace(text, mask(f.kind, text))
+                obj = obj.replace(text, mask(kind, text))
             shown = repr(text)[1:-1]
             if shown != text and shown in obj:
-                obj = obj.replace(shown, mask(f.kind, text))
+                obj = obj.replace(shown, mask(kind, text))
             if "…" in obj:
-                obj = _scrub_cut(obj, text, mask(f.kind, text))
+                obj = _scrub_cut(obj, text, mask(kind, text))
         return obj
     if isinstance(obj, Mapping):
         return {k: _scrub(v, values) for k, v in obj.items()}

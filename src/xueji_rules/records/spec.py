@@ -2,8 +2,8 @@
 
 :func:`~xueji_rules.records._build.records_spec` builds a :class:`RecordsSpec` from a loaded pack: the collection form with
 its groups, fields and code lists, the registry-number schemes, the statuses that hold a live
-registry, the personal fields and quasi-identifiers, and every check with its severity and the
-articles it cites per registry system. See ``docs/records.md``.
+registry, the personal fields of records and of requests, the quasi-identifiers, and every check
+with its severity and the articles it cites per registry system. See ``docs/records.md``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ __all__ = [
     "NumberScheme",
     "PersonalField",
     "RecordsSpec",
+    "RequestField",
     "System",
 ]
 
@@ -155,6 +156,19 @@ class PersonalField:
 
 
 @dataclass(frozen=True, slots=True)
+class RequestField:
+    """A request field that holds personal data (a new hukou place, a requester's details, free
+    text): how it is masked in decision logs and in errors. ``path`` is relative to the request
+    (``new_hukou.city``, ``exceptions[].reference``)."""
+
+    path: str
+    kind: Literal[
+        "name", "document_number", "registry_number", "phone", "address", "birth_date", "free_text"
+    ]
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
 class Check:
     """A check the records package runs: severity and articles per registry system."""
 
@@ -185,6 +199,7 @@ class RecordsSpec:
     checks: Mapping[str, Check]
     account_dormancy: Mapping[System, str]  # system -> parameter id
     stage_grades: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    personal_request_fields: tuple[RequestField, ...] = ()
     # statuses of a record holding a kindergarten's number carried into primary school (D-47)
     preschool_number_statuses: frozenset[str] = frozenset()
     _pack: Pack | None = field(default=None, repr=False, compare=False)

@@ -2,10 +2,13 @@
 
 Each non-blank input line is ``{"record": …, "request": …}`` (optionally ``"id"``, echoed
 back). Each answer line is ``{"line": N, "decision": …}`` or ``{"line": N, "error": problem}``,
-in input order; a bad line is reported in the stream and the batch goes on. The body is read as
-it arrives and answered as it goes (at most :data:`CHUNK_LINES` lines are held at a time), so a
-batch of any length runs in bounded memory. The deadline is per chunk (``timeout``) and for the
-whole stream (``batch_timeout``): past the latter the stream ends with an error line.
+in input order; a bad line is reported in the stream and the batch goes on. Every line is
+decided by :func:`xueji_rules.bulk.decide_line`, the function ``xueji-rules decide --batch``
+uses, so a bad line gets byte for byte the answer the command line writes for it (the same
+problem object; ``schemas/batch-output.schema.json``). The body is read as it arrives and
+answered as it goes (at most :data:`CHUNK_LINES` lines are held at a time), so a batch of any
+length runs in bounded memory. The deadline is per chunk (``timeout``) and for the whole stream
+(``batch_timeout``): past the latter the stream ends with an error line.
 
 This is a plain ASGI endpoint: Starlette's streaming response would read the request's messages
 to watch for a disconnect, racing the body this endpoint is still reading.
@@ -13,16 +16,15 @@ to watch for a disconnect, racing the body this endpoint is still reading.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from xueji_rules.errors import XuejiRulesError
-from xueji_rules.service._decide import decide_pair
-from xueji_rules.service._http import DIGEST_HEADER, parse_json
-from xueji_rules.service.problems import HttpProblem, problem_from_error, problem_json
+from xueji_rules.bulk import Oversized, decide_line, error_line
+from xueji_rules.bulk._lines import RawLine, salvage_id
+from xueji_rules.service._http import DIGEST_HEADER
+from xueji_rules.service.problems import HttpProblem
 
 if TYPE_CHECKING:
     from xueji_rules.service._service import Service
@@ -33,14 +35,11 @@ __all__ = ["CHUNK_LINES", "BatchEndpoint"]
 CHUNK_LINES = 32
 log = logging.getLogger("xueji_rules.service")
 NDJSON = "application/x-ndjson"
+SOURCE = "<batch>"  # names the body in the service's own log, never in an answer
 
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-
-
-class _TooLong(Exception):
-    """A line over the size limit (its bytes are skipped up to the next newline)."""
 
 
 class _Drained(Exception):
@@ -49,13 +48,15 @@ class _Drained(Exception):
 
 async def _lines(
     receive: Receive, line_limit: int, total_limit: int
-) -> AsyncIterator[bytes | Exception]:
-    """The body's lines as they arrive; an over-long line yields an error in its place.
+) -> AsyncIterator[bytes | Oversized | HttpProblem | _Drained]:
+    """The body's lines as they arrive (without their newline); a line over ``line_limit`` is
+    skipped, not buffered, and yields :class:`Oversized` with its length in its place.
 
-    After the lines of each received message comes a :class:`_Drained` marker.
+    After the lines of each received message comes a :class:`_Drained` marker; a body over
+    ``total_limit`` ends the stream with a ``body-too-large`` problem.
     """
     buffer = b""
-    skipping = False
+    skipped = -1  # bytes of an over-long line skipped so far; -1 when not skipping
     total = 0
     more = True
     while more:
@@ -76,45 +77,48 @@ async def _lines(
             if cut < 0:
                 break
             line, buffer = buffer[:cut], buffer[cut + 1 :]
-            if skipping:
-                skipping = False
-                continue
-            yield _TooLong() if len(line) > line_limit else line
+            if skipped >= 0:
+                yield Oversized(skipped + len(line))
+                skipped = -1
+            else:
+                yield Oversized(len(line)) if len(line) > line_limit else line
         if len(buffer) > line_limit:
-            if not skipping:
-                yield _TooLong()
-            skipping = True
+            skipped = max(skipped, 0) + len(buffer)
             buffer = b""
         yield _Drained()
-    if buffer and not skipping:
-        yield buffer
-
-
-def _error_line(number: int, problem: HttpProblem) -> dict[str, Any]:
-    return {"line": number, "error": problem_json(problem.kind, problem.detail, problem.problems)}
+    if skipped >= 0:
+        yield Oversized(skipped + len(buffer))
+    elif buffer:
+        yield Oversized(len(buffer)) if len(buffer) > line_limit else buffer
 
 
 def _decide_chunk(
-    service: Service, snap: Snapshot, chunk: list[tuple[int, Any]]
-) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for number, body in chunk:
-        has_id = isinstance(body, dict) and isinstance(body.get("id"), str)
-        echo = {"id": body["id"]} if has_id else {}
+    service: Service, snap: Snapshot, chunk: list[tuple[int, RawLine]], limit: int
+) -> list[str]:
+    """The answer lines of a chunk (blank lines have none), decided with ``snap``."""
+
+    def observe(record: Any, request: Any, decision: Any, data: dict[str, Any]) -> None:
+        service.note_decision(snap, record, request, decision, data)
+
+    out: list[str] = []
+    for number, raw in chunk:
         try:
-            if echo:
-                body = {k: v for k, v in body.items() if k != "id"}
-            _, data = decide_pair(service, snap, body, what=f"line {number}")
-            out.append({"line": number, **echo, "decision": data})
-        except HttpProblem as exc:
-            out.append({**_error_line(number, exc), **echo})
-        except XuejiRulesError as exc:
-            out.append({**_error_line(number, problem_from_error(exc)), **echo})
+            result = decide_line(snap.engine, SOURCE, number, raw, limit=limit, observe=observe)
         except Exception:  # a bug: answer the line, log the traceback, keep the stream going
             log.exception("internal error on batch line %d", number)
-            problem = HttpProblem("internal-error", "see the service's log")
-            out.append({**_error_line(number, problem), **echo})
+            out.append(error_line(number, _id_of(raw), "internal-error", "see the service's log"))
+            continue
+        if result is not None:
+            out.append(result.text)
     return out
+
+
+def _id_of(raw: RawLine) -> Any:
+    return None if isinstance(raw, Oversized) else salvage_id(raw)
+
+
+def _blank(raw: RawLine) -> bool:
+    return not isinstance(raw, Oversized) and not raw.strip()
 
 
 class BatchEndpoint:
@@ -158,68 +162,57 @@ class BatchEndpoint:
             }
         )
         deadline = time.monotonic() + config.batch_timeout
+        limit = config.max_body_bytes
         number = 0
-        chunk: list[tuple[int, Any]] = []
+        chunk: list[tuple[int, RawLine]] = []
 
         async def flush() -> None:
+            work = list(chunk)
+            chunk.clear()
             try:
                 answers = await service.executor.run(
-                    lambda: _decide_chunk(service, snap, chunk), config.timeout
+                    lambda: _decide_chunk(service, snap, work, limit), config.timeout
                 )
-            except HttpProblem as exc:
-                answers = [_error_line(n, exc) for n, _ in chunk]
-            text = "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers)
-            await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
-            chunk.clear()
+            except HttpProblem as exc:  # the chunk did not start or finish in time
+                answers = [
+                    error_line(n, _id_of(raw), exc.kind, exc.detail)
+                    for n, raw in work
+                    if not _blank(raw)
+                ]
+            await self._send_lines(send, answers)
 
-        async for item in _lines(receive, config.max_body_bytes, config.max_batch_bytes):
+        async for item in _lines(receive, limit, config.max_batch_bytes):
+            if isinstance(item, _Drained):
+                if chunk:
+                    await flush()
+                continue
             number += 1
             if isinstance(item, HttpProblem):
                 if chunk:
                     await flush()
-                await self._send_line(send, _error_line(number, item))
+                await self._send_lines(send, [error_line(number, None, item.kind, item.detail)])
                 break
-            if isinstance(item, _Drained):
-                number -= 1
-                if chunk:
-                    await flush()
-                continue
-            if isinstance(item, _TooLong):
-                if chunk:
-                    await flush()
-                too_long = HttpProblem(
-                    "body-too-large",
-                    f"line {number} is over the limit of {config.max_body_bytes} bytes",
-                )
-                await self._send_line(send, _error_line(number, too_long))
-                continue
-            if isinstance(item, Exception):
-                continue
-            if not item.strip():
-                continue
-            try:
-                chunk.append((number, parse_json(item, f"line {number}")))
-            except HttpProblem as exc:
-                if chunk:
-                    await flush()
-                await self._send_line(send, _error_line(number, exc))
-                continue
+            chunk.append((number, item))
             if len(chunk) >= CHUNK_LINES:
                 await flush()
             if time.monotonic() > deadline:
                 if chunk:
                     await flush()
-                late = HttpProblem(
-                    "deadline-exceeded",
-                    f"the batch ran past its {config.batch_timeout:g} s deadline after line {number}",
+                late = (
+                    f"the batch ran past its {config.batch_timeout:g} s deadline after line "
+                    f"{number}"
                 )
-                await self._send_line(send, _error_line(number, late))
+                await self._send_lines(
+                    send, [error_line(number + 1, None, "deadline-exceeded", late)]
+                )
                 break
         if chunk:
             await flush()
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     @staticmethod
-    async def _send_line(send: Send, line: dict[str, Any]) -> None:
-        body = (json.dumps(line, ensure_ascii=False) + "\n").encode()
+    async def _send_lines(send: Send, lines: list[str]) -> None:
+        if not lines:
+            return
+        body = "".join(line + "\n" for line in lines).encode()
         await send({"type": "http.response.body", "body": body, "more_body": True})

@@ -38,9 +38,7 @@ def decide_pair(service: Service, snap: Snapshot, body: Any, what: str = "the bo
     except RecursionError:  # a value nested beyond what the input converters walk
         raise HttpProblem("bad-input", "the record or request is nested too deeply") from None
     data = decision.to_json()
-    service.metrics.decisions.labels(decision.outcome).inc()
-    if service.decision_log is not None:
-        service.decision_log.write(snap.masking, record, request, data, snap.pack_json)
+    service.note_decision(snap, record, request, decision, data)
     return decision, data
 
 

@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from xueji_rules.bulk import loads_strict
 from xueji_rules.service._deps import require
 from xueji_rules.service.problems import MEDIA_TYPE, HttpProblem, problem_json
 
@@ -61,19 +62,6 @@ async def read_body(request: Any, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _no_duplicates(pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def parse_json(data: bytes, what: str = "the body") -> Any:
     """Parse strict JSON (no duplicate keys, no NaN); a 400 problem says where it breaks."""
     try:
@@ -81,7 +69,7 @@ def parse_json(data: bytes, what: str = "the body") -> Any:
     except UnicodeDecodeError as exc:
         raise HttpProblem("malformed-json", f"{what} is not UTF-8 (byte {exc.start})") from None
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        return loads_strict(text)
     except json.JSONDecodeError as exc:
         raise HttpProblem(
             "malformed-json",

@@ -284,23 +284,6 @@ def service_schemas() -> dict[str, Any]:
         "DecideBody": _object(
             ["record", "request"], {"record": _ref("StudentRecord"), "request": _ref("Request")}
         ),
-        "BatchLine": _object(
-            ["record", "request"],
-            {
-                "id": {**_STR, "description": "echoed in the answer line"},
-                "record": _ref("StudentRecord"),
-                "request": _ref("Request"),
-            },
-        ),
-        "BatchAnswer": _object(
-            ["line"],
-            {
-                "line": {"type": "integer", "description": "1-based line number in the input"},
-                "id": _STR,
-                "decision": _ref("Decision"),
-                "error": _ref("Problem"),
-            },
-        ),
         "ExplainAnswer": _object(
             ["lang", "text", "decision"],
             {

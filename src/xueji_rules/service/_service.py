@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from xueji_rules.errors import XuejiRulesError
 from xueji_rules.service.config import ServiceConfig
@@ -26,6 +28,19 @@ class Service:
         self.metrics = Metrics()
         self.metrics.set_pack(self.holder.current.pack_json)
         self.decision_log = DecisionLog(config.decision_log) if config.decision_log else None
+
+    def note_decision(
+        self,
+        snap: Snapshot,
+        record: Mapping[str, Any],
+        request: Mapping[str, Any],
+        decision: Any,
+        data: Mapping[str, Any],
+    ) -> None:
+        """Count a decision and, when the log is on, log it (record and request masked)."""
+        self.metrics.decisions.labels(decision.outcome).inc()
+        if self.decision_log is not None:
+            self.decision_log.write(snap.masking, record, request, data, snap.pack_json)
 
     async def reload(self) -> ReloadResult:
         """Reload the pack; in-flight requests finish with the snapshot they started with."""

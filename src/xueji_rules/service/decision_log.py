@@ -1,7 +1,8 @@
 """Decision logs: one JSON line per decision, with personal fields masked.
 
 Masking is the records package's ``Masker`` for the pack (SD7): every field the pack declares
-personal is masked in the logged record, and the decision's ``record_id`` (the 学籍号, which
+personal is masked in the logged record and in the logged request (``records/privacy.yaml``:
+``personal_fields`` and ``request_fields``), and the decision's ``record_id`` (the 学籍号, which
 embeds the identity-card number) is masked the same way.
 """
 
@@ -28,6 +29,10 @@ class Masking(Protocol):
 
     def mask_record(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """The record with its personal values masked."""
+        ...
+
+    def mask_request(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """The request with its personal values masked."""
         ...
 
     def mask_id(self, record_id: str) -> str:
@@ -70,13 +75,13 @@ class DecisionLog:
         decision: Mapping[str, Any],
         pack: Mapping[str, str],
     ) -> None:
-        """Log one decision (the record masked, the decision's ``record_id`` too)."""
+        """Log one decision (record and request masked, the decision's ``record_id`` too)."""
         record_id = decision.get("record_id")
         line = {
             "time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
             "pack": dict(pack),
             "record": masking.mask_record(record),
-            "request": dict(request),
+            "request": masking.mask_request(request),
             "decision": {
                 **decision,
                 "record_id": masking.mask_id(record_id) if isinstance(record_id, str) else "",

@@ -32,6 +32,8 @@ _FILES = {
     "finding.schema.json": "Finding",
     "problem.schema.json": "Problem",
     "conformance-answer.schema.json": "ConformanceAnswer",
+    "batch-input.schema.json": "BatchLine",
+    "batch-output.schema.json": "BatchAnswer",
 }
 # $defs with a name of their own (else: root name + the definition's name in CamelCase)
 _DEF_NAMES = {
@@ -39,7 +41,7 @@ _DEF_NAMES = {
     ("decision.schema.json", "text"): "Text",
     ("decision.schema.json", "citation"): "Citation",
 }
-_REF = re.compile(r"^(?:(?P<file>[a-z-]+\.schema\.json))?#/\$defs/(?P<name>[a-z_]+)$")
+_REF = re.compile(r"^(?:(?P<file>[a-z-]+\.schema\.json))?(?:#/\$defs/(?P<name>[a-z_]+))?$")
 
 
 def _camel(name: str) -> str:
@@ -59,10 +61,12 @@ def _rewrite(node: Any, own_file: str) -> Any:
                 continue
             if key == "$ref" and isinstance(value, str):
                 match = _REF.match(value)
-                if match is None:
+                if match is None or not (match.group("file") or match.group("name")):
                     raise ValueError(f"{own_file}: cannot translate $ref {value!r}")
                 file = match.group("file") or own_file
-                out[key] = f"#/components/schemas/{_def_name(file, match.group('name'))}"
+                name = match.group("name")
+                target = _def_name(file, name) if name else _FILES[file]  # a file: its root
+                out[key] = f"#/components/schemas/{target}"
                 continue
             out[key] = _rewrite(value, own_file)
         # an enum of strings without a type: say it is a string, for client generators

@@ -165,7 +165,7 @@ def _decide_lines(engine: Engine, lines: list[Any], name: str) -> Iterator[tuple
         ident: Any = None
         record: Any = None
         try:
-            parsed = parse_line(f"column {name!r}", None, raw if raw is not None else "")
+            parsed = parse_line(raw if raw is not None else "")
             if parsed is None:
                 raise InputError(f"column {name!r}: blank line", Location())
             ident, data = parsed
