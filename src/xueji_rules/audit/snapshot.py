@@ -25,7 +25,7 @@ from typing import Any
 from xueji_rules.engine._inputs import input_model
 from xueji_rules.errors import InputError, Location
 
-__all__ = ["Chunk", "Snapshot", "iter_chunks", "iter_side_rows", "open_snapshot"]
+__all__ = ["Chunk", "Snapshot", "iter_chunks", "iter_side_rows", "open_snapshot", "side_row"]
 
 MANIFEST = "snapshot.json"
 SIDE_FILES = {
@@ -216,18 +216,24 @@ def iter_side_rows(
     path = snapshot.side_files.get(kind)
     if path is None:
         return
-    model = input_model(SIDE_SCHEMAS[kind])
     source = snapshot.display(path)
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            try:
-                raw = json.loads(line)
-                converted = model.convert(raw, f"{source}:{number}")
-                # accounts and staff go to the records package's checks as JSON (ISO dates)
-                yield number, converted if kind == "verifications" else raw
-            except ValueError as exc:
-                yield number, InputError(f"not JSON: {exc}", Location(file=source, line=number))
-            except InputError as exc:
-                yield number, exc
+            yield number, side_row(kind, source, number, line)
+
+
+def side_row(kind: str, source: str, number: int, line: bytes | str) -> dict[str, Any] | InputError:
+    """One non-blank line of side file ``kind`` read as :func:`iter_side_rows` reads it (the
+    single-machine audit and Spark call this same function): the row, or its error."""
+    model = input_model(SIDE_SCHEMAS[kind])
+    try:
+        raw = json.loads(line)
+        converted = model.convert(raw, f"{source}:{number}")
+        # accounts and staff go to the records package's checks as JSON (ISO dates)
+        return converted if kind == "verifications" else raw
+    except ValueError as exc:
+        return InputError(f"not JSON: {exc}", Location(file=source, line=number))
+    except InputError as exc:
+        return exc

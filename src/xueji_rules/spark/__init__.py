@@ -1,4 +1,4 @@
-"""Bulk decisions on Spark DataFrames (the ``[spark]`` extra: ``pip install 'xueji-rules[spark]'``).
+"""Bulk decisions and whole audits on Spark DataFrames (``pip install 'xueji-rules[spark]'``).
 
 >>> from xueji_rules.spark import decide_dataframe, local_session
 >>> spark = local_session(cores=2)                                       # doctest: +SKIP
@@ -11,6 +11,14 @@ keeps it for every partition it processes; the pack reaches the executors as
 ``docs/scale.md`` explains (bundled packs come with the installed package, other packs are
 zipped and shipped with ``SparkContext.addFile``). The rows are decided with ``mapInArrow`` by
 the same code as ``Engine.decide_many`` and ``decide --batch``, so the results are the same.
+
+>>> from xueji_rules.spark import audit_snapshot_dataframe
+>>> findings = audit_snapshot_dataframe(spark, "snapshot/", "shanxi", "2026-12-31")  # doctest: +SKIP
+
+:func:`audit_snapshot_dataframe` (a snapshot directory) and :func:`audit_dataframe` (frames you
+have) give the findings of ``xueji-rules audit``, by the same functions: per-record checks in
+``mapInArrow``, cross-record facts grouped by ``(kind, key)``, side files row by row
+(``docs/scale.md``, "The audit on Spark").
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from xueji_rules.errors import InputError, Location
-from xueji_rules.spark._audit import AUDIT_FIELDS, AuditJob, audit_batches
+from xueji_rules.spark._audit import AUDIT_FIELDS, AuditJob
 from xueji_rules.spark._executor import OUTPUT_FIELDS, Layout, decide_batches
 from xueji_rules.spark._ship import PackShipment, ship_engine
 
@@ -36,6 +44,7 @@ __all__ = [
     "DECISION_COLUMNS",
     "PackShipment",
     "audit_dataframe",
+    "audit_snapshot_dataframe",
     "decide_dataframe",
     "local_session",
     "require_pyspark",
@@ -158,45 +167,131 @@ def decide_dataframe(
     return df.mapInArrow(partial(decide_batches, shipment, layout), StructType(fields))
 
 
+def _audit_job(
+    spark: Any,
+    pack: str | os.PathLike[str],
+    as_of: dt.date | str,
+    calendar_files: tuple[str, ...],
+    settings: dict[str, Any],
+    *,
+    line: str | None,
+    facts: bool,
+) -> tuple[PackShipment, AuditJob]:
+    """The shipment and job settings of an audit; a bad pack or setting fails here."""
+    import dataclasses
+
+    from xueji_rules.audit import context_for, spec_from
+    from xueji_rules.audit.context import parse_as_of
+
+    day = parse_as_of(as_of) if isinstance(as_of, str) else as_of
+    spec = spec_from(pack, day, calendar_files=tuple(calendar_files), **settings)
+    ctx = context_for(spec)  # before any job
+    fixed = ("pack", "as_of", "calendar_files", "identity_key")
+    shipped = tuple(
+        (f.name, getattr(spec, f.name)) for f in dataclasses.fields(spec) if f.name not in fixed
+    )
+    shipment = ship_engine(spark, ctx.top)
+    job = AuditJob(
+        as_of=day, settings=shipped, line=line, identity_key=spec.identity_key, facts=facts
+    )
+    return shipment, job
+
+
 def audit_dataframe(
     df: Any,
     pack: str | os.PathLike[str],
     as_of: dt.date | str,
     *,
     line: str | None = None,
+    verifications: Any = None,
+    accounts: Any = None,
+    staff: Any = None,
+    cross_record: bool = True,
     calendar_files: tuple[str, ...] = (),
     **settings: Any,
 ) -> Any:
-    """The per-record findings of every bundle in ``df``: one row per finding.
+    """Every finding of the bundles in ``df`` and of the side frames: one row per finding.
 
     Input: one row per bundle (``schemas/bundle.schema.json``) — either one column per top-level
     bundle field (``spark.read.parquet("snapshot/bundles.parquet")``), or ``line=NAME``, a
-    string column of JSONL bundle lines (``spark.read.text("snapshot/bundles.jsonl")``, column
-    ``value``). Output columns ``record_id``, ``check``, ``severity`` and ``finding`` (the
-    finding's JSON text, as in ``audit -o``). A bundle that cannot be audited gives an
-    ``input.bad_line`` finding (file ``<spark>`` or the column, line 0: Spark does not keep line
-    numbers).
+    string (or binary) column of JSONL bundle lines (``spark.read.text("snapshot/bundles.jsonl")``,
+    column ``value``). ``verifications``, ``accounts``, ``staff``: optional frames of the side
+    files' JSONL lines in a column ``value`` (``spark.read.text(...)``). Output columns
+    ``record_id``, ``check``, ``severity`` and ``finding`` (the finding's JSON text, as in
+    ``audit -o``), in no particular order.
 
-    These are the checks :func:`~xueji_rules.audit.audit_bundle` makes on each record and its
-    history. The cross-record checks (O01, O07 reuse and continuation) and the side-file checks
-    (O04, O12, O15) group records or read other files; run ``xueji-rules audit`` for them
-    (``docs/scale.md``). ``settings`` are :class:`~xueji_rules.audit.AuditSpec`'s optional fields.
+    The checks are those of ``xueji-rules audit``, by the same functions: the per-record checks
+    and history replay of :func:`~xueji_rules.audit.audit_bundle`; with ``cross_record`` (the
+    default) O01 and O07's reuse and continuation (identity facts grouped by key), O04 when
+    ``verifications`` is given (a school's roster terms grouped with its verifications; an
+    empty frame means "no verification at all"); O12 and O15 on ``accounts`` and ``staff``.
+    A row that cannot be audited gives an ``input.bad_line`` finding; Spark does not know line
+    numbers, so it names the column (or ``<spark>``) and line 0 —
+    :func:`audit_snapshot_dataframe` reads a snapshot directory with its file names and line
+    numbers instead. ``settings`` are :class:`~xueji_rules.audit.AuditSpec`'s optional fields.
     """
     require_pyspark()
-    from pyspark.sql.types import StringType, StructField, StructType
+    from xueji_rules.spark._frames import audit_plan
 
-    from xueji_rules.audit.context import parse_as_of, spec_from
-
-    day = parse_as_of(as_of) if isinstance(as_of, str) else as_of
-    spec = spec_from(pack, day, calendar_files=tuple(calendar_files), **settings)
-    from xueji_rules.audit import context_for
-
-    ctx = context_for(spec)  # a bad pack or setting fails here, before any job
     if line is not None:
         _check_columns(df, {"bundle lines": line})
     else:
         _check_columns(df, {"record": "record"})
-    shipment = ship_engine(df.sparkSession, ctx.top)
-    job = AuditJob(as_of=day, settings=tuple(sorted(settings.items())), line=line)
-    schema = StructType([StructField(name, StringType()) for name in AUDIT_FIELDS])
-    return df.mapInArrow(partial(audit_batches, shipment, job), schema)
+    side = {"verifications": verifications, "accounts": accounts, "staff": staff}
+    for kind, frame in side.items():
+        if frame is not None:
+            _check_columns(frame, {f"{kind} lines": "value"})
+    shipment, job = _audit_job(
+        df.sparkSession, pack, as_of, calendar_files, settings, line=line, facts=cross_record
+    )
+    if not cross_record:
+        side = {}
+    return audit_plan(df, side, shipment, job)
+
+
+def audit_snapshot_dataframe(
+    spark: Any,
+    snapshot: str | os.PathLike[str],
+    pack: str | os.PathLike[str],
+    as_of: dt.date | str,
+    *,
+    calendar_files: tuple[str, ...] = (),
+    **settings: Any,
+) -> Any:
+    """The findings of a snapshot directory on Spark: those ``xueji-rules audit`` writes.
+
+    Reads the bundle files (JSONL or Parquet) and the side files of ``snapshot`` (a path every
+    executor can read: a shared or distributed file system) with each row's file name and line
+    number, and runs :func:`audit_dataframe`'s plan. The result holds the same findings as the
+    single-machine audit of the same snapshot, bad lines included, as a DataFrame (columns
+    ``record_id``, ``check``, ``severity``, ``finding``; no order).
+    """
+    require_pyspark()
+    from xueji_rules.audit import open_snapshot
+    from xueji_rules.spark._frames import audit_plan, numbered_lines, numbered_parquet
+
+    snap = open_snapshot(os.fspath(snapshot))  # reads the manifest only
+    kinds = {file.suffix for file in snap.bundle_files}
+    if len(kinds) > 1:
+        raise InputError(
+            "a snapshot for Spark has JSONL or Parquet bundle files, not both", Location()
+        )
+    parquet = kinds == {".parquet"}
+    frames = [
+        (numbered_parquet if parquet else numbered_lines)(spark, str(f), snap.display(f))
+        for f in snap.bundle_files
+    ]
+    bundles = frames[0]
+    for frame in frames[1:]:
+        bundles = bundles.unionByName(frame)
+    side = {}
+    for kind in ("verifications", "accounts", "staff"):
+        path = snap.side_files.get(kind)
+        if path is not None:
+            side[kind] = numbered_lines(spark, str(path), snap.display(path))
+        elif kind == "verifications":  # no file: no school verified (as the single machine)
+            side[kind] = spark.createDataFrame([], "value binary")
+    shipment, job = _audit_job(
+        spark, pack, as_of, calendar_files, settings, line=None if parquet else "value", facts=True
+    )
+    return audit_plan(bundles, side, shipment, job)
