@@ -37,8 +37,8 @@ AS_OF = "2026-12-31"
 
 def measure(snapshot: str, jobs: int, out: str, checks: str = "") -> dict[str, Any]:
     """Run in a child process: one audit; its numbers as JSON."""
+    from xueji_rules._json import PARSER
     from xueji_rules.audit import audit_snapshot
-    from xueji_rules.audit._json import PARSER
 
     before = os.times()
     started = time.perf_counter()

@@ -281,7 +281,7 @@ def test_batch_answers_each_line_before_the_next_is_sent(shanxi_server: Server) 
         received = b""
         for expected_lines in (1, 2):
             sock.sendall(b"%x\r\n%s\r\n" % (len(line), line))
-            while received.count(b'{"line": ') < expected_lines:
+            while received.count(b'{"line":') < expected_lines:
                 chunk = sock.recv(65536)
                 assert chunk, "connection closed early"
                 received += chunk
@@ -292,8 +292,8 @@ def test_batch_answers_each_line_before_the_next_is_sent(shanxi_server: Server) 
                 break
             received += chunk
     assert received.startswith(b"HTTP/1.1 200 ")
-    assert b'{"line": 1, "decision": {"outcome": "needs_approval"' in received
-    assert b'{"line": 2, "decision": {"outcome": "needs_approval"' in received
+    assert b'{"line":1,"decision":{"outcome":"needs_approval"' in received
+    assert b'{"line":2,"decision":{"outcome":"needs_approval"' in received
 
 
 def test_the_digest_is_the_packs_own(shanxi_server: Server, engine: Engine) -> None:

@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from xueji_rules._json import DECODE_ERRORS, loads
 from xueji_rules.audit._checks import make_finding
-from xueji_rules.audit._json import DECODE_ERRORS, loads
 from xueji_rules.audit._record_checks import check_record
 from xueji_rules.audit._replay import replay
 from xueji_rules.audit.context import AuditContext, AuditSpec, context_for

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from xueji_rules.audit._json import DECODE_ERRORS, loads
+from xueji_rules._json import DECODE_ERRORS, loads
 from xueji_rules.audit.bundle import chunk_rows
 from xueji_rules.audit.snapshot import SIDE_FILES, iter_chunks, iter_side_rows, open_snapshot
 from xueji_rules.errors import InputError, Location

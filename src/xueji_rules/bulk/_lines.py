@@ -6,9 +6,13 @@ Input line (``schemas/batch-input.schema.json``)::
 
 Output line (``schemas/batch-output.schema.json``), in input order::
 
-    {"line": 1, "id": "req-1", "decision": {...}}              # the decision JSON, unchanged
-    {"line": 2, "error": {"type": ".../problems/malformed-json", "title": ..., "detail": ...,
-                          "problems": [...]}}                   # a problem object (RFC 9457)
+    {"line":1,"id":"req-1","decision":{...}}                  # the decision JSON, unchanged
+    {"line":2,"error":{"type":".../problems/malformed-json","title":...,"detail":...,
+                       "problems":[...]}}                       # a problem object (RFC 9457)
+
+Lines are compact JSON (no spaces, Chinese unescaped), as ``Decision.to_json_text()``; written
+by orjson when installed and by the standard library otherwise, with the same bytes
+(:mod:`xueji_rules._json`).
 
 :func:`decide_line` is pure: the same call runs in the parent, in worker processes, in Spark
 executors and in the HTTP service's batch endpoint, so every path writes the same bytes for the
@@ -23,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from xueji_rules._json import dumps
 from xueji_rules.bulk._errors import error_json
 from xueji_rules.bulk._worker import worker_engine
 from xueji_rules.bulk.problems import LineError, problem_json
@@ -34,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LINE_KEYS",
     "MAX_LINE_BYTES",
+    "ChunkResult",
     "LineResult",
     "Observer",
     "Oversized",
@@ -169,7 +175,7 @@ def _envelope(line: int, ident: Any, key: str, value: Any) -> str:
     if ident is not None:
         out["id"] = ident
     out[key] = value
-    return json.dumps(out, ensure_ascii=False)
+    return dumps(out)
 
 
 def error_line(line: int, ident: Any, kind: str, detail: str) -> str:
@@ -221,17 +227,45 @@ def _first_problem(exc: XuejiRulesError) -> str:
     return f"{exc.problems[0]}{extra}"
 
 
-def decide_line_chunk(job: tuple[str, list[tuple[int, RawLine]]]) -> list[LineResult]:
+class ChunkResult(NamedTuple):
+    """The output of one chunk of input lines, as the writer needs it.
+
+    ``data`` is every output line of the chunk, in order, each ending in a newline, encoded as
+    UTF-8 here (in the worker, not in the parent); ``outcomes``
+    counts the decided lines per outcome, ``errors`` lists ``(line, summary text)`` of the bad
+    ones and ``blank`` counts blank lines (which have no output). One string and two small
+    collections cross the process boundary instead of an object per line: the parent, which
+    shares the two cores with the workers, only writes.
+    """
+
+    data: bytes
+    outcomes: dict[str, int]
+    errors: list[tuple[int, str]]
+    blank: int
+
+
+def decide_line_chunk(job: tuple[str, list[tuple[int, RawLine]]]) -> ChunkResult:
     """Worker task: decide a chunk of ``(line number, raw line)`` of file ``source``."""
     return decide_rows(worker_engine(), job)
 
 
-def decide_rows(engine: Engine, job: tuple[str, list[tuple[int, RawLine]]]) -> list[LineResult]:
+def decide_rows(engine: Engine, job: tuple[str, list[tuple[int, RawLine]]]) -> ChunkResult:
     """Decide a chunk of ``(line number, raw line)`` of file ``source`` with ``engine``."""
     source, rows = job
-    out = []
+    texts: list[str] = []
+    outcomes: dict[str, int] = {}
+    errors: list[tuple[int, str]] = []
+    blank = 0
     for line, raw in rows:
         result = decide_line(engine, source, line, raw)
-        if result is not None:
-            out.append(result)
-    return out
+        if result is None:
+            blank += 1
+            continue
+        texts.append(result.text)
+        if result.outcome is not None:
+            outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
+        else:
+            errors.append((line, result.error or ""))
+    texts.append("")
+    data = "\n".join(texts).encode("utf-8") if len(texts) > 1 else b""
+    return ChunkResult(data, outcomes, errors, blank)

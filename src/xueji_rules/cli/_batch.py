@@ -13,6 +13,7 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import IO, Any, TextIO
 
@@ -143,12 +144,14 @@ def run_batch_command(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> i
         stream, source, total = _open_input(args.batch, stdin)
         if stream is not stdin and stream is not getattr(stdin, "buffer", None):
             stack.callback(stream.close)
+        write: Callable[[str], Any] | Callable[[bytes], Any]
         if args.output == "-":
-            sink: TextIO = out
+            write, encoded = out.write, False
             report: TextIO = sys.stderr
         else:
             try:
-                sink = stack.enter_context(open(args.output, "w", encoding="utf-8", newline="\n"))
+                # binary: the workers hand over UTF-8 text, the parent only writes it
+                write, encoded = stack.enter_context(open(args.output, "wb")).write, True
             except OSError as exc:
                 raise InputError(
                     f"cannot write the output: {exc.strerror}", Location(file=args.output)
@@ -159,7 +162,8 @@ def run_batch_command(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> i
         summary = run_batch(
             engine,
             stream,
-            sink.write,
+            write,
+            encoded=encoded,
             source=source,
             jobs=args.jobs,
             chunk_size=args.chunk_size,

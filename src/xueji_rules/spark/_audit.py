@@ -148,8 +148,8 @@ class _Rows:
 
 def audit_batches(shipment: PackShipment, job: AuditJob, batches: Iterator[Any]) -> Iterator[Any]:
     """``mapInArrow`` body: every bundle's findings and facts, one row each (:data:`STAGE_FIELDS`)."""
+    from xueji_rules._json import loads
     from xueji_rules.audit import audit_bundle
-    from xueji_rules.audit._json import loads
     from xueji_rules.audit.bundle import BUNDLE_ERRORS, bad_bundle_finding
 
     ctx = audit_context(shipment, job)
