@@ -96,6 +96,17 @@ def test_validate_unreadable_lines_exit_2(tmp_path: Path) -> None:
     assert code == 2 and "--as-of" in err
 
 
+def test_validate_on_a_bundle_snapshot_points_to_the_audit(tmp_path: Path) -> None:
+    # `validate --help` promised "a snapshot directory", but a registry snapshot (docs/scale.md)
+    # holds bundles, not records.jsonl: the error must say where its records are checked
+    snapshot = tmp_path / "snap"
+    snapshot.mkdir()
+    jsonl(snapshot / "bundles.jsonl", {"record": pupil()})
+    code, out, err = run(["validate", "--pack", "shanxi", str(snapshot)])
+    assert code == 2 and out == ""
+    assert "bundles" in err and "xueji-rules audit" in err and "--checks form" in err
+
+
 def test_validate_from_stdin() -> None:
     code, out, _ = run(
         ["validate", "--pack", "national", "-", "--as-of", "2026-03-02"],

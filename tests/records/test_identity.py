@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from xueji_rules.errors import InputError
 from xueji_rules.records import check_document_number, gb11643_check_character, identity_key
 
 from .conftest import citizen
@@ -115,3 +119,36 @@ def test_identity_keys_follow_the_lifelong_part() -> None:
     assert identity_key("gb11643", "11010519491231002x") == "gb11643:11010519491231002X"
     assert identity_key("passport", "E1", "CHN") != identity_key("passport", "E1", "USA")
     assert identity_key("gb11643", " ") is None
+
+
+def test_an_unknown_format_is_an_error_not_a_pass() -> None:
+    # a document type id (or a misspelt format) passed for the format used to pass any number
+    for fmt in ("resident_id_card", "gb11643_resdent"):
+        with pytest.raises(InputError, match="unknown document-number format") as caught:
+            check_document_number(fmt, "11010519491231002X")
+        assert "gb11643_resident" in str(caught.value)
+    assert check_document_number("unchecked", "anything").ok
+    assert check_document_number(None, "anything").ok
+
+
+def test_the_known_formats_are_the_pack_schemas() -> None:
+    from xueji_rules.records.identity import DOCUMENT_FORMATS
+
+    schema = json.loads(
+        (Path(__file__).parents[2] / "schemas" / "pack-records.schema.json").read_text("utf-8")
+    )
+    enums: list[list[str]] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            fmt = node.get("format")
+            if isinstance(fmt, dict) and "passport" in fmt.get("enum", ()):
+                enums.append(fmt["enum"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    assert enums and all(sorted(e) == sorted(DOCUMENT_FORMATS) for e in enums)

@@ -93,6 +93,12 @@ def _open(source: str, stdin: TextIO) -> IO[bytes]:
 
         return io.BytesIO(stdin.read().encode("utf-8"))
     path = Path(source)
+    if path.is_dir() and _is_bundle_snapshot(source):
+        raise InputError(
+            "a registry snapshot holds bundles, not records.jsonl: check its records with "
+            "`xueji-rules audit SNAPSHOT --pack P --as-of DATE --checks form` (docs/audit.md)",
+            Location(file=source),
+        )
     if path.is_dir():
         path = path / "records.jsonl"
     try:
@@ -281,7 +287,8 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "records",
-        help="JSONL file of records (one JSON object per line), a snapshot directory, or - for stdin",
+        help="JSONL file of records (one JSON object per line), a directory with records.jsonl, "
+        "or - for stdin (a registry snapshot of bundles: `audit --checks form`)",
     )
     p.add_argument("--pack", required=True, help="bundled pack name or pack directory")
     p.add_argument("--as-of", help="the day dates are checked against (default: today)")

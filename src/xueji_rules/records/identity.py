@@ -27,6 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from xueji_rules.errors import InputError
 from xueji_rules.packs.model import Text
 
 __all__ = [
@@ -36,6 +37,17 @@ __all__ = [
     "identity_key",
     "normalize_document_number",
 ]
+
+DOCUMENT_FORMATS = (
+    "gb11643_resident",
+    "gb11643_residence_permit",
+    "foreign_permanent_residence",
+    "hk_mo_travel_permit",
+    "tw_travel_permit",
+    "passport",
+    "unchecked",
+)
+"""The number formats a document type may name (``format:`` of the ``id_doc_type`` code list)."""
 
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2
 _CHECK = "10X98765432"
@@ -123,7 +135,12 @@ def check_document_number(
     ``fmt`` is one of ``gb11643_resident``, ``gb11643_residence_permit``,
     ``foreign_permanent_residence``, ``hk_mo_travel_permit``, ``tw_travel_permit``, ``passport``,
     ``unchecked`` (or ``None``: only the length is checked). ``as_of`` bounds birth dates.
+    Any other ``fmt`` raises :class:`InputError` (never a silent pass).
     """
+    if fmt is not None and fmt not in DOCUMENT_FORMATS:
+        raise InputError(
+            f"unknown document-number format {fmt!r} (known: {', '.join(DOCUMENT_FORMATS)})"
+        )
     value = normalize_document_number(number)
     if not value:
         return _bad("证件号为空", "the number is empty")
