@@ -13,10 +13,33 @@ results. Duplicate keys when parsing: both keep the last value.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["DECODE_ERRORS", "PARSER", "dumps", "loads"]
+__all__ = ["DECODE_ERRORS", "PARSER", "dumps", "loads", "loads_strict"]
+
+
+def _no_duplicates(pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """Parse JSON strictly (batch lines, service bodies, records files): duplicate keys and
+    ``NaN``/``Infinity`` raise ``ValueError``, so no value is silently dropped or invented.
+
+    ``json.JSONDecodeError`` (a ``ValueError``) for text that is not JSON; ``RecursionError``
+    for nesting deeper than Python's parser goes.
+    """
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 
 
 def _dumps_std(value: Any) -> str:

@@ -84,12 +84,20 @@ def test_validate_jsonl_and_reveal(tmp_path: Path) -> None:
 
 
 def test_validate_unreadable_lines_exit_2(tmp_path: Path) -> None:
-    path = jsonl(tmp_path / "r.jsonl", pupil(), "{not json", '["a list"]', '{"id": "x", "id": "y"}')
+    path = jsonl(
+        tmp_path / "r.jsonl",
+        pupil(),
+        "{not json",
+        '["a list"]',
+        '{"id": "x", "id": "y"}',
+        '{"id": "x", "grade": NaN}',
+    )
     code, out, _ = run(["validate", "--pack", "shanxi", path, "--as-of", "2026-03-02"])
     assert code == 2
     assert f"{path}:2: unreadable: not valid JSON" in out
     assert f"{path}:3: unreadable: a line must hold one JSON object" in out
     assert f"{path}:4: unreadable: not valid JSON (duplicate key 'id')" in out
+    assert f"{path}:5: unreadable: not valid JSON (NaN is not a JSON number)" in out
     code, _, err = run(["validate", "--pack", "shanxi", str(tmp_path / "missing.jsonl")])
     assert code == 2 and "no such file" in err and "Traceback" not in err
     code, _, err = run(["validate", "--pack", "shanxi", "--as-of", "someday", path])

@@ -23,11 +23,11 @@ input, an HTTP body, a Spark column): the envelope's ``line`` says where it is.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from xueji_rules._json import dumps
+from xueji_rules._json import dumps, loads_strict
 from xueji_rules.bulk._errors import error_json
 from xueji_rules.bulk._worker import worker_engine
 from xueji_rules.bulk.problems import LineError, problem_json
@@ -81,28 +81,6 @@ class LineResult(NamedTuple):
 
 
 Observer = Callable[[Mapping[str, Any], Mapping[str, Any], "Decision", dict[str, Any]], None]
-
-
-def _no_duplicates(pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def loads_strict(text: str | bytes) -> Any:
-    """Parse JSON strictly: duplicate keys and ``NaN``/``Infinity`` raise ``ValueError``.
-
-    ``json.JSONDecodeError`` (a ``ValueError``) for text that is not JSON; ``RecursionError``
-    for nesting deeper than Python's parser goes.
-    """
-    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
 
 
 def _bad(message: str, path: str | None = None) -> LineError:

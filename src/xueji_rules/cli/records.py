@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal, TextIO
 
+from xueji_rules._json import loads_strict
 from xueji_rules.cli._common import (
     EXIT_BAD_INPUT,
     EXIT_FINDINGS,
@@ -39,15 +40,6 @@ class _BadLine(Exception):
         super().__init__(message)
         self.line = line
         self.message = message
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
 
 
 def iter_jsonl(
@@ -73,7 +65,7 @@ def iter_jsonl(
             yield number, _BadLine(number, "not UTF-8 text")
             continue
         try:
-            value = json.loads(text, object_pairs_hook=_no_duplicates)
+            value = loads_strict(text)
         except (ValueError, RecursionError) as exc:
             reason = str(exc).split(":", 1)[0] if "duplicate key" not in str(exc) else str(exc)
             yield number, _BadLine(number, f"not valid JSON ({reason})")
