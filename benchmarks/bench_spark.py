@@ -41,9 +41,8 @@ def _process_cpu() -> dict[int, tuple[int, float, str]]:
     return out
 
 
-def spark_cpu() -> tuple[float, float]:
-    """CPU seconds so far of this process's JVM and of its Python workers (live processes)."""
-    table = _process_cpu()
+def descendants(table: dict[int, tuple[int, float, str]]) -> set[int]:
+    """The live processes below this one (the JVM, its Python workers) in a ``/proc`` table."""
     tree = {os.getpid()}
     grew = True
     while grew:
@@ -53,6 +52,13 @@ def spark_cpu() -> tuple[float, float]:
                 tree.add(pid)
                 grew = True
     tree.discard(os.getpid())
+    return tree
+
+
+def spark_cpu() -> tuple[float, float]:
+    """CPU seconds so far of this process's JVM and of its Python workers (live processes)."""
+    table = _process_cpu()
+    tree = descendants(table)
     jvm = sum(table[p][1] for p in tree if "java" in table[p][2])
     python = sum(table[p][1] for p in tree if "java" not in table[p][2])
     return jvm, python

@@ -28,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine_lines, markdown_table, write_section
 from bench_audit import AS_OF, run_child
-from bench_spark import _process_cpu, spark_cpu
+from bench_spark import _process_cpu, descendants, spark_cpu
 
 
 def _rss_mb(pid: int) -> float:
@@ -54,15 +54,7 @@ class PeakMemory:
     def _run(self) -> None:
         while not self._stop.wait(0.2):
             table = _process_cpu()
-            tree = {os.getpid()}
-            grew = True
-            while grew:
-                grew = False
-                for pid, (parent, _, _) in table.items():
-                    if parent in tree and pid not in tree:
-                        tree.add(pid)
-                        grew = True
-            for pid in tree - {os.getpid()}:
+            for pid in descendants(table):
                 rss = _rss_mb(pid)
                 if "java" in table[pid][2]:
                     self.jvm = max(self.jvm, rss)
