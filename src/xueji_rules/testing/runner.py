@@ -29,9 +29,9 @@ from xueji_rules.packs._resolve import BUNDLED_NAME
 from xueji_rules.testing.scenarios import (
     ScenarioResult,
     Suite,
+    files_with_packs,
     load_scenarios,
     run_scenario,
-    scenario_pack_dir,
 )
 
 if TYPE_CHECKING:
@@ -132,16 +132,7 @@ def run_suite(files: Iterable[Path], pack: str | None = None, *, bases: bool = F
     a tested pack extends (and that is not tested itself) are run into ``suite.base_runs``.
     """
     suite = Suite()
-    for file in files:
-        scenarios = load_scenarios(file)
-        if not scenarios:
-            continue
-        pack_dir = scenario_pack_dir(file, scenarios[0].pack, pack)
-        if pack_dir is None:
-            raise InputError(
-                "cannot tell which pack to run this file against: use --pack or a 'pack:' key",
-                Location(file=str(file)),
-            )
+    for _, pack_dir, scenarios in files_with_packs(files, pack):
         engine = _engine(suite.engines, pack_dir)
         suite.runs.extend((pack_dir, run_scenario(engine, s)) for s in scenarios)
     if bases:

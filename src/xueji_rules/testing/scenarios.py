@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from xueji_rules._safeio import MAX_INPUT_BYTES, excerpt
 from xueji_rules._schemas import iter_problems, validator_for
 from xueji_rules._yaml import YamlDocument, load_yaml_file
-from xueji_rules.errors import Location, PackError, Problem, XuejiRulesError
+from xueji_rules.errors import InputError, Location, PackError, Problem, XuejiRulesError
 
 if TYPE_CHECKING:
     from xueji_rules.engine import Decision, Engine
@@ -23,6 +23,7 @@ __all__ = [
     "ScenarioResult",
     "Suite",
     "compare",
+    "files_with_packs",
     "load_scenarios",
     "pack_of_file",
     "run_scenario",
@@ -123,6 +124,27 @@ def scenario_pack_dir(file: Path, declared: str | None, default: str | None = No
     if default:
         return str(resolve_pack_dir(default))
     return None
+
+
+def files_with_packs(
+    files: Iterable[Path], default: str | None = None
+) -> Iterator[tuple[Path, str, list[Scenario]]]:
+    """``(file, pack directory, its scenarios)`` for every scenario file that has scenarios.
+
+    The pack is :func:`scenario_pack_dir`'s; a file whose pack nothing names is an
+    :class:`~xueji_rules.errors.InputError` (the runner and the conformance harness alike).
+    """
+    for file in files:
+        scenarios = load_scenarios(file)
+        if not scenarios:
+            continue
+        pack_dir = scenario_pack_dir(file, scenarios[0].pack, default)
+        if pack_dir is None:
+            raise InputError(
+                "cannot tell which pack to run this file against: use --pack or a 'pack:' key",
+                Location(file=str(file)),
+            )
+        yield file, pack_dir, scenarios
 
 
 class _Edit:

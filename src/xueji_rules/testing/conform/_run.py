@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from xueji_rules.errors import InputError, Location, XuejiRulesError
+from xueji_rules.errors import XuejiRulesError
 from xueji_rules.testing.conform._compare import (
     Citer,
     Difference,
@@ -111,20 +111,11 @@ def conform_suite(
 ) -> list[ConformResult]:
     """Every scenario of ``files`` against ``system`` (one engine per pack, for citations)."""
     from xueji_rules.engine import Engine
-    from xueji_rules.testing.scenarios import load_scenarios, scenario_pack_dir
+    from xueji_rules.testing.scenarios import files_with_packs
 
     engines: dict[str, Engine] = {}
     results: list[ConformResult] = []
-    for file in files:
-        scenarios = load_scenarios(file)
-        if not scenarios:
-            continue
-        pack_dir = scenario_pack_dir(file, scenarios[0].pack, pack)
-        if pack_dir is None:
-            raise InputError(
-                "cannot tell which pack to run this file against: use --pack or a 'pack:' key",
-                Location(file=str(file)),
-            )
+    for _, pack_dir, scenarios in files_with_packs(files, pack):
         if pack_dir not in engines:
             engines[pack_dir] = Engine(Path(pack_dir))
         for scenario in scenarios:
