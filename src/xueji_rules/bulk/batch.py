@@ -18,7 +18,6 @@ from typing import IO, TYPE_CHECKING, Any
 from xueji_rules.bulk._lines import (
     MAX_LINE_BYTES,
     ChunkResult,
-    LineResult,
     Oversized,
     RawLine,
     decide_line_chunk,
@@ -55,16 +54,6 @@ class BatchSummary:
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # this process
     worker_cpu_seconds: float = 0.0  # the worker processes, once they have exited
-
-    def add(self, result: LineResult) -> None:
-        """Count one output line."""
-        if result.outcome is not None:
-            self.decided += 1
-            self.by_outcome[result.outcome] = self.by_outcome.get(result.outcome, 0) + 1
-        else:
-            self.errors += 1
-            if len(self.error_examples) < _LISTED_ERRORS:
-                self.error_examples.append((result.line, result.error or ""))
 
     def add_chunk(self, chunk: ChunkResult) -> None:
         """Count one chunk's output lines."""
