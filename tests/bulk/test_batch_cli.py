@@ -133,6 +133,19 @@ def test_messages_of_bad_lines(tmp_path: Path) -> None:
         assert f"bad.jsonl:{number}: " in err
 
 
+def test_summary_of_an_unknown_id_leaves_out_the_known_list(tmp_path: Path) -> None:
+    record, request = scenario_pairs("shanxi")[0]
+    path = tmp_path / "typo.jsonl"
+    line = {"record": record, "request": {**request, "ground": "ilness"}}
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, err = _run("decide", "--pack", "shanxi", "--batch", str(path), "-o", "-")
+    assert code == 1
+    # the output line keeps the whole message; the summary keeps the suggestion only
+    assert "(known: " in json.loads(out)["error"]["detail"]
+    summary = next(x for x in err.splitlines() if "typo.jsonl:1: " in x)
+    assert "did you mean 'illness'?" in summary and "(known: " not in summary
+
+
 def test_strict_json_in_batch_lines(tmp_path: Path) -> None:
     record, request = scenario_pairs("shanxi")[0]
     good = json.dumps({"record": record, "request": request})

@@ -200,9 +200,18 @@ def decide_line(
     return LineResult(line, text, decision.outcome, None)
 
 
+_KNOWN = " (known: "
+
+
 def _first_problem(exc: XuejiRulesError) -> str:
+    """The summary's line for a bad input line: its first problem, without the list of known
+    ids an unknown-id message ends with (the output line keeps it)."""
     extra = f" (+{len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-    return f"{exc.problems[0]}{extra}"
+    text = str(exc.problems[0])
+    cut = text.find(_KNOWN)
+    if cut >= 0 and text.endswith(")"):
+        text = text[:cut]
+    return f"{text}{extra}"
 
 
 class ChunkResult(NamedTuple):
