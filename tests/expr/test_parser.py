@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from xueji_rules import expr
-from xueji_rules.errors import ExpressionError
+from xueji_rules.errors import EvaluationError, ExpressionError
 from xueji_rules.expr import _ast as a
 from xueji_rules.expr._parser import parse
 
@@ -53,6 +53,17 @@ def syntax_error(source: str, limits: expr.Limits | None = None) -> ExpressionEr
 def test_precedence(source: str, value: object) -> None:
     assert ev(source) == value
     assert type(ev(source)) is type(value)
+
+
+def test_a_run_of_one_unary_operator_keeps_its_parity() -> None:
+    # CEL's parsers keep one operator of an odd run and none of an even one: '--x' is x itself
+    assert ev("--(-9223372036854775808)") == -9223372036854775808
+    twice, thrice = parse("--x"), parse("!!!x")
+    assert isinstance(twice, a.Ident) and twice.name == "x"
+    assert isinstance(thrice, a.Unary) and thrice.op == "!" and isinstance(thrice.operand, a.Ident)
+    assert ev("---3") == -3 and ev("!!!true") is False
+    with pytest.raises(EvaluationError, match="overflow"):
+        ev("-(-9223372036854775808)")  # parentheses end the run: two negations, one overflows
 
 
 def test_logical_chains_are_flattened() -> None:

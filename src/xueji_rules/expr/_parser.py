@@ -177,6 +177,10 @@ class _Parser:
                     f"expression is nested too deeply (more than {self.limits.max_depth} levels)",
                     ops[-1].offset,
                 )
+        if ops and all(op.value == ops[0].value for op in ops):
+            # as CEL's parsers do: a run of one unary operator keeps one of it when the run is
+            # odd and none when it is even, so '--x' is x itself and never overflows
+            ops = ops[:1] if len(ops) % 2 else []
         negate_literal = (
             bool(ops)
             and ops[-1].value == "-"
