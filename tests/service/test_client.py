@@ -12,34 +12,10 @@ import pytest
 from tests.service.conftest import Server
 from xueji_rules import Engine
 from xueji_rules.cli import main
+from xueji_rules.service._openapi_paths import EXAMPLE_RECORD, EXAMPLE_REQUEST
 
-RECORD = {
-    "id": "G140105200901010011",
-    "status": "enrolled",
-    "stage": "senior_secondary",
-    "grade": 11,
-    "school": {
-        "id": "140105001",
-        "city": "太原市",
-        "county": "小店区",
-        "enrollment_area": "太原市区",
-    },
-}
-REQUEST = {
-    "transition": "transfer",
-    "date": "2026-03-09",
-    "applicant": "guardian",
-    "to_school": {
-        "id": "140202003",
-        "city": "大同市",
-        "county": "平城区",
-        "enrollment_area": "大同市区",
-        "vacancies": 3,
-    },
-    "hukou_move_scope": "city",
-    "residence_moved": True,
-    "new_hukou": {"city": "大同市"},
-}
+# the request the OpenAPI document shows as its example: the tests prove that it works
+RECORD, REQUEST = EXAMPLE_RECORD, EXAMPLE_REQUEST
 
 
 @pytest.fixture(scope="module")
