@@ -1,7 +1,8 @@
 """Hash-partitioned spill files: group rows by key over a stream with bounded memory.
 
-Rows are appended to one of ``partitions`` files chosen by a stable hash of their key (BLAKE2b,
-the same in every process and run), buffered up to ``buffer_bytes`` in total and written as
+Rows are appended to one of ``partitions`` files chosen by a stable hash of their key (CRC-32,
+the same in every process and run; the keys are keyed hashes or ids already, so spreading them
+evenly needs no cryptographic hash), buffered up to ``buffer_bytes`` in total and written as
 length-prefixed ``marshal`` blocks of ``(key, row)`` pairs (rows: tuples, lists, text, numbers, booleans,
 ``None``). :func:`read_groups` then reads one partition at a time and yields each key's rows, so
 memory holds the write buffer plus one partition: for N rows about N / ``partitions`` of them.
@@ -16,11 +17,11 @@ so the format is ``marshal``'s (fast, and only plain data can be in it).
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import shutil
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,7 @@ __all__ = ["Spill", "SpillWriter", "partition_of", "read_groups"]
 
 def partition_of(key: str, partitions: int) -> int:
     """The partition of ``key`` (stable across processes and runs)."""
-    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % partitions
+    return zlib.crc32(key.encode("utf-8")) % partitions
 
 
 class SpillWriter:
@@ -69,11 +69,10 @@ class SpillWriter:
 
     def add_many(self, pairs: Iterable[tuple[str, Any]]) -> None:
         """Append many ``(key, row)`` pairs."""
-        buffers, n = self._buffers, self.partitions
+        buffers, n, crc = self._buffers, self.partitions, zlib.crc32
         count = 0
         for key, row in pairs:
-            digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
-            buffers[int.from_bytes(digest, "big") % n].append((key, row))
+            buffers[crc(key.encode("utf-8")) % n].append((key, row))
             count += 1
         self._buffered += count
         self.rows += count

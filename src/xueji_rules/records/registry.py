@@ -67,9 +67,20 @@ _NAME_MARKS = str.maketrans("", "", " \t\u3000·•‧・.-'")
 
 def normalize_name(name: str) -> str:
     """A name as compared: NFKC, no blanks or name marks (· • - '), case-folded."""
-    if not name.isascii():
-        name = unicodedata.normalize("NFKC", name)
-    return name.translate(_NAME_MARKS).casefold()
+    found = _NAMES.get(name)
+    if found is None:
+        text = name if name.isascii() else unicodedata.normalize("NFKC", name)
+        found = text.translate(_NAME_MARKS).casefold()
+        if len(_NAMES) >= _NAMES_MAX:
+            _NAMES.clear()
+        _NAMES[name] = found
+    return found
+
+
+# name -> normalised name: names repeat (surnames, common given names), and NFKC is the costly
+# part of a record's identity facts; bounded
+_NAMES: dict[str, str] = {}
+_NAMES_MAX = 65536
 
 
 def document_key(spec: RecordsSpec, holder: Mapping[str, Any]) -> str | None:
