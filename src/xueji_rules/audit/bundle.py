@@ -60,13 +60,22 @@ class BundleResult:
     schools: list[tuple[str, str]] = field(default_factory=list)  # (school id, term start)
 
 
-def mask_finding(finding: Finding, ctx: AuditContext, records: Iterable[Any] = ()) -> Finding:
+def mask_finding(
+    finding: Finding,
+    ctx: AuditContext,
+    records: Iterable[Any] = (),
+    values: list[tuple[str, str]] | None = None,
+) -> Finding:
     """``finding`` as it may leave the registry: 学籍号s masked, personal values of ``records``
-    scrubbed from its message and evidence (unless the spec reveals personal data)."""
+    scrubbed from its message and evidence (unless the spec reveals personal data).
+
+    ``values`` (``ctx.masker.record_values(records)``) stand for ``records`` when given, so
+    that several findings of one bundle look its personal values up once.
+    """
     if ctx.reveal:
         return finding
     masker = ctx.masker
-    shown = masker.mask_finding(finding, records)
+    shown = masker.mask_finding(finding, records, values=values)
     ids = tuple(r if r.startswith(_SIDE_IDS) else masker.mask_id(r) for r in finding.records)
     return dataclasses.replace(shown, records=ids)
 
@@ -123,8 +132,8 @@ def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
         findings += report_finding(spec, record, (n for n in numbers if n[0] != _UNKNOWN))
     findings.sort(key=Finding.sort_key)
     if findings and not ctx.reveal:
-        raw = _raw_records(bundle)
-        findings = [mask_finding(f, ctx, raw) for f in findings]
+        values = ctx.masker.record_values(_raw_records(bundle))
+        findings = [mask_finding(f, ctx, values=values) for f in findings]
     persons = registry_facts(record, spec, ctx.hasher)
     # school x term pairs of the K-12 rosters (a kindergarten's 定期核验 has no set frequency)
     schools = [

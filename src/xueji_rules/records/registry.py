@@ -117,13 +117,8 @@ class IdentityHasher:
         return h.hexdigest()
 
 
-def _person(record: Mapping[str, Any]) -> Mapping[str, Any]:
-    person = record.get("person")
-    return person if isinstance(person, Mapping) else {}
-
-
-def _probable_key(record: Mapping[str, Any]) -> str | None:
-    name = _person(record).get("name")
+def _probable_key(record: Mapping[str, Any], person: Mapping[str, Any]) -> str | None:
+    name = person.get("name")
     born = record.get("birth_date")
     if isinstance(born, dt.date):
         born = born.isoformat()
@@ -171,12 +166,14 @@ def registry_facts(
     rid = record.get("id")
     if not isinstance(rid, str) or not rid:
         return []
-    status, stage, school = record.get("status"), record.get("stage"), _school(record)
-    person = _person(record)
+    person = record.get("person")
+    if not isinstance(person, Mapping):
+        person = _NOBODY
     doc = document_key(spec, person) if person.get("id_doc_number") else None
-    probable = _probable_key(record)
+    probable = _probable_key(record, person)
     if doc is None and probable is None:
         return []
+    status, stage, school = record.get("status"), record.get("stage"), _school(record)
     doc_hash = digest(doc) if doc is not None else None
     facts: list[Fact] = []
     if doc is not None and doc_hash is not None:
@@ -189,10 +186,17 @@ def registry_facts(
         )
     name_hash = digest(probable) if probable is not None else None
     if name_hash is not None and status in spec.live_statuses:
-        guardians = tuple(sorted({digest(g) for g in _guardians(spec, record)}))
+        keys = _guardians(spec, record)
+        # one guardian is the usual case: no set to build, nothing to sort
+        guardians = (
+            (digest(keys[0]),) if len(keys) == 1 else tuple(sorted({digest(g) for g in keys}))
+        )
         facts.append((NAME, name_hash, (rid, status, stage, school, doc_hash, guardians)))
     facts.append((NUMBER, rid, (rid, status, stage, school, doc_hash, name_hash)))
     return facts
+
+
+_NOBODY: Mapping[str, Any] = {}
 
 
 def _finding(
