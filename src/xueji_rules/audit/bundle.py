@@ -10,6 +10,7 @@ whose rosters list the student per term); the caller partitions those by key.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -137,11 +138,24 @@ def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
     persons = registry_facts(record, spec, ctx.hasher)
     # school x term pairs of the K-12 rosters (a kindergarten's 定期核验 has no set frequency)
     schools = [
-        (entry["school"], entry["term_start"].isoformat())
+        (entry["school"], _iso(entry["term_start"]))
         for entry in data.get("attendance", ())
         if "school" in entry and entry.get("stage", record["stage"]) in _K12
     ]
     return BundleResult(findings, persons, schools)
+
+
+# term start -> its ISO text: every record repeats the same few opening days; bounded
+_ISO: dict[dt.date, str] = {}
+
+
+def _iso(day: dt.date) -> str:
+    text = _ISO.get(day)
+    if text is None:
+        if len(_ISO) >= 4096:
+            _ISO.clear()
+        text = _ISO[day] = day.isoformat()
+    return text
 
 
 def bad_line_finding(source: str, line: int, message: str, record_id: str | None = None) -> Finding:
