@@ -208,9 +208,17 @@ def _spill_writer(directory: str, partitions: int) -> SpillWriter:
     """This process's writer into a run's spill directory (one per process and run)."""
     writer = _WRITERS.get(directory)
     if writer is None:
-        _WRITERS.clear()
+        close_spill_writers()
         writer = _WRITERS[directory] = SpillWriter(directory, partitions, writer=f"p{os.getpid()}")
     return writer
+
+
+def close_spill_writers() -> None:
+    """Close this process's spill writers (their files stay; a worker's close when it ends)."""
+    writers = list(_WRITERS.values())
+    _WRITERS.clear()
+    for writer in writers:
+        writer.close()
 
 
 def bad_bundle_finding(

@@ -58,6 +58,9 @@ class SpillWriter:
         self._buffers: list[list[tuple[str, Any]]] = [[] for _ in range(partitions)]
         self._buffered = 0
         self.rows = 0
+        # partition files stay open between flushes (opening them again cost more than the
+        # writes), up to _OPEN_FILES of them; the rest are opened for each write
+        self._handles: dict[int, Any] = {}
 
     def add(self, key: str, row: Any) -> None:
         """Append ``row`` under ``key``."""
@@ -83,12 +86,30 @@ class SpillWriter:
         """Write every buffered pair to its partition file."""
         for index, pairs in enumerate(self._buffers):
             if pairs:
-                path = self.dir / f"{index:05d}.{self.writer}.bin"
                 block = marshal.dumps(pairs)
-                with open(path, "ab", buffering=0) as fh:
-                    fh.write(len(block).to_bytes(8, "little") + block)
+                handle = self._handles.get(index)
+                if handle is not None:
+                    handle.write(len(block).to_bytes(8, "little") + block)
+                else:
+                    path = self.dir / f"{index:05d}.{self.writer}.bin"
+                    handle = open(path, "ab", buffering=0)  # noqa: SIM115 (kept open, closed in close)
+                    handle.write(len(block).to_bytes(8, "little") + block)
+                    if len(self._handles) < _OPEN_FILES:
+                        self._handles[index] = handle
+                    else:
+                        handle.close()
                 pairs.clear()
         self._buffered = 0
+
+    def close(self) -> None:
+        """Flush, then close the partition files this writer keeps open."""
+        self.flush()
+        handles, self._handles = self._handles, {}
+        for handle in handles.values():
+            handle.close()
+
+
+_OPEN_FILES = 256  # partition files a writer keeps open (well under the usual 1024 descriptors)
 
 
 def read_partition(directory: str | os.PathLike[str], index: int) -> dict[str, list[Any]]:
@@ -160,6 +181,7 @@ class Spill:
     def close(self) -> None:
         """Remove the spill directory and everything in it."""
         self._writer._buffers = [[] for _ in range(self.partitions)]
+        self._writer.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> Spill:
