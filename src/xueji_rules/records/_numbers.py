@@ -131,7 +131,7 @@ def check_registry_number(
             {**evidence, "compared": "birth_date"},
         )
     person = record.get("person")
-    if not isinstance(person, Mapping):
+    if person.__class__ is not dict and not isinstance(person, Mapping):
         person = {}
     doc_type = person.get("id_doc_type")
     doc_number = person.get("id_doc_number")

@@ -129,7 +129,10 @@ def _probable_key(record: Mapping[str, Any], person: Mapping[str, Any]) -> str |
 
 
 def _guardians(spec: RecordsSpec, record: Mapping[str, Any]) -> list[str]:
-    members = [m for m in record.get("family") or () if isinstance(m, Mapping)]
+    # dict first: an isinstance test against the Mapping ABC costs a Python-level call
+    members = [
+        m for m in record.get("family") or () if m.__class__ is dict or isinstance(m, Mapping)
+    ]
     flagged = [m for m in members if m.get("is_guardian") is True]
     keys = []
     for m in flagged or members:
@@ -147,7 +150,7 @@ def _guardians(spec: RecordsSpec, record: Mapping[str, Any]) -> list[str]:
 
 def _school(record: Mapping[str, Any]) -> str | None:
     school = record.get("school")
-    sid = school.get("id") if isinstance(school, Mapping) else None
+    sid = school.get("id") if school.__class__ is dict or isinstance(school, Mapping) else None
     return sid if isinstance(sid, str) else None
 
 
@@ -167,7 +170,7 @@ def registry_facts(
     if not isinstance(rid, str) or not rid:
         return []
     person = record.get("person")
-    if not isinstance(person, Mapping):
+    if person.__class__ is not dict and not isinstance(person, Mapping):
         person = _NOBODY
     doc = document_key(spec, person) if person.get("id_doc_number") else None
     probable = _probable_key(record, person)
