@@ -38,6 +38,7 @@ __all__ = [
     "bad_bundle_finding",
     "bad_line_finding",
     "chunk_rows",
+    "close_spill_writers",
     "iter_findings",
     "mask_finding",
 ]
