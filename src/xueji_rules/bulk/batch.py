@@ -9,12 +9,17 @@ error line in the output and an entry in the :class:`BatchSummary`; it never sto
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
+import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
+from xueji_rules.bulk._blocks import block_lines as _block_lines
 from xueji_rules.bulk._lines import (
     MAX_LINE_BYTES,
     ChunkResult,
@@ -24,7 +29,17 @@ from xueji_rules.bulk._lines import (
     decide_rows,
 )
 from xueji_rules.bulk._pairs import check_count
-from xueji_rules.bulk._pool import ordered_map
+from xueji_rules.bulk._pool import ordered_map, pool_start_method
+from xueji_rules.bulk._splice import (
+    InputFile,
+    PartResult,
+    RangeJob,
+    Splicer,
+    cut_ranges,
+    decide_range,
+    parts_directory,
+    remove_parts,
+)
 from xueji_rules.bulk._worker import recipe_of
 from xueji_rules.engine.decision import OUTCOMES
 
@@ -55,7 +70,7 @@ class BatchSummary:
     cpu_seconds: float = 0.0  # this process
     worker_cpu_seconds: float = 0.0  # the worker processes, once they have exited
 
-    def add_chunk(self, chunk: ChunkResult) -> None:
+    def add_chunk(self, chunk: ChunkResult | PartResult) -> None:
         """Count one chunk's output lines."""
         for outcome, count in chunk.outcomes.items():
             self.decided += count
@@ -133,37 +148,6 @@ def iter_lines(stream: IO[bytes] | IO[str], limit: int = MAX_LINE_BYTES) -> Iter
         yield number, raw
 
 
-_BLOCK = 1 << 20
-
-
-def _block_lines(read1: Callable[[int], bytes], limit: int, block: int = _BLOCK) -> Iterator[Row]:
-    number = 0
-    rest = b""  # the start of a line whose newline has not been read yet
-    skipped: int | None = None  # the length so far of an over-long line being dropped
-    while data := read1(block):
-        if skipped is not None:
-            end = data.find(b"\n")
-            if end < 0:
-                skipped += len(data)
-                continue
-            number += 1
-            yield number, Oversized(skipped + end)
-            skipped, data = None, data[end + 1 :]
-        buf = rest + data if rest else data
-        start = 0
-        while (end := buf.find(b"\n", start)) >= 0:
-            number += 1
-            yield number, (buf[start : end + 1] if end - start <= limit else Oversized(end - start))
-            start = end + 1
-        rest = buf[start:]
-        if len(rest) > limit:
-            skipped, rest = len(rest), b""
-    if skipped is not None:
-        yield number + 1, Oversized(skipped)
-    elif rest:
-        yield number + 1, rest
-
-
 def _size(row: Row) -> int:
     raw = row[1]
     return raw.length if isinstance(raw, Oversized) else len(raw)
@@ -183,8 +167,9 @@ def _jobs(rows: Iterator[Row], source: str, size: int) -> Iterator[Job]:
 def run_batch(
     engine: Engine,
     stream: IO[bytes] | IO[str],
-    write: Callable[[str], Any] | Callable[[bytes], Any],
+    write: Callable[[str], Any] | Callable[[bytes], Any] | None = None,
     *,
+    into: BinaryIO | None = None,
     encoded: bool = False,
     source: str = "<stdin>",
     jobs: int = 1,
@@ -195,15 +180,49 @@ def run_batch(
     (one string, every line ending in a newline; UTF-8 bytes when ``encoded``, which spares the
     parent process the encoding when it writes to a binary file).
 
+    ``into``, instead of ``write``: a binary file the output goes to (UTF-8). When ``stream``
+    and ``into`` are both regular files and ``jobs > 1``, the workers read their chunks' byte
+    ranges themselves and write their output to part files which are appended to ``into`` in
+    order (:mod:`xueji_rules.bulk._splice`): neither the lines nor the decisions pass through
+    this process. If such a run fails, ``into`` keeps the output of the chunks before the
+    failure, whole lines only.
+
     ``source`` names the input in error messages. ``on_chunk(bytes_read, summary)`` is called
     after each chunk is written (the progress bar). With ``jobs > 1`` worker processes build
     ``engine`` again from its pack and options (:func:`~xueji_rules.bulk.recipe_of`).
     """
     check_count("jobs", jobs)
     check_count("chunk_size", chunk_size)
+    if (write is None) == (into is None):
+        raise TypeError("run_batch needs exactly one of write and into")
     started = time.perf_counter()
     cpu_before = _cpu()
     summary = BatchSummary(source=source, jobs=jobs)
+    ranged = _range_input(stream) if into is not None and jobs > 1 else None
+    if into is not None and ranged is not None and _regular(into):
+        _run_spliced(engine, ranged, into, summary, chunk_size, on_chunk)
+    else:
+        if into is not None:
+            write, encoded = into.write, True
+        assert write is not None
+        _run_streamed(engine, stream, write, encoded, summary, chunk_size, on_chunk)
+    summary.seconds = time.perf_counter() - started
+    cpu_after = _cpu()
+    summary.cpu_seconds = cpu_after[0] - cpu_before[0]
+    summary.worker_cpu_seconds = cpu_after[1] - cpu_before[1]
+    return summary
+
+
+def _run_streamed(
+    engine: Engine,
+    stream: IO[bytes] | IO[str],
+    write: Callable[[str], Any] | Callable[[bytes], Any],
+    encoded: bool,
+    summary: BatchSummary,
+    chunk_size: int,
+    on_chunk: Callable[[int, BatchSummary], None] | None,
+) -> None:
+    """Lines read here, decided here (one job) or sent to workers, output written here."""
     pending: deque[Job] = deque()  # chunks submitted and not yet written, oldest first
 
     def remember(jobs_in: Iterator[Job]) -> Iterator[Job]:
@@ -211,11 +230,11 @@ def run_batch(
             pending.append(job)
             yield job
 
-    work = remember(_jobs(iter_lines(stream), source, chunk_size))
-    if jobs == 1:
+    work = remember(_jobs(iter_lines(stream), summary.source, chunk_size))
+    if summary.jobs == 1:
         results: Iterator[ChunkResult] = (decide_rows(engine, job) for job in work)
     else:
-        results = ordered_map(decide_line_chunk, work, recipe_of(engine), jobs, engine)
+        results = ordered_map(decide_line_chunk, work, recipe_of(engine), summary.jobs, engine)
     done = 0
     for chunk in results:
         _, rows = pending.popleft()
@@ -227,11 +246,78 @@ def run_batch(
         done += sum(_size(r) for r in rows)
         if on_chunk is not None:
             on_chunk(done, summary)
-    summary.seconds = time.perf_counter() - started
-    cpu_after = _cpu()
-    summary.cpu_seconds = cpu_after[0] - cpu_before[0]
-    summary.worker_cpu_seconds = cpu_after[1] - cpu_before[1]
-    return summary
+
+
+def _regular(handle: IO[Any]) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):  # no descriptor (a BytesIO), or closed
+        return False
+
+
+def _range_input(stream: IO[Any]) -> tuple[InputFile, int] | None:
+    """The input as workers can read it by byte range, and where reading starts; ``None`` when
+    it is not a regular file, or workers started by ``spawn`` could not reopen it."""
+    if not _regular(stream):
+        return None
+    name = getattr(stream, "name", None)
+    path = os.path.abspath(name) if isinstance(name, str) else None
+    if path is None and pool_start_method() != "fork":
+        return None
+    fd = stream.fileno()
+    info = os.fstat(fd)
+    return InputFile(fd, path, info.st_dev, info.st_ino), stream.tell()
+
+
+def _run_spliced(
+    engine: Engine,
+    file: tuple[InputFile, int],
+    into: BinaryIO,
+    summary: BatchSummary,
+    chunk_size: int,
+    on_chunk: Callable[[int, BatchSummary], None] | None,
+) -> None:
+    """Workers read byte ranges and write part files; this process appends them in order."""
+    input_file, start = file
+    name = getattr(into, "name", None)
+    parts = parts_directory(name if isinstance(name, str) else None)
+    pending: deque[RangeJob] = deque()
+
+    def work() -> Iterator[RangeJob]:
+        read_at = functools.partial(os.pread, input_file.fd)
+        for offset, length, first, lines in cut_ranges(read_at, start, chunk_size):
+            job = RangeJob(summary.source, input_file, offset, length, first, lines, parts)
+            pending.append(job)
+            yield job
+
+    splicer: Splicer | None = None
+    done = 0
+    try:
+        into.flush()
+        splicer = Splicer(into.fileno())
+        results = ordered_map(decide_range, work(), recipe_of(engine), summary.jobs, engine)
+        try:
+            for part in results:
+                job = pending.popleft()
+                summary.lines += job.lines
+                summary.blank += part.blank
+                if part.path:
+                    splicer.append(part.path, part.size)
+                summary.add_chunk(part)
+                done += job.length
+                if on_chunk is not None:
+                    on_chunk(done, summary)
+        finally:
+            results.close()  # the pool stops before its part directory goes
+    except BaseException:
+        if splicer is not None:
+            splicer.cut_back()
+        raise
+    finally:
+        remove_parts(parts)
+        if splicer is not None:  # the buffered file learns where the output now ends
+            with contextlib.suppress(OSError):
+                into.seek(os.lseek(splicer.out, 0, os.SEEK_CUR))
 
 
 def _cpu() -> tuple[float, float]:
