@@ -72,7 +72,7 @@ def ordered_map(
     limit = in_flight_limit(jobs)
     try:
         for chunk in chunks:
-            window.append(pool.submit(task, chunk))
+            window.append(_submit(pool, task, chunk))
             if len(window) >= limit:
                 yield _result(window.popleft())
         while window:
@@ -84,13 +84,23 @@ def ordered_map(
         set_inherited(recipe, None)
 
 
+_STOPPED = (
+    "a worker process stopped unexpectedly (killed, or out of memory?); "
+    "rerun with fewer jobs or a smaller chunk size"
+)
+
+
+def _submit(pool: ProcessPoolExecutor, task: Callable[[T], R], chunk: T) -> Future[R]:
+    try:
+        return pool.submit(task, chunk)
+    except BrokenProcessPool:  # a worker died before its result was asked for
+        raise EvaluationError(_STOPPED) from None
+
+
 def _result(future: Future[R]) -> R:
     try:
         return future.result()
     except WorkerFailed as exc:
         raise restore(exc.box) from None
     except BrokenProcessPool:
-        raise EvaluationError(
-            "a worker process stopped unexpectedly (killed, or out of memory?); "
-            "rerun with fewer jobs or a smaller chunk size"
-        ) from None
+        raise EvaluationError(_STOPPED) from None

@@ -9,15 +9,15 @@ error line in the output and an entry in the :class:`BatchSummary`; it never sto
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import io
 import os
 import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any
 
 from xueji_rules.bulk._blocks import block_lines as _block_lines
 from xueji_rules.bulk._lines import (
@@ -29,16 +29,14 @@ from xueji_rules.bulk._lines import (
     decide_rows,
 )
 from xueji_rules.bulk._pairs import check_count
-from xueji_rules.bulk._pool import ordered_map, pool_start_method
-from xueji_rules.bulk._splice import (
-    InputFile,
-    PartResult,
+from xueji_rules.bulk._pool import in_flight_limit, ordered_map, pool_start_method
+from xueji_rules.bulk._ranges import (
     RangeJob,
-    Splicer,
+    RangeResult,
+    Slots,
     cut_ranges,
     decide_range,
-    parts_directory,
-    remove_parts,
+    slot_bytes,
 )
 from xueji_rules.bulk._worker import recipe_of
 from xueji_rules.engine.decision import OUTCOMES
@@ -70,7 +68,7 @@ class BatchSummary:
     cpu_seconds: float = 0.0  # this process
     worker_cpu_seconds: float = 0.0  # the worker processes, once they have exited
 
-    def add_chunk(self, chunk: ChunkResult | PartResult) -> None:
+    def add_chunk(self, chunk: ChunkResult | RangeResult) -> None:
         """Count one chunk's output lines."""
         for outcome, count in chunk.outcomes.items():
             self.decided += count
@@ -167,9 +165,8 @@ def _jobs(rows: Iterator[Row], source: str, size: int) -> Iterator[Job]:
 def run_batch(
     engine: Engine,
     stream: IO[bytes] | IO[str],
-    write: Callable[[str], Any] | Callable[[bytes], Any] | None = None,
+    write: Callable[[str], Any] | Callable[[bytes], Any],
     *,
-    into: BinaryIO | None = None,
     encoded: bool = False,
     source: str = "<stdin>",
     jobs: int = 1,
@@ -180,31 +177,21 @@ def run_batch(
     (one string, every line ending in a newline; UTF-8 bytes when ``encoded``, which spares the
     parent process the encoding when it writes to a binary file).
 
-    ``into``, instead of ``write``: a binary file the output goes to (UTF-8). When ``stream``
-    and ``into`` are both regular files and ``jobs > 1``, the workers read their chunks' byte
-    ranges themselves and write their output to part files which are appended to ``into`` in
-    order (:mod:`xueji_rules.bulk._splice`): neither the lines nor the decisions pass through
-    this process. If such a run fails, ``into`` keeps the output of the chunks before the
-    failure, whole lines only.
-
     ``source`` names the input in error messages. ``on_chunk(bytes_read, summary)`` is called
     after each chunk is written (the progress bar). With ``jobs > 1`` worker processes build
-    ``engine`` again from its pack and options (:func:`~xueji_rules.bulk.recipe_of`).
+    ``engine`` again from its pack and options (:func:`~xueji_rules.bulk.recipe_of`); when
+    ``stream`` is a regular file and the workers are forked, they read their chunks' lines
+    themselves and hand their output back in shared memory (:mod:`xueji_rules.bulk._ranges`),
+    so that this process neither reads lines nor receives text through a pipe.
     """
     check_count("jobs", jobs)
     check_count("chunk_size", chunk_size)
-    if (write is None) == (into is None):
-        raise TypeError("run_batch needs exactly one of write and into")
     started = time.perf_counter()
     cpu_before = _cpu()
     summary = BatchSummary(source=source, jobs=jobs)
-    ranged = _range_input(stream) if into is not None and jobs > 1 else None
-    if into is not None and ranged is not None and _regular(into):
-        _run_spliced(engine, ranged, into, summary, chunk_size, on_chunk)
+    if jobs > 1 and _by_range(stream):
+        _run_ranged(engine, stream, write, encoded, summary, chunk_size, on_chunk)
     else:
-        if into is not None:
-            write, encoded = into.write, True
-        assert write is not None
         _run_streamed(engine, stream, write, encoded, summary, chunk_size, on_chunk)
     summary.seconds = time.perf_counter() - started
     cpu_after = _cpu()
@@ -213,16 +200,20 @@ def run_batch(
     return summary
 
 
+Writer = Callable[[str], Any] | Callable[[bytes], Any]
+OnChunk = Callable[[int, BatchSummary], None] | None
+
+
 def _run_streamed(
     engine: Engine,
     stream: IO[bytes] | IO[str],
-    write: Callable[[str], Any] | Callable[[bytes], Any],
+    write: Writer,
     encoded: bool,
     summary: BatchSummary,
     chunk_size: int,
-    on_chunk: Callable[[int, BatchSummary], None] | None,
+    on_chunk: OnChunk,
 ) -> None:
-    """Lines read here, decided here (one job) or sent to workers, output written here."""
+    """Lines read here, decided here (one job) or by workers, every output written here."""
     pending: deque[Job] = deque()  # chunks submitted and not yet written, oldest first
 
     def remember(jobs_in: Iterator[Job]) -> Iterator[Job]:
@@ -248,76 +239,67 @@ def _run_streamed(
             on_chunk(done, summary)
 
 
-def _regular(handle: IO[Any]) -> bool:
+def _by_range(stream: IO[Any]) -> bool:
+    """Whether workers can read ``stream`` by byte range: a regular file they inherit."""
+    if pool_start_method() != "fork" or not hasattr(os, "pread"):
+        return False
     try:
-        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode)
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
     except (AttributeError, OSError, ValueError):  # no descriptor (a BytesIO), or closed
         return False
 
 
-def _range_input(stream: IO[Any]) -> tuple[InputFile, int] | None:
-    """The input as workers can read it by byte range, and where reading starts; ``None`` when
-    it is not a regular file, or workers started by ``spawn`` could not reopen it."""
-    if not _regular(stream):
-        return None
-    name = getattr(stream, "name", None)
-    path = os.path.abspath(name) if isinstance(name, str) else None
-    if path is None and pool_start_method() != "fork":
-        return None
-    fd = stream.fileno()
-    info = os.fstat(fd)
-    return InputFile(fd, path, info.st_dev, info.st_ino), stream.tell()
-
-
-def _run_spliced(
+def _run_ranged(
     engine: Engine,
-    file: tuple[InputFile, int],
-    into: BinaryIO,
+    stream: IO[Any],
+    write: Writer,
+    encoded: bool,
     summary: BatchSummary,
     chunk_size: int,
-    on_chunk: Callable[[int, BatchSummary], None] | None,
+    on_chunk: OnChunk,
 ) -> None:
-    """Workers read byte ranges and write part files; this process appends them in order."""
-    input_file, start = file
-    name = getattr(into, "name", None)
-    parts = parts_directory(name if isinstance(name, str) else None)
+    """Workers read byte ranges and leave their output in shared slots; written here in order."""
+    fd = stream.fileno()
+    info = os.fstat(fd)
+    start = stream.tell()  # what the caller has read already is not read again
+    limit = in_flight_limit(summary.jobs)
+    slots = Slots(limit, slot_bytes(chunk_size))  # before the workers are forked
     pending: deque[RangeJob] = deque()
 
     def work() -> Iterator[RangeJob]:
-        read_at = functools.partial(os.pread, input_file.fd)
-        for offset, length, first, lines in cut_ranges(read_at, start, chunk_size):
-            job = RangeJob(summary.source, input_file, offset, length, first, lines, parts)
+        read_at = functools.partial(os.pread, fd)
+        for index, cut in enumerate(cut_ranges(read_at, start, chunk_size)):
+            offset, length, first, lines = cut
+            identity = (info.st_dev, info.st_ino)
+            job = RangeJob(summary.source, fd, identity, offset, length, first, lines,
+                           slots.run, index % limit)  # fmt: skip
             pending.append(job)
             yield job
 
-    splicer: Splicer | None = None
+    to_file = isinstance(getattr(write, "__self__", None), io.IOBase)
+    results = ordered_map(decide_range, work(), recipe_of(engine), summary.jobs, engine)
     done = 0
     try:
-        into.flush()
-        splicer = Splicer(into.fileno())
-        results = ordered_map(decide_range, work(), recipe_of(engine), summary.jobs, engine)
-        try:
-            for part in results:
-                job = pending.popleft()
-                summary.lines += job.lines
-                summary.blank += part.blank
-                if part.path:
-                    splicer.append(part.path, part.size)
-                summary.add_chunk(part)
-                done += job.length
-                if on_chunk is not None:
-                    on_chunk(done, summary)
-        finally:
-            results.close()  # the pool stops before its part directory goes
-    except BaseException:
-        if splicer is not None:
-            splicer.cut_back()
-        raise
+        for part in results:
+            job = pending.popleft()
+            summary.lines += job.lines
+            summary.blank += part.blank
+            if part.data:
+                write(part.data if encoded else part.data.decode("utf-8"))  # type: ignore[arg-type]
+            elif part.size:
+                with slots.view(job.slot, part.size) as view:
+                    if not encoded:
+                        write(str(view, "utf-8"))  # type: ignore[arg-type]
+                    else:  # a file copies the bytes before it returns; anyone else may keep them
+                        write(view if to_file else bytes(view))  # type: ignore[arg-type]
+            summary.add_chunk(part)
+            done += job.length
+            if on_chunk is not None:
+                on_chunk(done, summary)
     finally:
-        remove_parts(parts)
-        if splicer is not None:  # the buffered file learns where the output now ends
-            with contextlib.suppress(OSError):
-                into.seek(os.lseek(splicer.out, 0, os.SEEK_CUR))
+        results.close()  # the workers stop before their shared memory goes
+        slots.close()
+    stream.seek(start + done)
 
 
 def _cpu() -> tuple[float, float]:

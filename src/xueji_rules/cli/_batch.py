@@ -15,7 +15,7 @@ import stat
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import IO, Any, BinaryIO, TextIO
+from typing import IO, Any, TextIO
 
 from xueji_rules.cli._common import (
     EXIT_FINDINGS,
@@ -83,9 +83,7 @@ def _open_input(path: str, stdin: TextIO) -> tuple[IO[Any], str, int | None]:
             "cannot read the batch file: not a regular file (read a stream with --batch -)", where
         )
     os.set_blocking(fd, True)
-    # named after its path, so that workers started by spawn can reopen it (bulk._splice)
-    stream = open(path, "rb", opener=lambda _path, _flags: fd)  # noqa: SIM115
-    return stream, display_name(path), info.st_size
+    return os.fdopen(fd, "rb"), display_name(path), info.st_size
 
 
 class _Progress:
@@ -146,16 +144,14 @@ def run_batch_command(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> i
         stream, source, total = _open_input(args.batch, stdin)
         if stream is not stdin and stream is not getattr(stdin, "buffer", None):
             stack.callback(stream.close)
-        write: Callable[[str], Any] | None = None
-        into: BinaryIO | None = None
+        write: Callable[[str], Any] | Callable[[bytes], Any]
         if args.output == "-":
-            write = out.write
+            write, encoded = out.write, False
             report: TextIO = sys.stderr
         else:
             try:
-                # binary: the workers hand over UTF-8 text (or part files), the parent only
-                # writes or appends it
-                into = stack.enter_context(open(args.output, "wb"))
+                # binary: the workers hand over UTF-8 text, the parent only writes it
+                write, encoded = stack.enter_context(open(args.output, "wb")).write, True
             except OSError as exc:
                 raise InputError(
                     f"cannot write the output: {exc.strerror}", Location(file=args.output)
@@ -163,20 +159,16 @@ def run_batch_command(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> i
             report = out
         progress = _Progress(total, enabled=not args.no_progress)
         stack.callback(progress.close)
-        try:
-            summary = run_batch(
-                engine,
-                stream,
-                write,
-                into=into,
-                source=source,
-                jobs=args.jobs,
-                chunk_size=args.chunk_size,
-                on_chunk=progress.update,
-            )
-        except OSError as exc:  # a full disk, a vanished directory: said, not a traceback
-            where = Location(file=exc.filename if isinstance(exc.filename, str) else None)
-            raise InputError(f"the batch stopped: {exc.strerror or exc}", where) from None
+        summary = run_batch(
+            engine,
+            stream,
+            write,
+            encoded=encoded,
+            source=source,
+            jobs=args.jobs,
+            chunk_size=args.chunk_size,
+            on_chunk=progress.update,
+        )
     report.write(summary.render() + "\n")
     if args.summary:
         try:
