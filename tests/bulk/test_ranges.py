@@ -331,6 +331,21 @@ def test_stdout_text_output_and_stdin_input(
     assert [r["line"] for r in rows] == [json.loads(x)["line"] for x in expected.splitlines()]
 
 
+def test_workers_started_by_spawn_get_lines_through_the_pipe(
+    good_lines: list[bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an inherited descriptor and shared memory need fork; elsewhere the parent reads the lines
+    monkeypatch.setattr(batch, "pool_start_method", lambda: "spawn")
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(good_lines[:6]) + b"\n")
+    with path.open("rb") as stream:
+        assert not batch._by_range(stream)
+    monkeypatch.undo()
+    with path.open("rb") as stream:
+        assert batch._by_range(stream)
+    assert not batch._by_range(io.BytesIO(b"{}\n"))
+
+
 def test_redirected_standard_streams_in_a_real_process(
     good_lines: list[bytes], tmp_path: Path
 ) -> None:

@@ -297,8 +297,10 @@ def _run_ranged(
             if on_chunk is not None:
                 on_chunk(done, summary)
     finally:
-        results.close()  # the workers stop before their shared memory goes
-        slots.close()
+        try:
+            results.close()  # the workers stop before the shared memory goes
+        finally:
+            slots.close()
     stream.seek(start + done)
 
 
