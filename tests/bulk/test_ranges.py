@@ -344,6 +344,8 @@ def test_workers_started_by_spawn_get_lines_through_the_pipe(
     with path.open("rb") as stream:
         assert batch._by_range(stream)
     assert not batch._by_range(io.BytesIO(b"{}\n"))
+    with path.open("r", encoding="utf-8") as text:  # a text stream: read and split here
+        assert not batch._by_range(text)
 
 
 def test_redirected_standard_streams_in_a_real_process(

@@ -240,8 +240,11 @@ def _run_streamed(
 
 
 def _by_range(stream: IO[Any]) -> bool:
-    """Whether workers can read ``stream`` by byte range: a regular file they inherit."""
+    """Whether workers can read ``stream`` by byte range: a regular file they inherit, open
+    in binary (a text stream's own newline handling and position cookies are not bytes)."""
     if pool_start_method() != "fork" or not hasattr(os, "pread"):
+        return False
+    if isinstance(stream, io.TextIOBase):
         return False
     try:
         return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
