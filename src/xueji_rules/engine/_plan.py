@@ -18,8 +18,14 @@ Three things make it cheaper than the loop besides the unrolling:
 * An expression text that occurs more than once in a key (the same ``when`` on several rules, the
   same clock on several duties) is evaluated once per decision: expressions are pure functions of
   (record, request, parameters), so the value is the same wherever it is computed.
-* Results are prebuilt; the approvals still needed are a bit set turned into one prebuilt tuple in
-  the decision's order (by body, then rule), so a decision neither sorts nor copies them.
+* Outcomes are looked up, not built: each rule's state (passed, failed on check i, granted by an
+  exception, approval needed, documents lacking, not applying, undecided) is a bit field of one
+  integer, the decision's signature, and passing costs no code at all. The rules' results,
+  approvals still needed (by body, then rule), documents still missing and worst severity are
+  decoded from the signature in rule order the first time it occurs and then found in a table
+  (bounded). Since nothing is built in evaluation order, rules that share their dates and
+  ``when`` are evaluated under one test of them (only the list of undecided rules, rare, is
+  put back in rule order).
 
 Only the generator's own text, identifiers and the expression compiler's generated code reach
 the generated source: every rule's data (results, ids, dates, approvals, documents, obligations)
@@ -32,6 +38,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from xueji_rules.engine._compile import CompiledObligation, CompiledRule, Fn
@@ -112,7 +119,145 @@ def _functions(rules: tuple[CompiledRule, ...]) -> Iterator[Fn]:
                     yield fn
 
 
+# The states a rule can end in within one decision. Each rule's state is a field of an integer,
+# the decision's signature; state 0 (passed, or a documents rule that applied) costs no code.
+_PASSED = "passed"
+_FAILED = "failed"  # with the index of the check that failed
+_GRANTED = "granted"  # a default rule failed and an exception by its route was granted
+_NEEDED = "needed"  # an approval rule whose approval is not given
+_ABSENT = "absent"  # not in force on the day, or its ``when`` is false: no result
+_UNDECIDED = "undecided"  # it applies but an input it needs is absent: no result, incomplete
+
+# the decoded signatures a plan remembers (distinct combinations of rule states that occurred)
+_OUTCOMES_KEPT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """Where a rule's state sits in the signature: state ``states[i]`` is the number ``i`` at
+    bit ``shift``; a documents rule's documents are one bit each from ``doc_shift`` (set when
+    the document is lacking)."""
+
+    item: CompiledRule
+    states: tuple[tuple[str, int], ...]
+    shift: int
+    doc_shift: int
+
+    @property
+    def width(self) -> int:
+        return (len(self.states) - 1).bit_length()
+
+    def bits(self, state: str, index: int = 0) -> int:
+        """The signature bits that put the rule in ``state``."""
+        return self.states.index((state, index)) << self.shift
+
+
+def _conditional(item: CompiledRule) -> bool:
+    """Whether a rule may not apply to a request of its key (dates or ``when``)."""
+    rule = item.rule
+    return not (item.when is None and rule.effective_from is None and rule.effective_until is None)
+
+
+def _slots(rules: tuple[CompiledRule, ...], first_bit: int) -> list[_Slot]:
+    """Every rule's field in the signature, from ``first_bit`` on."""
+    slots = []
+    shift = first_bit
+    for item in rules:
+        modality = item.rule.modality
+        states: list[tuple[str, int]] = [(_PASSED, 0)]
+        if modality in ("mandatory", "default") and item.checks:
+            states += [(_FAILED, i) for i in range(len(item.checks))]
+            if modality == "default":
+                states.append((_GRANTED, 0))
+        elif modality not in ("mandatory", "default", "documents") and item.approval is not None:
+            states.append((_NEEDED, 0))
+        if _conditional(item):
+            states.append((_ABSENT, 0))
+        if item.missing_inputs is not None:
+            states.append((_UNDECIDED, 0))
+        width = (len(states) - 1).bit_length()
+        documents = len(item.missing) if modality == "documents" else 0
+        slots.append(_Slot(item, tuple(states), shift, shift + width))
+        shift += width + documents
+    return slots
+
+
+# (worst severity index, rule results, approvals still needed, documents still missing)
+_RulesPart = tuple[int, tuple[Any, ...], tuple[ApprovalNeeded, ...], tuple[MissingDocument, ...]]
+
+
+class _Decoder:
+    """From a signature, the rules' part of the decision: the worst severity index, the rules'
+    results in rule order, the approvals still needed (by body, then rule) and the documents
+    still missing (by document, then rule); remembered in ``table`` (bounded)."""
+
+    def __init__(self, slots: list[_Slot], period_mask: int) -> None:
+        self.slots = slots
+        self.period_mask = period_mask
+        self.table: dict[int, _RulesPart] = {}
+
+    def decode(self, signature: int) -> _RulesPart:
+        """The rules' part of the decision whose signature is ``signature`` (and remember it)."""
+        slots, table = self.slots, self.table
+        p = signature & self.period_mask
+        worst = 0
+        results: list[Any] = []
+        approvals: list[ApprovalNeeded] = []
+        missing: list[MissingDocument] = []
+        for slot in slots:
+            item = slot.item
+            state, index = slot.states[(signature >> slot.shift) & ((1 << slot.width) - 1)]
+            if state == _ABSENT:
+                continue
+            if state == _UNDECIDED:
+                worst = max(worst, 2)
+                continue
+            if state == _FAILED:
+                results.append(item.failed[p][index])
+                worst = max(worst, 4 if item.rule.modality == "mandatory" else 3)
+            elif state == _GRANTED:
+                results.append(item.granted[p])
+            elif state == _NEEDED:
+                assert item.approval is not None
+                results.append(item.failed[p][0])
+                approvals.append(item.approval)
+                worst = max(worst, 1)
+            elif item.rule.modality == "documents" and item.missing:
+                lacking = [
+                    doc
+                    for k, (_, doc) in enumerate(item.missing)
+                    if (signature >> (slot.doc_shift + k)) & 1
+                ]
+                missing += lacking
+                results.append(item.failed[p][0] if lacking else item.passed[p])
+                if lacking:
+                    worst = max(worst, 2)
+            else:
+                results.append(item.passed[p])
+        found = (
+            worst,
+            tuple(results),
+            tuple(sorted(approvals, key=approval_key)),
+            tuple(sorted(missing, key=document_key)),
+        )
+        if len(table) >= _OUTCOMES_KEPT:
+            table.clear()
+        table[signature] = found
+        return found
+
+
 class _Writer:
+    """Writes the plan of one key.
+
+    The rules' conditions are evaluated as before, but a rule's outcome is not built as it is
+    found: each rule's state (passed, failed on check i, granted, approval needed, documents
+    lacking, not applying, undecided) is a field of an integer signature, and the decision's
+    rule results, approvals and missing documents are one table lookup by signature at the end
+    (decoded in rule order the first time a signature occurs). A passing rule costs its
+    condition and nothing else. Since outcomes no longer depend on the order in which rules
+    are evaluated, rules sharing their dates and ``when`` are evaluated under one test.
+    """
+
     def __init__(
         self,
         rules: tuple[CompiledRule, ...],
@@ -122,26 +267,34 @@ class _Writer:
         splicing: bool = True,
     ) -> None:
         self.programs = programs
+        periods = len(rules[0].passed) if rules else 1
+        period_bits = (periods - 1).bit_length()
+        self.slots = _slots(rules, period_bits)
+        decoder = _Decoder(self.slots, (1 << period_bits) - 1)
         self.namespace: dict[str, Any] = {
             "_Exc": Exception,
             "_MISS": _MISS,
             "_clocked": clocked,
             "_tuple": tuple,
-            "_sorted": sorted,
-            "_document_key": document_key,
+            "_decode": decoder.decode,
+            "_outcomes": decoder.table,
         }
         self.lines: list[str] = []
-        self.approvals: list[ApprovalNeeded] = []
         self.temps = 0
         self.splices = splices
         self.splicing = splicing
-        self.flags: list[tuple[str, CompiledRule]] = []
+        # a flag per conditional rule with obligations: whether it applied in this decision
+        self.flags: dict[int, str] = {}
+        for item in rules:
+            if item.obligations and (_conditional(item) or item.missing_inputs is not None):
+                self.flags[id(item)] = f"_a{len(self.flags)}"
         # expression texts met more than once in this key get one variable each
         counts = Counter(self.text(fn) for fn in _functions(rules))
         self.shared = {
             text: f"_m{i}" for i, text in enumerate(t for t, n in counts.items() if n > 1)
         }
-        self.has_documents = any(i.rule.modality == "documents" and i.missing for i in rules)
+        self.computed: set[str] = set()  # shared variables surely computed at this point
+        self.tested: set[str] = set()  # shared variables computed under a test
         self.has_needs = any(i.missing_inputs is not None for i in rules)
 
     def text(self, fn: Fn) -> Any:
@@ -153,16 +306,22 @@ class _Writer:
         self.namespace[name] = value
         return name
 
-    def result(self, results: tuple[Any, ...], dependent: bool) -> str:
-        """The code of a result: a constant, or the current period's entry of a tuple."""
-        return f"{self.const(results)}[p]" if dependent else self.const(results[0])
-
     def value(self, fn: Fn, indent: str) -> str:
         """Emit what computes ``fn(rec, req, params)``; return the variable holding it."""
         shared = self.shared.get(self.text(fn))
         if shared is not None:
+            if shared in self.computed:
+                return shared
+            if indent == _TOP and shared not in self.tested:
+                # evaluated on every decision from here on: no test needed, now or later
+                self.compute(fn, shared, indent)
+                self.computed.add(shared)
+                return shared
+            self.tested.add(shared)
             self.lines.append(f"{indent}if {shared} is _MISS:")
             self.compute(fn, shared, indent + "    ")
+            if indent == _TOP:
+                self.computed.add(shared)
             return shared
         self.temps += 1
         var = f"_c{self.temps}"
@@ -193,35 +352,50 @@ class _Writer:
             f"{indent}    {var} = {call}",
         ]
 
-    def rule(self, item: CompiledRule, indent: str) -> None:
-        rule = item.rule
-        dates = []
+    def group(self, members: list[_Slot]) -> None:
+        """Rules with the same dates and ``when``, under one test of them."""
+        first = members[0].item
+        rule = first.rule
+        absent = 0
+        for slot in members:
+            absent |= slot.bits(_ABSENT) if _conditional(slot.item) else 0
+        tests = []
         if rule.effective_from is not None:
-            dates.append(f"day >= {self.const(rule.effective_from)}")
+            tests.append(f"day >= {self.const(rule.effective_from)}")
         if rule.effective_until is not None:
-            dates.append(f"day <= {self.const(rule.effective_until)}")
+            tests.append(f"day <= {self.const(rule.effective_until)}")
+        indent = _TOP
+        if tests:
+            self.lines.append(f"{indent}if {' and '.join(tests)}:")
+            indent += "    "
+        if first.when is not None:
+            self.lines.append(f"{indent}if {self.value(first.when, indent)}:")
+            indent += "    "
+        for slot in members:
+            self.rule(slot, indent)
+        if first.when is not None:
+            self.lines += [f"{indent[:-4]}else:", f"{indent}s |= {absent:#x}"]
+            indent = indent[:-4]
+        if tests:
+            self.lines += [f"{indent[:-4]}else:", f"{indent}s |= {absent:#x}"]
+
+    def rule(self, slot: _Slot, indent: str) -> None:
+        item = slot.item
         # no pack text in the source, not even in a comment: the rule is a constant
-        self.lines.append(f"{indent}# rule {self.const(rule.id)}")
-        if dates:
-            self.lines.append(f"{indent}if {' and '.join(dates)}:")
-            indent += "    "
-        if item.when is not None:
-            self.lines.append(f"{indent}if {self.value(item.when, indent)}:")
-            indent += "    "
+        self.lines.append(f"{indent}# rule {self.const(item.rule.id)}")
         if item.missing_inputs is not None:
             # a rule that applies but lacks an input it needs is undecided, not failed; the
             # presence test is inlined (keys as constants), the list of absent paths is built
             # only when one is missing
             self.lines += [
-                f"{indent}if not ({self.present(rule.needs)}):",
-                f"{indent}    undecided.append(({self.const(item)}, "
-                f"{self.const(item.missing_inputs)}(rec, req)))",
-                f"{indent}    if worst < 2:",
-                f"{indent}        worst = 2",
+                f"{indent}if not ({self.present(item.rule.needs)}):",
+                f"{indent}    undecided += (({self.const(item)}, "
+                f"{self.const(item.missing_inputs)}(rec, req)),)",
+                f"{indent}    s |= {slot.bits(_UNDECIDED):#x}",
                 f"{indent}else:",
             ]
             indent += "    "
-        self.body(item, indent)
+        self.body(slot, indent)
 
     def present(self, paths: tuple[str, ...]) -> str:
         """Code testing that every path is present (objects on the way are converted dicts)."""
@@ -237,89 +411,68 @@ class _Writer:
             tests.append(" and ".join(steps))
         return " and ".join(tests)
 
-    def body(self, item: CompiledRule, indent: str) -> None:
-        rule = item.rule
-        dependent = item.period_dependent
-        if item.obligations:  # the rule applied: its duties start unless the request is refused
-            flag = f"_a{len(self.flags)}"
-            self.flags.append((flag, item))
+    def body(self, slot: _Slot, indent: str) -> None:
+        item = slot.item
+        flag = self.flags.get(id(item))
+        if flag is not None:  # the rule applied: its duties start unless the request is refused
             self.lines.append(f"{indent}{flag} = True")
-        passed = self.result(item.passed, dependent)
-        modality = rule.modality
+        modality = item.rule.modality
         if modality in ("mandatory", "default") and item.checks:
-            self.checks(item, indent, passed)
+            self.checks(slot, indent)
         elif modality == "documents" and item.missing:
-            self.documents(item, indent, passed)
+            for k, (accepted, _) in enumerate(item.missing):
+                self.lines += [
+                    f"{indent}if documents.isdisjoint({self.const(accepted)}):",
+                    f"{indent}    s |= {1 << (slot.doc_shift + k):#x}",
+                ]
         elif modality not in ("mandatory", "default", "documents") and item.approval is not None:
             needed = item.approval
-            bit = 1 << len(self.approvals)
-            self.approvals.append(needed)
             body, kinded = self.const(needed.body), self.const((needed.body, needed.kind))
             self.lines += [
-                f"{indent}if {body} in granted or (kinded and {kinded} in kinded):",
-                f"{indent}    results.append({passed})",
-                f"{indent}else:",
-                f"{indent}    needed |= {bit}",
-                f"{indent}    results.append({self.result(tuple(f[0] for f in item.failed), dependent)})",
+                f"{indent}if not ({body} in granted or (kinded and {kinded} in kinded)):",
+                f"{indent}    s |= {slot.bits(_NEEDED):#x}",
             ]
-        else:
-            self.lines.append(f"{indent}results.append({passed})")
+        elif flag is None:
+            self.lines.append(f"{indent}pass  # passes whenever it applies")
 
-    def checks(self, item: CompiledRule, indent: str, passed: str) -> None:
+    def checks(self, slot: _Slot, indent: str) -> None:
+        item = slot.item
         mandatory = item.rule.modality == "mandatory"
-        dependent = item.period_dependent
         for index, check in enumerate(item.checks):
             if index:  # a later check runs only when the earlier ones held
                 self.lines.append(f"{indent}else:")
                 indent += "    "
             value = self.value(check.fn, indent)
-            self.lines.append(f"{indent}if not {value}:")
-            failed = self.result(tuple(f[index] for f in item.failed), dependent)
+            failed = slot.bits(_FAILED, index)
             if mandatory:
-                self.lines += [f"{indent}    results.append({failed})", f"{indent}    worst = 4"]
+                self.lines += [f"{indent}if not {value}:", f"{indent}    s |= {failed:#x}"]
             else:
                 key = self.const((item.rule.id, item.route))
+                granted = slot.bits(_GRANTED)
                 self.lines += [
-                    f"{indent}    if {key} in exceptions:",
-                    f"{indent}        results.append({self.result(item.granted, dependent)})",
-                    f"{indent}    else:",
-                    f"{indent}        results.append({failed})",
-                    f"{indent}        if worst < 3:",
-                    f"{indent}            worst = 3",
+                    f"{indent}if not {value}:",
+                    f"{indent}    s |= {granted:#x} if {key} in exceptions else {failed:#x}",
                 ]
-        self.lines += [f"{indent}else:", f"{indent}    results.append({passed})"]
 
-    def documents(self, item: CompiledRule, indent: str, passed: str) -> None:
-        self.lines.append(f"{indent}lacking = False")
-        for accepted, doc in item.missing:
-            self.lines += [
-                f"{indent}if documents.isdisjoint({self.const(accepted)}):",
-                f"{indent}    missing.append({self.const(doc)})",
-                f"{indent}    lacking = True",
-            ]
-        self.lines += [
-            f"{indent}if lacking:",
-            f"{indent}    results.append({self.result(tuple(f[0] for f in item.failed), item.period_dependent)})",
-            f"{indent}    if worst < 2:",
-            f"{indent}        worst = 2",
-            f"{indent}else:",
-            f"{indent}    results.append({passed})",
-        ]
-
-    def obligations(self) -> None:
+    def obligations(self, rules: tuple[CompiledRule, ...]) -> None:
         """The duties of the rules that applied, in rule order, unless the request is refused."""
-        if not self.flags:
-            self.lines.append("    obligations = ()")
+        owing = [item for item in rules if item.obligations]
+        if not owing:
+            self.lines.append(f"{_TOP}obligations = ()")
             return
-        self.lines += ["    if worst < 3:", "        duties = []"]
-        for flag, item in self.flags:
-            self.lines.append(f"        if {flag}:")
+        self.lines += [f"{_TOP}if found[0] < 3:", f"{_TOP}    duties = []"]
+        for item in owing:
+            indent = _TOP + "    "
+            flag = self.flags.get(id(item))
+            if flag is not None:
+                self.lines.append(f"{indent}if {flag}:")
+                indent += "    "
             for ob in item.obligations:
-                self.duty(ob, "            ")
+                self.duty(ob, indent)
         self.lines += [
-            "        obligations = _tuple(duties)",
-            "    else:",
-            "        obligations = ()",
+            f"{_TOP}    obligations = _tuple(duties)",
+            f"{_TOP}else:",
+            f"{_TOP}    obligations = ()",
         ]
 
     def duty(self, ob: CompiledObligation, indent: str) -> None:
@@ -336,48 +489,56 @@ class _Writer:
         code = self.const(amount) if isinstance(amount, int) else self.value(amount, indent)
         self.lines.append(f"{indent}duties.append(_clocked({self.const(ob)}, {trigger}, {code}))")
 
-    def approvals_table(self) -> Callable[[int], tuple[ApprovalNeeded, ...]]:
-        """From the bit set of approvals still needed, their tuple in the decision's order (built
-        once per set that occurs, at most 2**n of them for the n approval rules of the key)."""
-        ranked = sorted(range(len(self.approvals)), key=lambda i: approval_key(self.approvals[i]))
-        order = tuple((1 << i, self.approvals[i]) for i in ranked)
-        table: dict[int, tuple[ApprovalNeeded, ...]] = {0: ()}
-
-        def needed(bits: int) -> tuple[ApprovalNeeded, ...]:
-            found = table.get(bits)
-            if found is None:
-                found = table[bits] = tuple(a for bit, a in order if bits & bit)
-            return found
-
-        return needed
-
     def write(self, rules: tuple[CompiledRule, ...]) -> str:
-        body_start = len(self.lines)
-        for item in rules:
-            self.rule(item, "    ")
-        self.obligations()
-        head = [f"def plan({_SIGNATURE}):", "    worst = 0", "    needed = 0", "    results = []"]
-        head += ["    missing = []"] if self.has_documents else []
-        head += ["    undecided = []"] if self.has_needs else []
-        head += [f"    {var} = _MISS" for var in self.shared.values()]
-        head += [f"    {flag} = False" for flag, _ in self.flags]
-        table = self.const(self.approvals_table())
-        missing = (
-            "(_tuple(_sorted(missing, key=_document_key)) if len(missing) > 1 else _tuple(missing))"
-            if self.has_documents
-            else "()"
-        )
-        tail = [
-            f"    approvals = {table}(needed) if needed else ()",
-            "    if needed and worst < 1:",
-            "        worst = 1",
-            # an obligation is computed only when neither denied nor denied by default; a rule's
-            # approvals cannot change that (they make it at worst "needs approval")
-            f"    return worst, _tuple(results), approvals, {missing}, "
-            f"{'undecided' if self.has_needs else '()'}, obligations",
+        groups: dict[tuple[Any, ...], list[_Slot]] = {}
+        for slot in self.slots:
+            rule = slot.item.rule
+            when = slot.item.when
+            key = (
+                rule.effective_from,
+                rule.effective_until,
+                None if when is None else self.text(when),
+            )
+            groups.setdefault(key, []).append(slot)
+        for members in groups.values():
+            self.group(members)
+        self.lines += [
+            f"{_TOP}found = _outcomes.get(s)",
+            f"{_TOP}if found is None:",
+            f"{_TOP}    found = _decode(s)",
         ]
-        lines = head + self.lines[body_start:] + tail
-        return "\n".join(lines) + "\n"
+        self.obligations(rules)
+        head = [f"def plan({_SIGNATURE}):", f"{_TOP}s = p"]
+        head += [f"{_TOP}undecided = ()"] if self.has_needs else []
+        head += [f"{_TOP}{var} = _MISS" for var in sorted(self.tested)]
+        head += [f"{_TOP}{flag} = False" for flag in self.flags.values()]
+        tail = []
+        if self.has_needs:  # rules are evaluated in groups: list the undecided in rule order
+            self.namespace["_in_rule_order"] = _rule_order(rules)
+            tail += [
+                f"{_TOP}if len(undecided) > 1:",
+                f"{_TOP}    undecided = _in_rule_order(undecided)",
+            ]
+        # (worst, results, approvals, missing documents) + (undecided, obligations)
+        tail += [f"{_TOP}return found + ({'undecided' if self.has_needs else '()'}, obligations)"]
+        return "\n".join(head + self.lines + tail) + "\n"
+
+
+_TOP = "    "  # the indentation of code that runs on every call of a plan
+
+
+def _rule_order(
+    rules: tuple[CompiledRule, ...],
+) -> Callable[[tuple[tuple[CompiledRule, Any], ...]], tuple[tuple[CompiledRule, Any], ...]]:
+    """Sorts (rule, absent paths) entries by the rules' order in ``rules``."""
+    position = {id(item): i for i, item in enumerate(rules)}
+
+    def in_rule_order(
+        entries: tuple[tuple[CompiledRule, Any], ...],
+    ) -> tuple[tuple[CompiledRule, Any], ...]:
+        return tuple(sorted(entries, key=lambda entry: position[id(entry[0])]))
+
+    return in_rule_order
 
 
 class _Missing:
