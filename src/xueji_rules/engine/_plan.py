@@ -36,18 +36,28 @@ settles the clocks a calendar cannot compute.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from xueji_rules.engine._compile import CompiledObligation, CompiledRule, Fn
-from xueji_rules.engine.decision import ApprovalNeeded, MissingDocument, Obligation
+from xueji_rules.engine._compile import CompiledEdge, CompiledObligation, CompiledRule, Fn
+from xueji_rules.engine.decision import (
+    ApprovalNeeded,
+    Decision,
+    MissingDocument,
+    MissingInput,
+    Obligation,
+    build_decision,
+)
 from xueji_rules.expr import Program
 from xueji_rules.expr._inline import splice
 
 __all__ = [
     "Clocked",
+    "Decider",
+    "Hooks",
     "Plan",
     "PlanBuilder",
     "approval_key",
@@ -67,6 +77,30 @@ __all__ = [
 Plan = Callable[..., tuple[Any, ...]]
 # the engine's clock: (obligation, trigger, amount) -> the obligation with its due date
 Clocked = Callable[[CompiledObligation, Any, Any], Obligation]
+
+# decide(rec, req) -> Decision: the whole decision of one (transition, stage, status) on converted
+# inputs; it raises ``EvaluationError`` when an expression fails (the engine then decides again
+# by its own path, which names the expression).
+Decider = Callable[[Any, Any], Decision]
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """What a decider takes from its engine: the parameter periods (their start dates and value
+    tables), the engine's steps that are not generated (the refusal when no edge matches, the
+    targets of an edge that moves the record, the exceptions a request carries, the missing
+    inputs of undecided rules), the outcome names by severity index, and the pack's id,
+    version and digest."""
+
+    param_starts: list[Any]
+    param_tables: list[dict[str, Any]]
+    refusal: Callable[[Any, Any, Any, int], Decision]
+    targets: Callable[[CompiledEdge, Any, Any, Any, str], tuple[str, int | None, str | None]]
+    exceptions: Callable[[Any], frozenset[tuple[str, str]]]
+    missing_inputs: Callable[[Any], tuple[MissingInput, ...]]
+    severity: tuple[str, ...]
+    pack: tuple[str, str, str]
+
 
 _SIGNATURE = "rec, req, params, day, p, exceptions, granted, kinded, documents"
 # the Python names the spliced expressions use for the expression variables
@@ -265,9 +299,11 @@ class _Writer:
         clocked: Clocked,
         splices: dict[Fn, Any],
         splicing: bool = True,
+        periods: int | None = None,
     ) -> None:
         self.programs = programs
-        periods = len(rules[0].passed) if rules else 1
+        if periods is None:
+            periods = len(rules[0].passed) if rules else 1
         period_bits = (periods - 1).bit_length()
         self.slots = _slots(rules, period_bits)
         decoder = _Decoder(self.slots, (1 << period_bits) - 1)
@@ -489,7 +525,9 @@ class _Writer:
         code = self.const(amount) if isinstance(amount, int) else self.value(amount, indent)
         self.lines.append(f"{indent}duties.append(_clocked({self.const(ob)}, {trigger}, {code}))")
 
-    def write(self, rules: tuple[CompiledRule, ...]) -> str:
+    def rules_code(self, rules: tuple[CompiledRule, ...]) -> None:
+        """The rules' part: the signature, its decoded outcome ``found`` (worst, results,
+        approvals, missing documents), the ``obligations`` and the ``undecided`` rules."""
         groups: dict[tuple[Any, ...], list[_Slot]] = {}
         for slot in self.slots:
             rule = slot.item.rule
@@ -508,20 +546,131 @@ class _Writer:
             f"{_TOP}    found = _decode(s)",
         ]
         self.obligations(rules)
-        head = [f"def plan({_SIGNATURE}):", f"{_TOP}s = p"]
-        head += [f"{_TOP}undecided = ()"] if self.has_needs else []
-        head += [f"{_TOP}{var} = _MISS" for var in sorted(self.tested)]
-        head += [f"{_TOP}{flag} = False" for flag in self.flags.values()]
-        tail = []
         if self.has_needs:  # rules are evaluated in groups: list the undecided in rule order
             self.namespace["_in_rule_order"] = _rule_order(rules)
-            tail += [
+            self.lines += [
                 f"{_TOP}if len(undecided) > 1:",
                 f"{_TOP}    undecided = _in_rule_order(undecided)",
             ]
+
+    def locals_head(self) -> list[str]:
+        """The initial values of the rules' part's variables (once ``rules_code`` is written)."""
+        head = [f"{_TOP}s = p"]
+        head += [f"{_TOP}undecided = ()"] if self.has_needs else []
+        head += [f"{_TOP}{var} = _MISS" for var in sorted(self.tested)]
+        head += [f"{_TOP}{flag} = False" for flag in self.flags.values()]
+        return head
+
+    def write(self, rules: tuple[CompiledRule, ...]) -> str:
+        """The source of ``plan`` (see :data:`Plan`)."""
+        self.rules_code(rules)
+        head = [f"def plan({_SIGNATURE}):", *self.locals_head()]
         # (worst, results, approvals, missing documents) + (undecided, obligations)
-        tail += [f"{_TOP}return found + ({'undecided' if self.has_needs else '()'}, obligations)"]
+        tail = [f"{_TOP}return found + ({'undecided' if self.has_needs else '()'}, obligations)"]
         return "\n".join(head + self.lines + tail) + "\n"
+
+    def write_decider(
+        self,
+        key: tuple[str, str, str],
+        rules: tuple[CompiledRule, ...],
+        edges: tuple[CompiledEdge, ...],
+        hooks: Hooks,
+    ) -> str:
+        """The source of ``decide(rec, req)``, the whole decision of one (transition, stage,
+        status): the parameters of the request's date, the lifecycle edge (a refusal when none
+        matches), what the request grants, the rules' part, the next status and the
+        :class:`Decision`; the same steps, in the same order, as ``Engine._decide``."""
+        transition, stage, status = key
+        self.namespace |= {
+            "_bisect": bisect_right,
+            "_starts": hooks.param_starts,
+            "_tables": hooks.param_tables,
+            "_refusal": hooks.refusal,
+            "_targets": hooks.targets,
+            "_missing_inputs": hooks.missing_inputs,
+            "_severity": hooks.severity,
+            "_build": build_decision,
+        }
+        lines = self.lines
+        lines += [
+            f"{_TOP}day = req['date']",
+            f"{_TOP}p = _bisect(_starts, day)",
+            f"{_TOP}params = _tables[p]",
+        ]
+        self.edge_choice(edges, 0, _TOP)
+        lines.append(f"{_TOP}s = p")
+        if any(i.rule.modality == "documents" and i.missing for i in rules):
+            empty = self.const(frozenset())
+            lines.append(
+                f"{_TOP}documents = frozenset(req['documents']) if 'documents' in req else {empty}"
+            )
+        if any(i.approval is not None for i in rules):
+            none = self.const((frozenset(), frozenset()))
+            lines += [
+                f"{_TOP}granted, kinded = "
+                f"{self.const(granted_set)}(req['approvals']) if 'approvals' in req else {none}"
+            ]
+        if any(i.rule.modality == "default" and i.checks for i in rules):
+            none = self.const(frozenset())
+            lines += [
+                f"{_TOP}exceptions = "
+                f"{self.const(hooks.exceptions)}(req) if 'exceptions' in req else {none}"
+            ]
+        self.rules_code(rules)
+        # the next status by worst severity (allowed, needs approval, incomplete, denied by
+        # default, denied), per edge; a move of stage, grade or school system when allowed
+        nexts = [(e.edge.to, e.edge.pending or status, status, status, status) for e in edges]
+        lines += [
+            f"{_TOP}worst = found[0]",
+            f"{_TOP}grade = rec.get('grade')",
+            f"{_TOP}system = rec.get('school_system')",
+            f"{_TOP}next_stage = {self.const(stage)}",
+        ]
+        if len(edges) == 1:
+            lines.append(f"{_TOP}next_status = {self.const(nexts[0])}[worst]")
+        else:
+            lines.append(f"{_TOP}next_status = {self.const(tuple(nexts))}[e][worst]")
+        moving = [i for i, e in enumerate(edges) if e.has_targets]
+        if moving:
+            chosen = self.const(edges[0]) if len(edges) == 1 else f"{self.const(edges)}[e]"
+            test = (
+                "worst == 0"
+                if len(moving) == len(edges)
+                else (f"worst == 0 and e in {self.const(frozenset(moving))}")
+            )
+            lines += [
+                f"{_TOP}if {test}:",
+                f"{_TOP}    next_stage, grade, system = _targets("
+                f"{chosen}, rec, req, params, {self.const(transition)})",
+            ]
+        pack_id, version, digest = hooks.pack
+        missing_inputs = (
+            "_missing_inputs(undecided) if undecided else ()" if self.has_needs else "()"
+        )
+        lines += [
+            f"{_TOP}return _build(",
+            f"{_TOP}    _severity[worst], {self.const(transition)}, {self.const(status)}, "
+            f"next_status, day, {self.const(pack_id)}, {self.const(version)}, rec['id'],",
+            f"{_TOP}    {self.const(stage)}, next_stage, found[1], found[2], found[3], "
+            f"obligations, None, None, {self.const(digest)}, grade, system,",
+            f"{_TOP}    {missing_inputs}, (),",
+            f"{_TOP})",
+        ]
+        head = ["def decide(rec, req):", *self.locals_head()[1:]]
+        return "\n".join(head + lines) + "\n"
+
+    def edge_choice(self, edges: tuple[CompiledEdge, ...], index: int, indent: str) -> None:
+        """The first edge, in pack order, whose condition holds, as ``e``; else the refusal."""
+        if index == len(edges):
+            self.lines.append(f"{indent}return _refusal(rec, req, params, p)")
+            return
+        candidate = edges[index]
+        if candidate.when is None:
+            self.lines.append(f"{indent}e = {index}")
+            return
+        value = self.value(candidate.when, indent)
+        self.lines += [f"{indent}if {value}:", f"{indent}    e = {index}", f"{indent}else:"]
+        self.edge_choice(edges, index + 1, indent + "    ")
 
 
 _TOP = "    "  # the indentation of code that runs on every call of a plan
@@ -553,34 +702,36 @@ class _Missing:
 _MISS = _Missing()
 
 
-def _plan(
-    key: tuple[str, str],
-    rules: tuple[CompiledRule, ...],
+def _generate(
+    name: str,
     programs: Mapping[Fn, Program],
-    clocked: Clocked,
     splices: dict[Fn, Any],
-) -> Plan:
-    writer = _Writer(rules, programs, clocked, splices)
-    source = writer.write(rules)
+    write: Callable[[_Writer], str],
+    writer: Callable[[Mapping[Fn, Program], dict[Fn, Any], bool], _Writer],
+) -> Any:
+    """Compile what ``write`` writes; with calls instead of spliced code when Python refuses it."""
+    made = writer(programs, splices, True)
+    source = write(made)
     try:
-        code = compile(source, f"<rules {key[0]}/{key[1]}>", "exec")
+        code = compile(source, name, "exec")
     except (SyntaxError, RecursionError, MemoryError, ValueError, OverflowError):
         # spliced code nested deeper than Python's parser allows: call the functions instead
-        writer = _Writer(rules, programs, clocked, {}, splicing=False)
-        source = writer.write(rules)
-        code = compile(source, f"<rules {key[0]}/{key[1]}>", "exec")
-    exec(code, writer.namespace)  # generated from compiled rules; see the module docstring
-    plan: Plan = writer.namespace["plan"]
-    return plan
+        made = writer(programs, {}, False)
+        source = write(made)
+        code = compile(source, name, "exec")
+    exec(code, made.namespace)  # generated from compiled rules; see the module docstring
+    return made.namespace
 
 
 class PlanBuilder:
-    """Builds the plan of a (transition, stage) when it is first needed.
+    """Builds the plan of a (transition, stage), and the decider of a (transition, stage,
+    status), when it is first needed.
 
     A pack has a plan per (transition, stage) with rules (about 250 for national and Shanxi),
     most of which a given registry system rarely asks for; building them on first use keeps the
-    pack load short. Splices are shared by all the plans one builder makes (one per compiled
-    function). Building is idempotent: two threads that build the same key get equal plans.
+    pack load short. Splices are shared by all the functions one builder makes (one per
+    compiled function). Building is idempotent: two threads that build the same key get equal
+    functions. Deciders need ``hooks``.
     """
 
     def __init__(
@@ -588,10 +739,12 @@ class PlanBuilder:
         rules_by_key: Mapping[tuple[str, str], tuple[CompiledRule, ...]],
         programs: Mapping[Fn, Program],
         clocked: Clocked,
+        hooks: Hooks | None = None,
     ) -> None:
         self.rules_by_key = rules_by_key
         self.programs = programs
         self.clocked = clocked
+        self.hooks = hooks
         self.splices: dict[Fn, Any] = {}
 
     def build(self, key: tuple[str, str]) -> Plan | None:
@@ -599,7 +752,40 @@ class PlanBuilder:
         rules = self.rules_by_key.get(key)
         if not rules:
             return None
-        return _plan(key, rules, self.programs, self.clocked, self.splices)
+
+        def writer(programs: Mapping[Fn, Program], splices: dict[Fn, Any], on: bool) -> _Writer:
+            return _Writer(rules, programs, self.clocked, splices, on)
+
+        namespace = _generate(
+            f"<rules {key[0]}/{key[1]}>",
+            self.programs,
+            self.splices,
+            lambda w: w.write(rules),
+            writer,
+        )
+        plan: Plan = namespace["plan"]
+        return plan
+
+    def decider(self, key: tuple[str, str, str], edges: tuple[CompiledEdge, ...]) -> Decider:
+        """The decider of ``key``, whose lifecycle edges (in pack order) are ``edges``."""
+        hooks = self.hooks
+        if hooks is None:
+            raise ValueError("a PlanBuilder without hooks builds no deciders")
+        rules = self.rules_by_key.get(key[:2], ())
+        periods = len(hooks.param_tables)
+
+        def writer(programs: Mapping[Fn, Program], splices: dict[Fn, Any], on: bool) -> _Writer:
+            return _Writer(rules, programs, self.clocked, splices, on, periods)
+
+        namespace = _generate(
+            f"<decide {key[0]}/{key[1]}/{key[2]}>",
+            self.programs,
+            self.splices,
+            lambda w: w.write_decider(key, rules, edges, hooks),
+            writer,
+        )
+        decide: Decider = namespace["decide"]
+        return decide
 
 
 def build_plans(
