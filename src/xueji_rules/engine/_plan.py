@@ -52,7 +52,7 @@ from xueji_rules.engine.decision import (
     build_decision,
 )
 from xueji_rules.expr import Program
-from xueji_rules.expr._inline import splice
+from xueji_rules.expr._inline import CallMemo, splice
 
 __all__ = [
     "Clocked",
@@ -300,8 +300,11 @@ class _Writer:
         splices: dict[Fn, Any],
         splicing: bool = True,
         periods: int | None = None,
+        memo: CallMemo | None = None,
     ) -> None:
         self.programs = programs
+        self.memo = memo
+        self.memos: set[str] = set()  # the memoized calls' variables the code uses
         if periods is None:
             periods = len(rules[0].passed) if rules else 1
         period_bits = (periods - 1).bit_length()
@@ -371,11 +374,13 @@ class _Writer:
             # one splice per function for all keys; its tag, numbered across keys, keeps its
             # names apart from every other splice of a plan
             program = self.programs.get(fn) if self.splicing else None
-            piece = splice(program, _VARIABLES, f"e{len(self.splices)}") if program else None
+            tag = f"e{len(self.splices)}"
+            piece = splice(program, _VARIABLES, tag, self.memo) if program else None
             self.splices[fn] = piece
         if piece is None:
             self.lines.append(f"{indent}{var} = {call}")
             return
+        self.memos.update(piece.memos)
         for name, value in piece.names.items():
             if self.namespace.setdefault(name, value) is not value:
                 raise AssertionError(f"generated name {name} bound twice")  # a bug
@@ -557,7 +562,7 @@ class _Writer:
         """The initial values of the rules' part's variables (once ``rules_code`` is written)."""
         head = [f"{_TOP}s = p"]
         head += [f"{_TOP}undecided = ()"] if self.has_needs else []
-        head += [f"{_TOP}{var} = _MISS" for var in sorted(self.tested)]
+        head += [f"{_TOP}{var} = _MISS" for var in sorted(self.tested | self.memos)]
         head += [f"{_TOP}{flag} = False" for flag in self.flags.values()]
         return head
 
@@ -746,6 +751,7 @@ class PlanBuilder:
         self.clocked = clocked
         self.hooks = hooks
         self.splices: dict[Fn, Any] = {}
+        self.memo = CallMemo()  # the names of memoized calls, shared like the splices
 
     def build(self, key: tuple[str, str]) -> Plan | None:
         """The plan of ``key``; ``None`` when no rule applies to it."""
@@ -754,7 +760,7 @@ class PlanBuilder:
             return None
 
         def writer(programs: Mapping[Fn, Program], splices: dict[Fn, Any], on: bool) -> _Writer:
-            return _Writer(rules, programs, self.clocked, splices, on)
+            return _Writer(rules, programs, self.clocked, splices, on, memo=self.memo)
 
         namespace = _generate(
             f"<rules {key[0]}/{key[1]}>",
@@ -775,7 +781,7 @@ class PlanBuilder:
         periods = len(hooks.param_tables)
 
         def writer(programs: Mapping[Fn, Program], splices: dict[Fn, Any], on: bool) -> _Writer:
-            return _Writer(rules, programs, self.clocked, splices, on, periods)
+            return _Writer(rules, programs, self.clocked, splices, on, periods, self.memo)
 
         namespace = _generate(
             f"<decide {key[0]}/{key[1]}/{key[2]}>",
