@@ -39,7 +39,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from xueji_rules.engine._compile import CompiledEdge, CompiledObligation, CompiledRule, Fn
@@ -49,7 +49,7 @@ from xueji_rules.engine.decision import (
     MissingDocument,
     MissingInput,
     Obligation,
-    build_decision,
+    unfrozen_twin,
 )
 from xueji_rules.expr import Program
 from xueji_rules.expr._inline import CallMemo, splice
@@ -89,8 +89,9 @@ class Hooks:
     """What a decider takes from its engine: the parameter periods (their start dates and value
     tables), the engine's steps that are not generated (the refusal when no edge matches, the
     targets of an edge that moves the record, the exceptions a request carries, the missing
-    inputs of undecided rules), the outcome names by severity index, and the pack's id,
-    version and digest."""
+    inputs of undecided rules), the outcome names by severity index, the pack's id, version
+    and digest, and whether a due date the calendar cannot compute raises (``strict_calendar``:
+    then every clock goes through the engine's)."""
 
     param_starts: list[Any]
     param_tables: list[dict[str, Any]]
@@ -100,6 +101,7 @@ class Hooks:
     missing_inputs: Callable[[Any], tuple[MissingInput, ...]]
     severity: tuple[str, ...]
     pack: tuple[str, str, str]
+    strict_calendar: bool = False
 
 
 _SIGNATURE = "rec, req, params, day, p, exceptions, granted, kinded, documents"
@@ -301,10 +303,12 @@ class _Writer:
         splicing: bool = True,
         periods: int | None = None,
         memo: CallMemo | None = None,
+        strict_calendar: bool = True,
     ) -> None:
         self.programs = programs
         self.memo = memo
         self.memos: set[str] = set()  # the memoized calls' variables the code uses
+        self.strict_calendar = strict_calendar
         if periods is None:
             periods = len(rules[0].passed) if rules else 1
         period_bits = (periods - 1).bit_length()
@@ -528,7 +532,18 @@ class _Writer:
         amount = ob.amount
         assert amount is not None  # a clock has an amount
         code = self.const(amount) if isinstance(amount, int) else self.value(amount, indent)
-        self.lines.append(f"{indent}duties.append(_clocked({self.const(ob)}, {trigger}, {code}))")
+        if self.strict_calendar:  # the engine's clock raises on a date it cannot compute
+            self.lines.append(
+                f"{indent}duties.append(_clocked({self.const(ob)}, {trigger}, {code}))"
+            )
+            return
+        # the engine's clock remembers each (trigger, amount) in the obligation's cache: look
+        # there first
+        self.lines += [
+            f"{indent}_due = {self.const(ob.cache)}.get(({trigger}, {code}))",
+            f"{indent}duties.append(_due if _due is not None else "
+            f"_clocked({self.const(ob)}, {trigger}, {code}))",
+        ]
 
     def rules_code(self, rules: tuple[CompiledRule, ...]) -> None:
         """The rules' part: the signature, its decoded outcome ``found`` (worst, results,
@@ -594,7 +609,9 @@ class _Writer:
             "_targets": hooks.targets,
             "_missing_inputs": hooks.missing_inputs,
             "_severity": hooks.severity,
-            "_build": build_decision,
+            "_new": object.__new__,
+            "_Unfrozen": unfrozen_twin(Decision),
+            "_Decision": Decision,
         }
         lines = self.lines
         lines += [
@@ -652,15 +669,36 @@ class _Writer:
         missing_inputs = (
             "_missing_inputs(undecided) if undecided else ()" if self.has_needs else "()"
         )
-        lines += [
-            f"{_TOP}return _build(",
-            f"{_TOP}    _severity[worst], {self.const(transition)}, {self.const(status)}, "
-            f"next_status, day, {self.const(pack_id)}, {self.const(version)}, rec['id'],",
-            f"{_TOP}    {self.const(stage)}, next_stage, found[1], found[2], found[3], "
-            f"obligations, None, None, {self.const(digest)}, grade, system,",
-            f"{_TOP}    {missing_inputs}, (),",
-            f"{_TOP})",
-        ]
+        # the Decision, filled in place (as decision.build_decision does, without the call)
+        values = {
+            "outcome": "_severity[worst]",
+            "transition": self.const(transition),
+            "from_status": self.const(status),
+            "next_status": "next_status",
+            "as_of": "day",
+            "pack": self.const(pack_id),
+            "pack_version": self.const(version),
+            "record_id": "rec['id']",
+            "from_stage": self.const(stage),
+            "next_stage": "next_stage",
+            "rules": "found[1]",
+            "approvals": "found[2]",
+            "missing_documents": "found[3]",
+            "obligations": "obligations",
+            "allowed_transitions": "None",
+            "reason": "None",
+            "pack_digest": self.const(digest),
+            "next_grade": "grade",
+            "next_school_system": "system",
+            "missing_inputs": missing_inputs,
+            "citations": "()",
+        }
+        names = [f.name for f in fields(Decision)]
+        if sorted(names) != sorted(values):  # a new field must be given a value here
+            raise AssertionError(f"decider: Decision fields {names} != {sorted(values)}")
+        lines.append(f"{_TOP}o = _new(_Unfrozen)")
+        lines += [f"{_TOP}o.{name} = {values[name]}" for name in names]
+        lines += [f"{_TOP}o.__class__ = _Decision", f"{_TOP}return o"]
         head = ["def decide(rec, req):", *self.locals_head()[1:]]
         return "\n".join(head + lines) + "\n"
 
@@ -781,7 +819,16 @@ class PlanBuilder:
         periods = len(hooks.param_tables)
 
         def writer(programs: Mapping[Fn, Program], splices: dict[Fn, Any], on: bool) -> _Writer:
-            return _Writer(rules, programs, self.clocked, splices, on, periods, self.memo)
+            return _Writer(
+                rules,
+                programs,
+                self.clocked,
+                splices,
+                on,
+                periods,
+                self.memo,
+                hooks.strict_calendar,
+            )
 
         namespace = _generate(
             f"<decide {key[0]}/{key[1]}/{key[2]}>",

@@ -141,7 +141,7 @@ class Engine:
             Hooks(
                 self._params.starts, self._params.tables, self._refusal, self._targets,
                 self._exceptions, self._missing_inputs, _SEVERITY,
-                (self.pack.id, self.pack.version, self.pack.digest),
+                (self.pack.id, self.pack.version, self.pack.digest), strict_calendar,
             ),
         )  # fmt: skip
         # (transition, stage, status) -> its generated decider (built on first use), or False
