@@ -254,3 +254,21 @@ def test_the_decider_is_what_decides() -> None:
     assert engine._deciders == {}
     engine.decide(record, request)
     assert engine._deciders[("transfer", "primary", "enrolled")] is False
+
+
+def test_a_decider_builds_an_ordinary_frozen_decision() -> None:
+    """The decider fills the Decision in place; what it returns is a plain, frozen Decision
+    equal to one made by the constructor from the same fields."""
+    from dataclasses import FrozenInstanceError, fields
+
+    from xueji_rules.engine.decision import Decision
+
+    engine = Engine("shanxi")
+    record = {"id": "G1", "status": "enrolled", "stage": "primary", "grade": 3}
+    request = {"transition": "transfer", "date": "2026-03-05", "applicant": "guardian"}
+    decision = engine.decide(record, request)
+    assert callable(engine._deciders[("transfer", "primary", "enrolled")])
+    assert type(decision) is Decision
+    assert decision == Decision(**{f.name: getattr(decision, f.name) for f in fields(Decision)})
+    with pytest.raises(FrozenInstanceError):
+        decision.outcome = "allowed"  # type: ignore[misc]
