@@ -1,4 +1,5 @@
-"""Straight-line rule evaluation: one generated Python function per (transition, stage).
+"""Straight-line rule evaluation: one generated Python function per (transition, stage), and one
+decider per (transition, stage, status) that makes the whole decision on converted inputs.
 
 The engine's reference path (``Engine._evaluate_rules``, then ``Engine._obligations``) walks the
 compiled rules of a (transition, stage) and, for each, looks up its dates, condition, modality,
@@ -26,6 +27,13 @@ Three things make it cheaper than the loop besides the unrolling:
   (bounded). Since nothing is built in evaluation order, rules that share their dates and
   ``when`` are evaluated under one test of them (only the list of undecided rules, rare, is
   put back in rule order).
+
+A decider (``PlanBuilder.decider``) is the same rule code inside the steps ``Engine._decide``
+takes around it: the parameter period of the request's date, the lifecycle edge (conditions
+spliced; the engine's refusal when none matches), the approvals and exceptions the request
+carries (only when the key's rules read them), the next status and targets, and the
+:class:`Decision`, filled in place. Calls of functions on the inputs made by several
+expressions of a key are made once per decision (``CallMemo`` in ``xueji_rules.expr._inline``).
 
 Only the generator's own text, identifiers and the expression compiler's generated code reach
 the generated source: every rule's data (results, ids, dates, approvals, documents, obligations)
