@@ -103,11 +103,15 @@ BROKEN = (
 
 
 def _call_only(engine: Engine) -> Engine:
-    """``engine`` with plans that call every condition instead of splicing its code."""
-    from xueji_rules.engine._plan import build_plans
+    """``engine`` with plans and deciders that call every condition instead of splicing its
+    code."""
+    from xueji_rules.engine._plan import PlanBuilder, build_plans
 
     plans = build_plans(engine._compiled.rules_by_key, {}, engine._clocked)
     engine._index = {k: (edges, plans.get(k[:2])) for k, (edges, _) in engine._index.items()}
+    hooks = engine._plan_builder.hooks
+    engine._plan_builder = PlanBuilder(engine._compiled.rules_by_key, {}, engine._clocked, hooks)
+    engine._deciders = {}
     return engine
 
 
@@ -205,3 +209,66 @@ def test_approvals_come_sorted_by_body_then_rule() -> None:
     approvals = engine.decide(record, request).approvals
     assert len(approvals) > 2
     assert [(a.body, a.rule) for a in approvals] == sorted((a.body, a.rule) for a in approvals)
+
+
+def _plans_only(engine: Engine) -> Engine:
+    """``engine`` deciding by its per-(transition, stage) plans inside ``Engine._decide``, as it
+    does after a decider raised, instead of by the generated deciders."""
+    engine._build_decider = lambda key: False  # type: ignore[method-assign]
+    engine._deciders = {}
+    return engine
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_plans_without_deciders_decide_the_same(pack: str) -> None:
+    plans, reference = _plans_only(Engine(pack)), Engine(pack)
+    reference._use_plans = False
+    scenarios = [
+        s for file in sorted((ROOT / "rulepacks" / pack / "tests").glob("*.yaml"))
+        for s in load_scenarios(file)
+    ]  # fmt: skip
+    for s in scenarios:
+        assert _answer(plans, s.record, s.request) == _answer(reference, s.record, s.request), (
+            s.test_id
+        )
+    pairs = st.sampled_from(_transitions(pack)).flatmap(lambda t: record_and_request(pack, t))
+
+    @settings(max_examples=200, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(pairs)
+    def check(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
+        record, request = pair
+        assert _answer(plans, record, request) == _answer(reference, record, request)
+
+    check()
+
+
+def test_the_decider_is_what_decides() -> None:
+    """The equality tests above compare the generated deciders with the reference loop only if
+    the deciders are used: a decision of a known (transition, stage, status) builds one."""
+    engine = Engine("shanxi")
+    record = {"id": "G1", "status": "enrolled", "stage": "primary", "grade": 3}
+    request = {"transition": "transfer", "date": "2026-03-05", "applicant": "guardian"}
+    engine.decide(record, request)
+    assert callable(engine._deciders[("transfer", "primary", "enrolled")])
+    engine._use_plans = False
+    assert engine._deciders == {}
+    engine.decide(record, request)
+    assert engine._deciders[("transfer", "primary", "enrolled")] is False
+
+
+def test_a_decider_builds_an_ordinary_frozen_decision() -> None:
+    """The decider fills the Decision in place; what it returns is a plain, frozen Decision
+    equal to one made by the constructor from the same fields."""
+    from dataclasses import FrozenInstanceError, fields
+
+    from xueji_rules.engine.decision import Decision
+
+    engine = Engine("shanxi")
+    record = {"id": "G1", "status": "enrolled", "stage": "primary", "grade": 3}
+    request = {"transition": "transfer", "date": "2026-03-05", "applicant": "guardian"}
+    decision = engine.decide(record, request)
+    assert callable(engine._deciders[("transfer", "primary", "enrolled")])
+    assert type(decision) is Decision
+    assert decision == Decision(**{f.name: getattr(decision, f.name) for f in fields(Decision)})
+    with pytest.raises(FrozenInstanceError):
+        decision.outcome = "allowed"  # type: ignore[misc]

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, note, settings
 from xueji_rules import expr
 from xueji_rules.errors import CostLimitExceeded, EvaluationError
 from xueji_rules.expr import types as t
-from xueji_rules.expr._inline import Splice, splice
+from xueji_rules.expr._inline import CallMemo, Splice, splice
 
 from .strategies import VARIABLES, Outcome, bindings, expressions, same_outcome, to_ours
 
@@ -34,6 +34,36 @@ def _callable(program: expr.Program, piece: Splice, names: dict[str, str]) -> An
         f"        return _function({params})",
     ]
     namespace = {**piece.names, "_Exc": Exception, "_function": program.function}
+    exec(compile("\n".join(lines) + "\n", "<test splice>", "exec"), namespace)
+    return namespace["spliced"]
+
+
+class _Miss:
+    """The engine's "not computed yet" marker, for memoized calls."""
+
+
+def _twice(program: expr.Program, piece: Splice, names: dict[str, str]) -> Any:
+    """A function that evaluates ``piece`` twice in one call, as a plan evaluates two
+    expressions sharing memoized calls (the second finds the first one's values), and returns
+    both results."""
+    params = ", ".join(names[n] for n in program.declarations.variables)
+    lines = [f"def spliced({params}):"]
+    lines += [f"    {var} = _MISS" for var in piece.memos]
+    lines += ["    out = []", "    for _ in range(2):", "        try:"]
+    if piece.prelude:
+        lines.append(f"            {piece.prelude}")
+    lines += [
+        f"            out.append({piece.code})",
+        "        except _Exc:",
+        f"            out.append(_function({params}))",
+        "    return out",
+    ]
+    namespace = {
+        **piece.names,
+        "_Exc": Exception,
+        "_function": program.function,
+        "_MISS": _Miss(),
+    }
     exec(compile("\n".join(lines) + "\n", "<test splice>", "exec"), namespace)
     return namespace["spliced"]
 
@@ -69,6 +99,52 @@ def test_a_splice_gives_what_the_function_gives(
     spliced = _callable(program, piece, names)
     mine, theirs = _run(lambda: spliced(*args)), _run(lambda: program.function(*args))
     assert same_outcome(mine, theirs), f"{source!r}: splice {mine}, function {theirs}"
+
+
+@settings(
+    derandomize=True,
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(case=expressions(), values=bindings())
+def test_a_splice_with_memoized_calls_gives_what_the_function_gives(
+    case: tuple[str, Any], values: dict[str, Any]
+) -> None:
+    source, _ = case
+    sizes: dict[str, int] = {}
+    for name, value in values.items():
+        sizes.update(expr.sizes_of_value(value, name))
+    variables = {n: to_ours(ty) for n, ty in VARIABLES.items()}
+    program = expr.compile(source, expr.Declarations(variables=variables, sizes=sizes))
+    names = {n: f"p_{n}" for n in VARIABLES}
+    piece = splice(program, names, "t0", CallMemo())
+    assert piece is not None
+    note(f"{source}\n{piece.code}")
+    args = [values[n] for n in VARIABLES]
+    spliced = _twice(program, piece, names)
+    theirs = _run(lambda: program.function(*args))
+    try:
+        first, second = spliced(*args)
+        mine = [Outcome("value", first), Outcome("value", second)]
+    except EvaluationError:
+        mine = [Outcome("error")] * 2
+    for outcome in mine:
+        assert same_outcome(outcome, theirs), f"{source!r}: splice {outcome}, function {theirs}"
+
+
+def test_splices_share_a_call_outside_macros_only() -> None:
+    memo = CallMemo()
+    names = {"xs": "xs", "s": "s"}
+    one = splice(_program("size(xs) > 1"), names, "e4", memo)
+    two = splice(_program("size(xs) < 5 && s.startsWith('a')"), names, "e5", memo)
+    inside = splice(_program("xs.exists(x, size(xs) > x)"), names, "e6", memo)
+    assert one is not None and two is not None and inside is not None
+    assert one.memos == ("_f0",) and set(two.memos) == {"_f0", "_f1"}
+    assert inside.memos == ()  # the macro's own evaluation, not a shared value
+    spliced = _twice(_program("size(xs) < 5 && s.startsWith('a')"), two, names)
+    assert spliced([1, 2], "ab") == [True, True]
+    assert spliced([1, 2, 3, 4, 5], "ab") == [False, False]
 
 
 def _program(source: str, **limits: Any) -> expr.Program:

@@ -335,6 +335,26 @@ class Decision:
         return cls.from_json(data)
 
 
+def unfrozen_twin(cls: type[Any]) -> type[Any]:
+    """A private subclass of the frozen slotted dataclass ``cls`` that adds nothing but ordinary
+    attribute assignment: fill an instance of it, then make it an instance of ``cls`` itself
+    (``o.__class__ = cls``, allowed between classes of the same layout). See
+    :func:`_slot_builder`; generated code that builds a ``cls`` inline uses the same twin."""
+    if hasattr(cls, "__post_init__"):  # a builder would skip it
+        raise TypeError(f"{cls.__name__} has __post_init__; build it with its constructor")
+    twin: type[Any] | None = _TWINS.get(cls)
+    if twin is None:
+        twin = _TWINS[cls] = type(
+            f"_{cls.__name__}Builder",
+            (cls,),
+            {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__},
+        )
+    return twin
+
+
+_TWINS: dict[type[Any], type[Any]] = {}
+
+
 def _slot_builder(cls: type[Any]) -> Callable[..., Any]:
     """A positional constructor for the frozen slotted dataclass ``cls`` (every field, in field
     order), several times faster than ``cls(...)``.
@@ -348,16 +368,10 @@ def _slot_builder(cls: type[Any]) -> Callable[..., Any]:
     (tests compare both). Only field names, identifiers of this module, reach the generated
     source.
     """
-    if hasattr(cls, "__post_init__"):  # the builder would skip it
-        raise TypeError(f"{cls.__name__} has __post_init__; build it with its constructor")
+    unfrozen = unfrozen_twin(cls)
     names = [f.name for f in fields(cls)]
     if not all(name.isidentifier() for name in names):  # dataclass fields are; stay honest
         raise TypeError(f"{cls.__name__}: a field name is not an identifier")
-    unfrozen = type(
-        f"_{cls.__name__}Builder",
-        (cls,),
-        {"__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__},
-    )
     namespace: dict[str, Any] = {"_new": object.__new__, "_unfrozen": unfrozen, "_cls": cls}
     lines = [f"def build({', '.join(names)}):", "    o = _new(_unfrozen)"]
     lines += [f"    o.{name} = {name}" for name in names]

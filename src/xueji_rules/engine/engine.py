@@ -21,6 +21,7 @@ from xueji_rules.engine._compile import (
 )
 from xueji_rules.engine._inputs import REJECTED, input_model
 from xueji_rules.engine._plan import (
+    Hooks,
     PlanBuilder,
     approval_key,
     document_key,
@@ -134,8 +135,17 @@ class Engine:
         self._params = self._compiled.timeline
         self._strict_calendar = strict_calendar
         self._plan_builder = PlanBuilder(
-            self._compiled.rules_by_key, self._compiled.programs, self._clocked
-        )
+            self._compiled.rules_by_key,
+            self._compiled.programs,
+            self._clocked,
+            Hooks(
+                self._params.starts, self._params.tables, self._refusal, self._targets,
+                self._exceptions, self._missing_inputs, _SEVERITY,
+                (self.pack.id, self.pack.version, self.pack.digest), strict_calendar,
+            ),
+        )  # fmt: skip
+        # (transition, stage, status) -> its generated decider (built on first use), or False
+        self._deciders: dict[tuple[str, str, str], Any] = {}
         # compiled functions of the same expression text share one value per decision
         first: dict[str, Any] = {}
         self._same_text = {
@@ -155,7 +165,7 @@ class Engine:
             for stage in self.pack.lifecycle.stages
             for status in self.pack.lifecycle.statuses
         }
-        self._use_plans = True  # tests switch to the reference loop to compare the two
+        self._plans_on = True
         self._records = input_model("record", self.pack.inputs)
         self._requests = input_model("request", self.pack.inputs)
         self._convert_record = self._records.raw
@@ -421,7 +431,27 @@ class Engine:
             calendar_files=tuple(calendar_files),
         )  # fmt: skip
 
+    @property
+    def _use_plans(self) -> bool:
+        """Whether decisions go through the generated functions; tests switch it off to compare
+        them with the reference loop."""
+        return self._plans_on
+
+    @_use_plans.setter
+    def _use_plans(self, on: bool) -> None:
+        self._plans_on = on
+        self._deciders = {}
+
     def _decide(self, rec: dict[str, Any], req: dict[str, Any]) -> Decision:
+        key = (req["transition"], rec["stage"], rec["status"])
+        decider = self._deciders.get(key)
+        if decider is None:
+            decider = self._build_decider(key)
+        if decider:
+            try:
+                return decider(rec, req)  # type: ignore[no-any-return]
+            except EvaluationError:
+                pass  # decided again below, which names the expression that failed
         transition_id: str = req["transition"]
         stage: str = rec["stage"]
         status: str = rec["status"]
@@ -525,6 +555,18 @@ class Engine:
             undecided,
             obligations,
         )
+
+    def _build_decider(self, key: tuple[str, str, str]) -> Any:
+        """The generated decider of (transition, stage, status), built once; ``False`` when
+        plans are off or the triple is not one the pack knows."""
+        found = self._index.get(key)
+        decider = (
+            self._plan_builder.decider(key, found[0])
+            if found is not None and self._plans_on
+            else False
+        )
+        self._deciders[key] = decider
+        return decider
 
     def _build_plan(self, transition_id: str, stage: str) -> Any:
         """Build the plan of (transition, stage) and put it in the index for every status."""

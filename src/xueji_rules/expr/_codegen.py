@@ -304,9 +304,13 @@ class _Gen:
             x.ty != t.DYN or p == t.DYN for x, p in zip(operands, overloads[0].params, strict=True)
         )
         if direct:
-            return f"{self.const(overloads[0].impl)}({', '.join(args)})"
+            return self.direct_call(node, overloads[0].impl, args)
         packed = "(" + "".join(f"{x}, " for x in args) + ")"
         return self.call("_call", repr(node.name), self.const(overloads), packed)
+
+    def direct_call(self, node: a.Call, impl: Callable[..., Any], args: list[str]) -> str:
+        """The code calling ``impl``, the only overload of ``node``, on ``args`` (code)."""
+        return f"{self.const(impl)}({', '.join(args)})"
 
     def gen_listlit(self, node: a.ListLit) -> str:
         return "[" + ", ".join(self.gen(x) for x in node.elements) + "]"

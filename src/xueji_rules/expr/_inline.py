@@ -8,6 +8,15 @@ guarantee holds: nothing from the expression's text becomes code except through 
 decoded literals and generated names), with every name it binds prefixed by a tag so that many
 expressions can share one namespace.
 
+Calls of functions on the inputs (``school_system(record)``, ``term_number(request.date)``) are
+often made by several expressions of one function with the same arguments. Given a
+:class:`CallMemo`, a splice computes such a call once per evaluation of the caller's function: the
+call's value goes into a variable named by the memo (the same name in every splice that makes the
+same call), which the caller sets to ``_MISS`` before its first expression. Functions are pure, so
+the value is the one a second call would give; a call that raises leaves the variable unset. Only
+calls whose arguments are literals, variables, fields of them and such calls are memoized, never
+inside a macro (whose iteration variables differ per element, and whose iterations count).
+
 Macros (``all``, ``exists``, ``map``, ...) charge the elements they iterate over to a budget of
 one evaluation (``Limits.max_iterations``), as in :attr:`Program.function`: their splice has a
 ``prelude``, a statement the caller runs right before each evaluation of ``code`` (it binds a
@@ -23,40 +32,96 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from xueji_rules.expr import _ast as a
 from xueji_rules.expr._codegen import _Gen
 from xueji_rules.expr._program import Program
 
-__all__ = ["Splice", "splice"]
+__all__ = ["CallMemo", "Splice", "splice"]
 
 
 @dataclass(frozen=True, slots=True)
 class Splice:
     """``code`` is one Python expression; ``names`` the values its free names must be bound to
     (helpers and constants, all prefixed with the caller's tag or shared helpers); ``prelude``,
-    when not empty, a statement to run right before every evaluation of ``code``."""
+    when not empty, a statement to run right before every evaluation of ``code``; ``memos`` the
+    variables of memoized calls it uses, which the caller sets to ``_MISS`` (see the module
+    docstring) before its first expression."""
 
     code: str
     names: Mapping[str, Any]
     prelude: str = ""
+    memos: tuple[str, ...] = ()
+
+
+class CallMemo:
+    """The names of memoized calls shared by the splices of one caller: a variable per
+    (function, argument code), and a name per function (``_fN``, ``_gN``)."""
+
+    def __init__(self) -> None:
+        self.variables: dict[tuple[int, str], str] = {}
+        self.functions: dict[int, tuple[str, Any]] = {}
+
+    def name(self, impl: Any, args: str) -> tuple[str, str]:
+        """The variable holding ``impl(args)`` and the name bound to ``impl``."""
+        function = self.functions.get(id(impl))
+        if function is None:
+            function = self.functions[id(impl)] = (f"_g{len(self.functions)}", impl)
+        key = (id(impl), args)
+        variable = self.variables.get(key)
+        if variable is None:
+            variable = self.variables[key] = f"_f{len(self.variables)}"
+        return variable, function[0]
+
+
+def _plain(node: a.Node) -> bool:
+    """Whether ``node`` reads only literals, variables, their fields and plain calls."""
+    if isinstance(node, a.Literal | a.Ident):
+        return True
+    if isinstance(node, a.Select):
+        return not node.test_only and _plain(node.operand)
+    if isinstance(node, a.Call):
+        operands = ([node.target] if node.target is not None else []) + node.args
+        return all(_plain(x) for x in operands)
+    return False
 
 
 class _TaggedGen(_Gen):
-    """The expression generator with tagged fresh names."""
+    """The expression generator with tagged fresh names, and memoized plain calls."""
 
     def __init__(
-        self, variables: list[str], constants: Mapping[str, Any], tag: str, budget: int | None
+        self,
+        variables: list[str],
+        constants: Mapping[str, Any],
+        tag: str,
+        budget: int | None,
+        memo: CallMemo | None,
     ) -> None:
         super().__init__(variables, constants, budget)
         self.tag = tag
+        self.memo = memo
+        self.memos: list[str] = []
 
     def fresh(self, prefix: str) -> str:
         return super().fresh(f"{prefix}{self.tag}_")
 
+    def direct_call(self, node: a.Call, impl: Any, args: list[str]) -> str:
+        if self.memo is None or self.scopes or self.in_iterable or not _plain(node):
+            return super().direct_call(node, impl, args)
+        variable, function = self.memo.name(impl, ", ".join(args))
+        self.names[function] = impl
+        if variable not in self.memos:
+            self.memos.append(variable)
+        call = f"{function}({', '.join(args)})"
+        return f"({variable} if {variable} is not _MISS else ({variable} := {call}))"
 
-def splice(program: Program, variables: Mapping[str, str], tag: str) -> Splice | None:
+
+def splice(
+    program: Program, variables: Mapping[str, str], tag: str, memo: CallMemo | None = None
+) -> Splice | None:
     """``program``'s fast path over the Python names ``variables`` (CEL variable name → Python
     identifier the caller binds), its own names prefixed with ``tag`` (an identifier part such as
-    ``e12``); ``None`` when it cannot be spliced (see the module docstring)."""
+    ``e12``), plain calls memoized under ``memo``'s names when given; ``None`` when it cannot be
+    spliced (see the module docstring)."""
     if not tag.isidentifier() or not all(v.isidentifier() for v in variables.values()):
         raise ValueError("splice: the tag and the variable names must be identifiers")
     declared = list(program.declarations.variables)
@@ -66,7 +131,7 @@ def splice(program: Program, variables: Mapping[str, str], tag: str) -> Splice |
         )
     constants = {name: value for name, (_, value) in program.declarations.constants.items()}
     budget = program.limits.max_iterations
-    gen = _TaggedGen(declared, constants, tag, budget)
+    gen = _TaggedGen(declared, constants, tag, budget, memo)
     gen.variables = {name: variables[name] for name in declared}
     try:
         code = gen.gen(program.root)
@@ -74,4 +139,4 @@ def splice(program: Program, variables: Mapping[str, str], tag: str) -> Splice |
         return None
     # the macros' budget, fresh for each evaluation (the name is the generator's, see _codegen)
     prelude = f"_b = [{int(budget or 0)}, {int(budget or 0)}]" if gen.charged else ""
-    return Splice(code, dict(gen.names), prelude)
+    return Splice(code, dict(gen.names), prelude, tuple(gen.memos))
