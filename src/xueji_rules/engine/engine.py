@@ -202,10 +202,28 @@ class Engine:
             rec = self._convert_record(record)
             req = self._convert_request(request)
         except REJECTED:
-            rec = self._records.convert(record)
-            req = self._requests.convert(request)
+            rec, req = self._word_rejection(record, request)
         self._check_converted(rec, req)
         return rec, req
+
+    def _word_rejection(
+        self, record: Mapping[str, Any], request: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Convert both inputs through the wording path: when both are bad, one error lists the
+        record's problems and then the request's (a caller fixes both in one round)."""
+        converted: list[dict[str, Any]] = []
+        errors: list[InputError] = []
+        for model, value in ((self._records, record), (self._requests, request)):
+            try:
+                converted.append(model.convert(value))
+            except InputError as exc:
+                errors.append(exc)
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            problems = [problem for error in errors for problem in error.problems]
+            raise InputError("; ".join(e.message for e in errors), errors[0].location, problems)
+        return converted[0], converted[1]
 
     def _check_converted(self, rec: dict[str, Any], req: dict[str, Any]) -> None:
         """The checks of converted inputs that a schema cannot make (see ``_check_inputs``)."""
