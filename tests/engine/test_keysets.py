@@ -289,3 +289,14 @@ def test_no_converter_is_built_for_a_key_set_that_cannot_be_valid() -> None:
         compile_keyset(schema, "request.schema.json", {"transition": "t", "date": "d", 1: 1})
         is None
     )
+
+
+def test_the_engine_models_specialise_and_other_models_do_not_by_default() -> None:
+    from xueji_rules.engine._inputs import input_model
+
+    assert input_model("record").keysets.after > 0 and input_model("request").keysets.after > 0
+    model = InputModel("request", "request.schema.json")
+    value = {"transition": "transfer", "date": "2026-03-09"}
+    for _ in range(20):
+        model.convert(value)
+    assert model.raw is model.general and not model.keysets.fast and not model.keysets.seen

@@ -40,7 +40,14 @@ __all__ += ["_DATES", "_DATES_MAX"]  # the remembered dates, for the tests
 
 
 class InputModel:
-    """Validate-and-convert for one kind of input (``record`` or ``request``)."""
+    """Validate-and-convert for one kind of input (``record`` or ``request``).
+
+    With ``learn_after`` above 0, dicts are converted by converters specialised to their key
+    set once that many inputs with it were accepted (:class:`~._keysets.KeySets`, at most
+    ``keysets_limit`` of them; D-310). It pays where one object's keys settle most of the work
+    (the engine's records and requests: :func:`input_model` turns it on); where the cost is in
+    nested objects of many shapes (an audit bundle's record and history) the lookup only adds.
+    """
 
     def __init__(
         self,
@@ -48,7 +55,7 @@ class InputModel:
         schema_file: str,
         schema: Mapping[str, Any] | None = None,
         *,
-        learn_after: int = 8,
+        learn_after: int = 0,
         keysets_limit: int = 32,
     ) -> None:
         self.kind = kind
@@ -149,7 +156,8 @@ def input_model(kind: str, fields: Iterable[InputField] = ()) -> InputModel:
     model = _MODELS.get(key)
     if model is None:
         schema = input_schema(kind, extra) if extra else None
-        model = InputModel(kind, f"{kind}.schema.json", schema)
+        specialise = kind in ("record", "request")  # what Engine.decide converts each call
+        model = InputModel(kind, f"{kind}.schema.json", schema, learn_after=8 if specialise else 0)
         if len(_MODELS) >= 64:
             _MODELS.clear()
         _MODELS[key] = model

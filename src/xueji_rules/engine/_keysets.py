@@ -7,8 +7,8 @@ So a plain ``dict`` is looked up by the tuple of its keys; a key set the general
 accepted :attr:`KeySets.after` times gets a converter of its own, which reads exactly those keys
 and checks and converts their values with the general converter's own code. Its nested objects
 (``school``, ``to_school``, the items of ``approvals``...) are specialised to the keys they had in
-the input that taught the key set, behind a cheap guard (a ``dict`` of that many keys, each read
-directly); a nested object that does not fit takes the general code for that object.
+the input that taught the key set, behind a cheap guard (a ``dict`` of that many keys, its optional
+ones present); a nested object with other keys takes the general code for that object.
 
 The specialised converter only ever accepts what the general one accepts, with an equal result
 (tests check it on generated inputs): anything unusual — a key set not yet learnt, a ``Mapping``
@@ -41,13 +41,16 @@ class _Specialiser(Generator):
         """Check the dict ``var``, which holds ``sample``'s keys, into the new dict ``o{depth}``.
 
         Every key is read directly (so a missing one raises ``KeyError``); with the caller's
-        guarantee that ``var`` has no more keys than ``sample`` (its key tuple, or its length),
+        guarantee that ``var`` has no more keys than ``sample`` (its key tuple, or its length and the presence of each optional key),
         that proves the key set, so no property is tested for presence and a closed object needs
         no count. ``None`` when no object with these keys can be valid (a required key absent, a
-        key a closed schema does not name, a key that is not a string).
+        key a closed schema does not name, a key that is not a string) or when the schema names
+        no property (its general code only copies the object).
         """
         props: Mapping[str, Any] = schema.get("properties", {})
         keys = tuple(sample)
+        if not props:  # nothing to check but the keys: the general code only copies it
+            return None
         if any(key.__class__ is not str for key in keys):
             return None
         if not set(schema.get("required", ())) <= set(keys):
@@ -82,8 +85,9 @@ class _Specialiser(Generator):
     ) -> tuple[list[str], str, bool]:
         """Like :meth:`Generator.convert`, with objects specialised to the keys of ``sample``.
 
-        An object gets a guarded specialised branch and the general code as its fallback; an
-        array of objects specialises its items to the keys of its first item.
+        An object gets a specialised branch, taken when it has exactly ``sample``'s keys, and the
+        general code otherwise; an array of objects specialises its items to the keys of its
+        first item. A valid input never raises in a specialised branch.
         """
         schema, root = self.deref(schema, root)
         kind = schema.get("type")
@@ -98,14 +102,18 @@ class _Specialiser(Generator):
                 general, value, _ = self.convert(schema, root, var, indent + "    ", depth)
                 out = f"o{depth}"
                 keep = [f"{indent}    {out} = {value}"] if value != out else []
-                guard = f"{var}.__class__ is not dict or len({var}) != {len(sample)}"
+                # the expected keys exactly: that many, and the optional ones present (a
+                # required one is read directly: absent, the input is invalid anyway)
+                required = schema.get("required", ())
+                present = [f"{self.const(k)} in {var}" for k in sample if k not in required]
+                guard = " and ".join(
+                    [f"{var}.__class__ is dict", f"len({var}) == {len(sample)}", *present]
+                )
                 return (
                     [
-                        f"{indent}try:",
-                        f"{indent}    if {guard}:",
-                        f"{indent}        raise _Invalid",
+                        f"{indent}if {guard}:",
                         *fast,
-                        f"{indent}except Exception:  # not the expected keys: the general code",
+                        f"{indent}else:  # other keys: the general code",
                         *general,
                         *keep,
                     ],
@@ -201,8 +209,11 @@ class KeySets:
         self.seen: dict[tuple[Any, ...], int] = {}
 
     def converter(self) -> Converter:
-        """The converter to call: specialised by key set where learnt, else the general one."""
+        """The converter to call: specialised by key set where learnt, else the general one
+        (always the general one when :attr:`after` is 0: specialising is off)."""
         get, learn, general = self.fast.get, self.learn, self.general
+        if self.after <= 0:
+            return general
 
         def convert(value: Any) -> Any:
             if value.__class__ is dict:
