@@ -145,20 +145,29 @@ class Generator:
             if schema.get("format") == "date":
                 # a date already seen comes from the cache (a date is never false)
                 out += [
-                    f"{indent}if isinstance({var}, str):",
+                    f"{indent}if {var}.__class__ is str or isinstance({var}, str):",
                     f"{indent}    {var} = _seen_date({var}) or _parse_date({var})",
                     f"{indent}elif not isinstance({var}, _date) or isinstance({var}, _datetime):",
                     fail,
                 ]
                 return out, var, True
-            out += [f"{indent}if not isinstance({var}, str):", fail]
-            if schema.get("minLength", 0) > 0:
-                out += [f"{indent}if len({var}) < {self.const(schema['minLength'])}:", fail]
-            if "maxLength" in schema:
-                out += [f"{indent}if len({var}) > {self.const(schema['maxLength'])}:", fail]
+            # one test for the type, the length, the pattern and the enum (the type first, so
+            # that the others only see strings); an exact str is the cheap common case
+            tests = [f"{var}.__class__ is not str and not isinstance({var}, str)"]
+            low, high = schema.get("minLength", 0), schema.get("maxLength")
+            if low > 0 and high is not None:
+                tests.append(f"not {self.const(low)} <= len({var}) <= {self.const(high)}")
+            elif low > 0:
+                tests.append(f"len({var}) < {self.const(low)}")
+            elif high is not None:
+                tests.append(f"len({var}) > {self.const(high)}")
             if "pattern" in schema:
                 pattern = self.const(re.compile(schema["pattern"]))
-                out += [f"{indent}if {pattern}.search({var}) is None:", fail]
+                tests.append(f"{pattern}.search({var}) is None")
+            if "enum" in schema:
+                tests.append(f"{var} not in {self.const(frozenset(schema['enum']))}")
+            out += [f"{indent}if {' or '.join(f'({t})' for t in tests)}:", fail]
+            return out, var, False
         elif kind == "integer":
             # an integral JSON float (3.0) is the integer JSON Schema says it is
             out += [
@@ -180,13 +189,12 @@ class Generator:
                 out += [f"{indent}if {var} > {self.const(schema['maximum'])}:", fail]
             out += [f"{indent}{var} = float({var})"]  # a JSON number is a CEL double
         elif kind == "boolean":
-            out += [f"{indent}if not isinstance({var}, bool):", fail]
+            out += [f"{indent}if {var}.__class__ is not bool:", fail]  # bool has no subclasses
         else:
             raise ValueError(f"input converter does not support type {kind!r}")
         if "enum" in schema:
             allowed = self.const(frozenset(schema["enum"]))
-            bool_guard = "" if kind == "string" else f"{var}.__class__ is bool or "
-            out += [f"{indent}if {bool_guard}{var} not in {allowed}:", fail]
+            out += [f"{indent}if {var}.__class__ is bool or {var} not in {allowed}:", fail]
         return out, var, kind in ("number", "integer")
 
     def function_body(self, schema: Mapping[str, Any], root: Mapping[str, Any]) -> str:
