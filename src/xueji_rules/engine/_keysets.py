@@ -41,9 +41,9 @@ class _Specialiser(Generator):
         """Check the dict ``var``, which holds ``sample``'s keys, into the new dict ``o{depth}``.
 
         Every key is read directly (so a missing one raises ``KeyError``); with the caller's
-        guarantee that ``var`` has no more keys than ``sample`` (its key tuple, or its length and the presence of each optional key),
-        that proves the key set, so no property is tested for presence and a closed object needs
-        no count. ``None`` when no object with these keys can be valid (a required key absent, a
+        guarantee that ``var`` has no more keys than ``sample`` (its key tuple, or its length and
+        each optional key present), that proves the key set, so no property is tested for
+        presence and a closed object needs no count. ``None`` when no object with these keys can be valid (a required key absent, a
         key a closed schema does not name, a key that is not a string) or when the schema names
         no property (its general code only copies the object).
         """
@@ -123,11 +123,8 @@ class _Specialiser(Generator):
         if kind == "array" and inline and sample.__class__ in (list, tuple) and sample:
             self.active.add(id(schema))
             try:
-                return (
-                    self.array_for_sample(schema, root, var, indent, depth, sample[0]),
-                    (f"l{depth}"),
-                    True,
-                )
+                lines = self.array_for_sample(schema, root, var, indent, depth, sample[0])
+                return lines, f"l{depth}", True
             finally:
                 self.active.discard(id(schema))
         return self.convert(schema, root, var, indent, depth)
