@@ -9,6 +9,11 @@ and pack loading) and the CPU time of the command; the speed-up is the ratio wit
 and the table reports medians. The outputs of the two are compared byte for byte. The machine
 is shared: the load average before and after is printed beside the numbers.
 
+What is measured with ``--jobs 2`` (docs/scale.md, D-300): the input is a regular file and the
+workers are forked, so the main process only cuts the file into byte ranges and writes the
+output the workers leave in shared memory; the workers read their own lines. The CPU columns
+say how the work is shared between the main process and the workers.
+
     python benchmarks/bench_batch.py [--lines N] [--reps R] [--quick] [--write]
 """
 
@@ -176,9 +181,11 @@ def main(argv: list[str] | None = None) -> int:
         "CPU time says what two free cores allow: the main process and both workers share them, "
         "so a run takes at least half of all their CPU time; the single process's CPU time over "
         f"that gives {', '.join(f'{r:.2f}' for r in bound)} (median "
-        f"{statistics.median(bound):.2f}×). The main process's share (reading lines, moving "
-        "them and the decisions' text between processes, writing) is what keeps this under 2×; "
-        "the gap between it and the measured ratio is the other sessions' load on the two cores.",
+        f"{statistics.median(bound):.2f}×). What keeps this under 2× is the work `--jobs 2` adds "
+        "to `--jobs 1`'s: the main process's (cutting the file into byte ranges, writing the "
+        "output the workers leave in shared memory, running the pool) and the workers' "
+        "(starting, reading their ranges); the gap between the bound and the measured ratio is "
+        "the other sessions' load on the two cores.",
     ])  # fmt: skip
     print(section)
     if args.write:

@@ -4,7 +4,9 @@ Hypothesis builds well-typed expressions over a fixed set of declared variables
 (``strategies.VARIABLES``) together with values for those variables. Both implementations
 compile and evaluate each one; they must give the same value, or both fail. Error messages are
 implementation specific and are not compared. The seed is fixed (``derandomize=True``) so CI
-sees the same examples on every run.
+sees the same examples on every run, provided the hash seed is fixed too: Hypothesis labels
+strategies built from functions with ``hash()``, and its choice of what to vary follows the
+labels. ``make unit`` runs with ``PYTHONHASHSEED=0``; run the same to see CI's examples.
 
 Where our answer differs from the oracle's and the CEL specification sides with the oracle, the
 minimal reproduction is listed in ``KNOWN_DISCREPANCIES``: it runs as a strict xfail, and the

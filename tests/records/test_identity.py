@@ -78,6 +78,29 @@ def test_check_character_catches_adjacent_transpositions(body: str, pos: int) ->
     assert not check_document_number("gb11643_resident", "".join(chars)).ok
 
 
+@settings(max_examples=500, derandomize=True)
+@given(st.text("0123456789", min_size=17, max_size=17))
+def test_the_base_13_check_character_is_the_weighted_sum_of_the_standard(body: str) -> None:
+    # GB 11643's definition: weights 2**(17-i) mod 11, check character "10X98765432"[sum % 11]
+    weighted = sum(int(d) * pow(2, 17 - i, 11) for i, d in enumerate(body)) % 11
+    assert gb11643_check_character(body) == "10X98765432"[weighted]
+    # full-width digits take the general path and give the same character
+    wide = body.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert gb11643_check_character(wide) == "10X98765432"[weighted]
+
+
+def test_repeated_numbers_give_equal_results_and_problems_stay_distinct() -> None:
+    day = dt.date(2026, 1, 1)
+    first = check_document_number("gb11643_resident", "11010519491231002X", day)
+    again = check_document_number("gb11643_resident", "11010519491231003X".replace("3X", "2X"), day)
+    assert first == again and first.birth_date == dt.date(1949, 12, 31)
+    boy = "11010519491231001" + gb11643_check_character("11010519491231001")
+    assert check_document_number("gb11643_resident", boy, day).sex == "1"
+    for bad, words in (("110105194902300021", "有效日期"), ("110105194902300021", "有效日期")):
+        result = check_document_number("gb11643_resident", bad, day)
+        assert result.problem is not None and words in result.problem.zh
+
+
 def test_residence_permits_use_the_hk_macao_taiwan_address_codes() -> None:
     for region, code in (("810000", "HKG"), ("820000", "MAC"), ("830000", "TWN")):
         number = citizen(region + "20100101003")

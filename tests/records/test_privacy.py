@@ -160,6 +160,30 @@ def test_masked_record_and_finding(shanxi: Any) -> None:
     assert Masker().mask_id("G11010519491231002X") == "G11**************2X"
 
 
+def test_a_records_values_looked_up_once_mask_as_the_records_do(shanxi: Any) -> None:
+    from xueji_rules.findings import Finding
+    from xueji_rules.packs.model import Text
+
+    masker = Masker(shanxi)
+    record = pupil()
+    finding = Finding(
+        check="O01.duplicate_registry",
+        severity="error",
+        records=(record["id"],),
+        citations=(),
+        message=Text(f"{record['person']['name']} 重复", "duplicate"),
+        evidence={"name": record["person"]["name"], "n": 2},
+    )
+    values = masker.record_values([record])
+    assert values and [len(v[1]) for v in values] == sorted(
+        (len(v[1]) for v in values), reverse=True
+    )
+    by_values = masker.mask_finding(finding, values=values)
+    assert by_values == masker.mask_finding(finding, [record])
+    assert record["person"]["name"] not in by_values.message.zh
+    assert by_values.evidence["name"] == "张**"
+
+
 def test_pseudonyms_are_stable_per_key(shanxi: Any) -> None:
     a = Deidentifier(shanxi, b"k" * 32)
     b = Deidentifier(shanxi, b"k" * 32)

@@ -1,6 +1,6 @@
 """Installable like a library: LICENSE in wheel and sdist, and the example suite's install line.
 
-The example's README says, from ``examples/compliance-suite``: ``pip install '../..[test]'``
+The example's README says, from ``examples/compliance-suite``: ``pip install '../..[plugin]'``
 (xueji-rules is not on PyPI; a checkout, a wheel or a git URL is the way in). This test runs that
 very line in a fresh virtual environment, then the example suite with plain ``pytest``.
 """
@@ -45,7 +45,7 @@ def test_license_is_in_the_wheel_and_the_sdist(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_example_suite_install_line_works_from_a_checkout(tmp_path: Path) -> None:
     readme = (EXAMPLE / "README.md").read_text(encoding="utf-8")
-    assert "pip install '../..[test]'" in readme
+    assert "pip install '../..[plugin]'" in readme
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
@@ -56,7 +56,7 @@ def test_the_example_suite_install_line_works_from_a_checkout(tmp_path: Path) ->
         (tmp_path / "checkout" / name).symlink_to(ROOT / name)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "../..[test]"],
+        [str(python), "-m", "pip", "install", "--quiet", "../..[plugin]"],
         cwd=suite, capture_output=True, text=True, env=env, check=False, timeout=900,
     )  # fmt: skip
     assert install.returncode == 0, install.stdout[-2000:] + install.stderr[-3000:]

@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from xueji_rules._schemas import load_schema
-from xueji_rules.engine._inputs import InputModel, input_schema
+from xueji_rules.engine._inputs import InputModel, input_model, input_schema
 from xueji_rules.packs.model import InputField
 
-__all__ = ["bundle_model"]
+__all__ = ["EngineInputs", "bundle_model", "engine_inputs"]
 
 _OBJECT = {"type": "object"}
+Converter = Callable[[Any], Any]
 
 
 def _bundle_schema(fields: tuple[InputField, ...]) -> dict[str, Any]:
@@ -59,3 +61,42 @@ def bundle_model(fields: Iterable[InputField] = ()) -> InputModel:
     if model is None:
         model = _MODELS[key] = InputModel("bundle", "bundle.schema.json", _bundle_schema(extra))
     return model
+
+
+@dataclass(frozen=True, slots=True)
+class EngineInputs:
+    """An engine's own input converters, and the one for a change to a converted record.
+
+    ``record`` and ``request`` are the generated converters the engine itself runs in
+    ``decide`` (``input_model(...).raw``), so their output may go to ``decide_converted``.
+    ``change`` converts some of a record's fields (none required): a record schema is a set of
+    independent properties, so converting the changed fields and merging them into a converted
+    record gives what converting the merged record gives, and fails when that fails. Each
+    raises one of ``REJECTED`` on an input it rejects.
+    """
+
+    record: Converter
+    request: Converter
+    change: Converter
+
+
+_INPUTS: dict[str, EngineInputs] = {}
+
+
+def engine_inputs(fields: Iterable[InputField] = ()) -> EngineInputs:
+    """The converters of an engine whose pack declares input ``fields`` (built once per set)."""
+    fields = tuple(fields)
+    record = input_model("record", fields)
+    key = json.dumps(
+        sorted([f.path, f.json_schema()] for f in fields if f.path.startswith("record.")),
+        sort_keys=True,
+    )
+    found = _INPUTS.get(key)
+    if found is None or found.record is not record.raw:
+        schema: dict[str, Any] = copy.deepcopy(dict(record.schema))
+        schema["required"] = []
+        change = InputModel("record change", "record.schema.json", schema)
+        found = _INPUTS[key] = EngineInputs(
+            record.raw, input_model("request", fields).raw, change.raw
+        )
+    return found

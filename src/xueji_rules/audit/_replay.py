@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from xueji_rules.audit._checks import make_finding
+from xueji_rules.audit._convert import EngineInputs
 from xueji_rules.audit.context import AuditContext, request_day
 from xueji_rules.engine import Engine
+from xueji_rules.engine._inputs import REJECTED
 from xueji_rules.engine.decision import Decision, Obligation
 from xueji_rules.errors import XuejiRulesError
 from xueji_rules.findings import Finding
@@ -70,6 +72,10 @@ class _Replay:
         archive = bundle.get("archive") or {}
         self.archive_created: dt.date | None = archive.get("created_on")
         self.backups = bundle.get("transfer_backups") or ()
+        # the record state as the converters of ``inputs`` give it (None: they reject it, and
+        # the engine's own decide words the problem); kept in step with the raw state
+        self.converted: dict[str, Any] | None = None
+        self.inputs: EngineInputs | None = None
 
     def finding(self, check: str, evidence: dict[str, Any], pack: Pack | None, **kw: Any) -> None:
         self.out.append(make_finding(check, (self.record_id,), evidence, pack, **kw))
@@ -113,7 +119,7 @@ class _Replay:
             return self.apply(index, day, state, after, None, None)
         pack = engine.pack
         try:
-            decision = engine.decide(state, request)
+            decision = self.decide(engine, state, request)
         except XuejiRulesError as exc:
             self.finding("history.event_error", {**base, "error": exc.message[:300]}, pack)
             return self.apply(index, day, state, after, None, None)
@@ -123,6 +129,33 @@ class _Replay:
         if result != "refused" and decision.outcome not in ("denied", "denied_by_default"):
             self.obligations(decision, event, base, pack)
         return self.apply(index, day, state, after, decision, result)
+
+    def decide(self, engine: Engine, state: dict[str, Any], request: Mapping[str, Any]) -> Decision:
+        """``engine.decide(state, request)``, without converting the record again.
+
+        The record is converted once (and again only when the engine's converters differ) and
+        each change merged in converted (``EngineInputs.change``); whenever a converter
+        rejects an input, or deciding fails, ``engine.decide`` on the raw inputs decides or
+        words the error, exactly as without this shortcut.
+        """
+        inputs = self.ctx.inputs[engine.pack.id]
+        if self.inputs is not inputs:
+            self.inputs = inputs
+            try:
+                self.converted = inputs.record(state)
+            except REJECTED:
+                self.converted = None
+        record = self.converted
+        if record is not None:
+            try:
+                converted = inputs.request(request)
+            except REJECTED:
+                return engine.decide(state, request)
+            try:
+                return engine.decide_converted(record, converted)
+            except XuejiRulesError:
+                pass  # decide words it, from the raw inputs
+        return engine.decide(state, request)
 
     def judge(
         self,
@@ -245,10 +278,12 @@ class _Replay:
         result: str | None,
     ) -> dict[str, Any]:
         new = dict(state)
+        changed: dict[str, Any] = {}
         if decision is not None:
             if result == "done":
                 if decision.outcome == "allowed":
                     new["status"], new["stage"] = decision.next_status, decision.next_stage
+                    changed = {"status": decision.next_status, "stage": decision.next_stage}
                 else:
                     engine = self.ctx.engine_on(decision.as_of)
                     target = (
@@ -259,9 +294,9 @@ class _Replay:
                         else None
                     )
                     if target is not None:
-                        new["status"] = target
+                        new["status"] = changed["status"] = target
             elif result == "pending" and decision.outcome == "needs_approval":
-                new["status"] = decision.next_status
+                new["status"] = changed["status"] = decision.next_status
             if (
                 decision.outcome == "allowed"
                 and result == "done"
@@ -269,6 +304,11 @@ class _Replay:
             ):
                 self.check_backup(state, after, decision, index)
         new.update(after)
+        if self.converted is not None and self.inputs is not None and (changed or after):
+            try:
+                self.converted = {**self.converted, **self.inputs.change({**changed, **after})}
+            except REJECTED:
+                self.converted = None
         if after.get("id", state.get("id")) != state.get("id"):
             spec = self.ctx.records_on(day) if day is not None else None
             evidence = {

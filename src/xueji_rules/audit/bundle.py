@@ -10,6 +10,7 @@ whose rosters list the student per term); the caller partitions those by key.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ __all__ = [
     "bad_bundle_finding",
     "bad_line_finding",
     "chunk_rows",
+    "close_spill_writers",
     "iter_findings",
     "mask_finding",
 ]
@@ -60,13 +62,22 @@ class BundleResult:
     schools: list[tuple[str, str]] = field(default_factory=list)  # (school id, term start)
 
 
-def mask_finding(finding: Finding, ctx: AuditContext, records: Iterable[Any] = ()) -> Finding:
+def mask_finding(
+    finding: Finding,
+    ctx: AuditContext,
+    records: Iterable[Any] = (),
+    values: list[tuple[str, str]] | None = None,
+) -> Finding:
     """``finding`` as it may leave the registry: 学籍号s masked, personal values of ``records``
-    scrubbed from its message and evidence (unless the spec reveals personal data)."""
+    scrubbed from its message and evidence (unless the spec reveals personal data).
+
+    ``values`` (``ctx.masker.record_values(records)``) stand for ``records`` when given, so
+    that several findings of one bundle look its personal values up once.
+    """
     if ctx.reveal:
         return finding
     masker = ctx.masker
-    shown = masker.mask_finding(finding, records)
+    shown = masker.mask_finding(finding, records, values=values)
     ids = tuple(r if r.startswith(_SIDE_IDS) else masker.mask_id(r) for r in finding.records)
     return dataclasses.replace(shown, records=ids)
 
@@ -123,16 +134,29 @@ def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
         findings += report_finding(spec, record, (n for n in numbers if n[0] != _UNKNOWN))
     findings.sort(key=Finding.sort_key)
     if findings and not ctx.reveal:
-        raw = _raw_records(bundle)
-        findings = [mask_finding(f, ctx, raw) for f in findings]
+        values = ctx.masker.record_values(_raw_records(bundle))
+        findings = [mask_finding(f, ctx, values=values) for f in findings]
     persons = registry_facts(record, spec, ctx.hasher)
     # school x term pairs of the K-12 rosters (a kindergarten's 定期核验 has no set frequency)
     schools = [
-        (entry["school"], entry["term_start"].isoformat())
+        (entry["school"], _iso(entry["term_start"]))
         for entry in data.get("attendance", ())
         if "school" in entry and entry.get("stage", record["stage"]) in _K12
     ]
     return BundleResult(findings, persons, schools)
+
+
+# term start -> its ISO text: every record repeats the same few opening days; bounded
+_ISO: dict[dt.date, str] = {}
+
+
+def _iso(day: dt.date) -> str:
+    text = _ISO.get(day)
+    if text is None:
+        if len(_ISO) >= 4096:
+            _ISO.clear()
+        text = _ISO[day] = day.isoformat()
+    return text
 
 
 def bad_line_finding(source: str, line: int, message: str, record_id: str | None = None) -> Finding:
@@ -185,9 +209,17 @@ def _spill_writer(directory: str, partitions: int) -> SpillWriter:
     """This process's writer into a run's spill directory (one per process and run)."""
     writer = _WRITERS.get(directory)
     if writer is None:
-        _WRITERS.clear()
+        close_spill_writers()
         writer = _WRITERS[directory] = SpillWriter(directory, partitions, writer=f"p{os.getpid()}")
     return writer
+
+
+def close_spill_writers() -> None:
+    """Close this process's spill writers (their files stay; a worker's close when it ends)."""
+    writers = list(_WRITERS.values())
+    _WRITERS.clear()
+    for writer in writers:
+        writer.close()
 
 
 def bad_bundle_finding(

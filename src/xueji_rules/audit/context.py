@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from xueji_rules.audit._convert import bundle_model
+from xueji_rules.audit._convert import EngineInputs, bundle_model, engine_inputs
 from xueji_rules.engine import Engine
 from xueji_rules.engine._inputs import InputModel
 from xueji_rules.errors import InputError, Location
@@ -106,6 +106,10 @@ class AuditContext:
             s.id for s in top.pack.lifecycle.stages.values() if s.compulsory
         )
         self.bundles: InputModel = bundle_model(top.pack.inputs)
+        # per pack of the chain: its engine's converters (the replay converts a record once)
+        self.inputs: dict[str, EngineInputs] = {
+            e.pack.id: engine_inputs(e.pack.inputs) for e in engines
+        }
         # the school calendar of the audited pack gives the terms (facts about schools, not law)
         self.school = top.time.school
         current = self.engine_on(spec.as_of) or top

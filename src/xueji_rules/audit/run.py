@@ -23,7 +23,13 @@ from typing import Any
 
 from xueji_rules.audit._cross import SpillDir, partition_findings, partitions_for
 from xueji_rules.audit._side import verification_findings
-from xueji_rules.audit.bundle import ChunkResult, audit_chunk, bad_line_finding, mask_finding
+from xueji_rules.audit.bundle import (
+    ChunkResult,
+    audit_chunk,
+    bad_line_finding,
+    close_spill_writers,
+    mask_finding,
+)
 from xueji_rules.audit.context import AuditContext, AuditSpec, context_for
 from xueji_rules.audit.snapshot import Snapshot, iter_chunks, iter_side_rows, open_snapshot
 from xueji_rules.errors import InputError
@@ -159,6 +165,7 @@ def run_audit(
     finally:
         if pool is not None:
             pool.shutdown()
+        close_spill_writers()
         spill.close()
     late += _side_findings(snap, ctx, school_terms, summary)
     late.sort(key=Finding.sort_key)  # in clear, so that the order never depends on the masks

@@ -84,7 +84,9 @@ class Chunk:
         if parts and not parts[-1]:
             parts.pop()
         return tuple(
-            (number, line) for number, line in enumerate(parts, start=self.first) if line.strip()
+            (number, line)
+            for number, line in enumerate(parts, start=self.first)
+            if line and not line.isspace()
         )
 
 
@@ -168,7 +170,7 @@ def iter_chunks(snapshot: Snapshot, size: int = 1000, *, by_range: bool = False)
         with file.open("rb") as handle:
             lines: list[tuple[int, bytes]] = []
             for number, line in enumerate(handle, start=1):
-                if not line.strip():
+                if not line or line.isspace():  # blank: isspace stops at the first other byte
                     continue
                 lines.append((number, line))
                 if len(lines) >= size:
@@ -184,7 +186,7 @@ def _range_chunks(file: Path, source: str, size: int) -> Iterator[Chunk]:
         start, first, rows, offset = 0, 1, 0, 0
         for number, line in enumerate(handle, start=1):
             offset += len(line)
-            if line.strip():
+            if line and not line.isspace():
                 rows += 1
             if rows >= size:
                 yield Chunk(source, first, path=path, offset=start, length=offset - start)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, TypeVar
@@ -25,7 +25,7 @@ from xueji_rules.errors import EvaluationError
 if TYPE_CHECKING:
     from xueji_rules.engine import Engine
 
-__all__ = ["in_flight_limit", "ordered_map"]
+__all__ = ["in_flight_limit", "ordered_map", "pool_start_method"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,13 +43,18 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context(chosen)
 
 
+def pool_start_method() -> str:
+    """How :func:`ordered_map` starts its workers (``fork``, ``spawn``, ``forkserver``)."""
+    return _context().get_start_method()
+
+
 def ordered_map(
     task: Callable[[T], R],
     chunks: Iterable[T],
     recipe: EngineRecipe,
     jobs: int,
     engine: Engine | None = None,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``task(chunk)`` for every chunk in ``jobs`` worker processes, results in input order.
 
     ``task`` must be a module-level function (it is pickled by reference) that gets its engine
@@ -67,7 +72,7 @@ def ordered_map(
     limit = in_flight_limit(jobs)
     try:
         for chunk in chunks:
-            window.append(pool.submit(task, chunk))
+            window.append(_submit(pool, task, chunk))
             if len(window) >= limit:
                 yield _result(window.popleft())
         while window:
@@ -79,13 +84,23 @@ def ordered_map(
         set_inherited(recipe, None)
 
 
+_STOPPED = (
+    "a worker process stopped unexpectedly (killed, or out of memory?); "
+    "rerun with fewer jobs or a smaller chunk size"
+)
+
+
+def _submit(pool: ProcessPoolExecutor, task: Callable[[T], R], chunk: T) -> Future[R]:
+    try:
+        return pool.submit(task, chunk)
+    except BrokenProcessPool:  # a worker died before its result was asked for
+        raise EvaluationError(_STOPPED) from None
+
+
 def _result(future: Future[R]) -> R:
     try:
         return future.result()
     except WorkerFailed as exc:
         raise restore(exc.box) from None
     except BrokenProcessPool:
-        raise EvaluationError(
-            "a worker process stopped unexpectedly (killed, or out of memory?); "
-            "rerun with fewer jobs or a smaller chunk size"
-        ) from None
+        raise EvaluationError(_STOPPED) from None

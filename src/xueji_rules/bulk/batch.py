@@ -9,12 +9,17 @@ error line in the output and an entry in the :class:`BatchSummary`; it never sto
 
 from __future__ import annotations
 
+import functools
+import io
+import os
+import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
+from xueji_rules.bulk._blocks import block_lines as _block_lines
 from xueji_rules.bulk._lines import (
     MAX_LINE_BYTES,
     ChunkResult,
@@ -24,7 +29,15 @@ from xueji_rules.bulk._lines import (
     decide_rows,
 )
 from xueji_rules.bulk._pairs import check_count
-from xueji_rules.bulk._pool import ordered_map
+from xueji_rules.bulk._pool import in_flight_limit, ordered_map, pool_start_method
+from xueji_rules.bulk._ranges import (
+    RangeJob,
+    RangeResult,
+    Slots,
+    cut_ranges,
+    decide_range,
+    slot_bytes,
+)
 from xueji_rules.bulk._worker import recipe_of
 from xueji_rules.engine.decision import OUTCOMES
 
@@ -55,7 +68,7 @@ class BatchSummary:
     cpu_seconds: float = 0.0  # this process
     worker_cpu_seconds: float = 0.0  # the worker processes, once they have exited
 
-    def add_chunk(self, chunk: ChunkResult) -> None:
+    def add_chunk(self, chunk: ChunkResult | RangeResult) -> None:
         """Count one chunk's output lines."""
         for outcome, count in chunk.outcomes.items():
             self.decided += count
@@ -133,37 +146,6 @@ def iter_lines(stream: IO[bytes] | IO[str], limit: int = MAX_LINE_BYTES) -> Iter
         yield number, raw
 
 
-_BLOCK = 1 << 20
-
-
-def _block_lines(read1: Callable[[int], bytes], limit: int, block: int = _BLOCK) -> Iterator[Row]:
-    number = 0
-    rest = b""  # the start of a line whose newline has not been read yet
-    skipped: int | None = None  # the length so far of an over-long line being dropped
-    while data := read1(block):
-        if skipped is not None:
-            end = data.find(b"\n")
-            if end < 0:
-                skipped += len(data)
-                continue
-            number += 1
-            yield number, Oversized(skipped + end)
-            skipped, data = None, data[end + 1 :]
-        buf = rest + data if rest else data
-        start = 0
-        while (end := buf.find(b"\n", start)) >= 0:
-            number += 1
-            yield number, (buf[start : end + 1] if end - start <= limit else Oversized(end - start))
-            start = end + 1
-        rest = buf[start:]
-        if len(rest) > limit:
-            skipped, rest = len(rest), b""
-    if skipped is not None:
-        yield number + 1, Oversized(skipped)
-    elif rest:
-        yield number + 1, rest
-
-
 def _size(row: Row) -> int:
     raw = row[1]
     return raw.length if isinstance(raw, Oversized) else len(raw)
@@ -197,13 +179,41 @@ def run_batch(
 
     ``source`` names the input in error messages. ``on_chunk(bytes_read, summary)`` is called
     after each chunk is written (the progress bar). With ``jobs > 1`` worker processes build
-    ``engine`` again from its pack and options (:func:`~xueji_rules.bulk.recipe_of`).
+    ``engine`` again from its pack and options (:func:`~xueji_rules.bulk.recipe_of`); when
+    ``stream`` is a regular file and the workers are forked, they read their chunks' lines
+    themselves and hand their output back in shared memory (:mod:`xueji_rules.bulk._ranges`),
+    so that this process neither reads lines nor receives text through a pipe.
     """
     check_count("jobs", jobs)
     check_count("chunk_size", chunk_size)
     started = time.perf_counter()
     cpu_before = _cpu()
     summary = BatchSummary(source=source, jobs=jobs)
+    if jobs > 1 and _by_range(stream):
+        _run_ranged(engine, stream, write, encoded, summary, chunk_size, on_chunk)
+    else:
+        _run_streamed(engine, stream, write, encoded, summary, chunk_size, on_chunk)
+    summary.seconds = time.perf_counter() - started
+    cpu_after = _cpu()
+    summary.cpu_seconds = cpu_after[0] - cpu_before[0]
+    summary.worker_cpu_seconds = cpu_after[1] - cpu_before[1]
+    return summary
+
+
+Writer = Callable[[str], Any] | Callable[[bytes], Any]
+OnChunk = Callable[[int, BatchSummary], None] | None
+
+
+def _run_streamed(
+    engine: Engine,
+    stream: IO[bytes] | IO[str],
+    write: Writer,
+    encoded: bool,
+    summary: BatchSummary,
+    chunk_size: int,
+    on_chunk: OnChunk,
+) -> None:
+    """Lines read here, decided here (one job) or by workers, every output written here."""
     pending: deque[Job] = deque()  # chunks submitted and not yet written, oldest first
 
     def remember(jobs_in: Iterator[Job]) -> Iterator[Job]:
@@ -211,11 +221,11 @@ def run_batch(
             pending.append(job)
             yield job
 
-    work = remember(_jobs(iter_lines(stream), source, chunk_size))
-    if jobs == 1:
+    work = remember(_jobs(iter_lines(stream), summary.source, chunk_size))
+    if summary.jobs == 1:
         results: Iterator[ChunkResult] = (decide_rows(engine, job) for job in work)
     else:
-        results = ordered_map(decide_line_chunk, work, recipe_of(engine), jobs, engine)
+        results = ordered_map(decide_line_chunk, work, recipe_of(engine), summary.jobs, engine)
     done = 0
     for chunk in results:
         _, rows = pending.popleft()
@@ -227,11 +237,74 @@ def run_batch(
         done += sum(_size(r) for r in rows)
         if on_chunk is not None:
             on_chunk(done, summary)
-    summary.seconds = time.perf_counter() - started
-    cpu_after = _cpu()
-    summary.cpu_seconds = cpu_after[0] - cpu_before[0]
-    summary.worker_cpu_seconds = cpu_after[1] - cpu_before[1]
-    return summary
+
+
+def _by_range(stream: IO[Any]) -> bool:
+    """Whether workers can read ``stream`` by byte range: a regular file they inherit, open
+    in binary (a text stream's own newline handling and position cookies are not bytes)."""
+    if pool_start_method() != "fork" or not hasattr(os, "pread"):
+        return False
+    if isinstance(stream, io.TextIOBase):
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):  # no descriptor (a BytesIO), or closed
+        return False
+
+
+def _run_ranged(
+    engine: Engine,
+    stream: IO[Any],
+    write: Writer,
+    encoded: bool,
+    summary: BatchSummary,
+    chunk_size: int,
+    on_chunk: OnChunk,
+) -> None:
+    """Workers read byte ranges and leave their output in shared slots; written here in order."""
+    fd = stream.fileno()
+    info = os.fstat(fd)
+    start = stream.tell()  # what the caller has read already is not read again
+    limit = in_flight_limit(summary.jobs)
+    slots = Slots(limit, slot_bytes(chunk_size))  # before the workers are forked
+    pending: deque[RangeJob] = deque()
+
+    def work() -> Iterator[RangeJob]:
+        read_at = functools.partial(os.pread, fd)
+        for index, cut in enumerate(cut_ranges(read_at, start, chunk_size)):
+            offset, length, first, lines = cut
+            identity = (info.st_dev, info.st_ino)
+            job = RangeJob(summary.source, fd, identity, offset, length, first, lines,
+                           slots.run, index % limit)  # fmt: skip
+            pending.append(job)
+            yield job
+
+    to_file = isinstance(getattr(write, "__self__", None), io.IOBase)
+    results = ordered_map(decide_range, work(), recipe_of(engine), summary.jobs, engine)
+    done = 0
+    try:
+        for part in results:
+            job = pending.popleft()
+            summary.lines += job.lines
+            summary.blank += part.blank
+            if part.data:
+                write(part.data if encoded else part.data.decode("utf-8"))  # type: ignore[arg-type]
+            elif part.size:
+                with slots.view(job.slot, part.size) as view:
+                    if not encoded:
+                        write(str(view, "utf-8"))  # type: ignore[arg-type]
+                    else:  # a file copies the bytes before it returns; anyone else may keep them
+                        write(view if to_file else bytes(view))  # type: ignore[arg-type]
+            summary.add_chunk(part)
+            done += job.length
+            if on_chunk is not None:
+                on_chunk(done, summary)
+    finally:
+        try:
+            results.close()  # the workers stop before the shared memory goes
+        finally:
+            slots.close()
+    stream.seek(start + done)
 
 
 def _cpu() -> tuple[float, float]:

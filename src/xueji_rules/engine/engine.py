@@ -194,6 +194,11 @@ class Engine:
         except REJECTED:
             rec = self._records.convert(record)
             req = self._requests.convert(request)
+        self._check_converted(rec, req)
+        return rec, req
+
+    def _check_converted(self, rec: dict[str, Any], req: dict[str, Any]) -> None:
+        """The checks of converted inputs that a schema cannot make (see ``_check_inputs``)."""
         if rec["status"] not in self._statuses or rec["stage"] not in self._stages:
             self._unknown_status_or_stage(rec)
         day: dt.date = req["date"]
@@ -227,7 +232,6 @@ class Engine:
             for approval in req["approvals"]:
                 if approval["body"] not in bodies:
                     self._check_ids(req)
-        return rec, req
 
     def _unknown_status_or_stage(self, rec: dict[str, Any]) -> None:
         lifecycle = self.pack.lifecycle
@@ -334,6 +338,26 @@ class Engine:
         try:
             rec, req = self._check_inputs(record, request)
             return self._decide(rec, req)
+        except (InputError, EvaluationError) as exc:
+            if self._reveal:
+                raise
+            raise self._masker.scrub_error(exc, record, request) from None
+
+    def decide_converted(self, record: dict[str, Any], request: dict[str, Any]) -> Decision:
+        """Decide a record and a request that this engine's input converters already produced.
+
+        For callers that decide many requests against one record and keep it converted (the
+        audit's history replay converts a record once, not once per event): ``record`` and
+        ``request`` must be what ``input_model("record", engine.pack.inputs).raw`` and
+        ``input_model("request", ...).raw`` (``xueji_rules.engine._inputs``) return, unchanged
+        — valid against the schemas, dates as ``datetime.date``. Every other check of
+        :meth:`decide` runs (statuses, stages, the pack's validity, grades, birth date, ids),
+        and the decision is the one :meth:`decide` gives for the unconverted inputs. Errors are
+        masked as :meth:`decide` masks them (from the converted values).
+        """
+        try:
+            self._check_converted(record, request)
+            return self._decide(record, request)
         except (InputError, EvaluationError) as exc:
             if self._reveal:
                 raise

@@ -12,7 +12,12 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from xueji_rules.records.identity import check_document_number, normalize_document_number
+from xueji_rules.records.identity import (
+    _birth_date,
+    check_document_number,
+    gb11643_check_character,
+    normalize_document_number,
+)
 from xueji_rules.records.spec import NumberScheme, RecordsSpec
 
 __all__ = ["check_registry_number", "scheme_of"]
@@ -45,8 +50,6 @@ def _body_problem(
     if scheme.body == "gb11643_structure":
         if not _STRUCTURE.match(body):
             return "号码部分应为17位数字加校验码", "17 digits and a check character expected", None
-        from xueji_rules.records.identity import gb11643_check_character
-
         if gb11643_check_character(body[:17]) != body[17]:
             return "号码部分的校验码不正确", "wrong check character", None
         born = _yyyymmdd(body[6:14])
@@ -69,10 +72,8 @@ def _body_problem(
 
 
 def _yyyymmdd(text: str) -> dt.date | None:
-    try:
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-    except ValueError:
-        return None
+    """The date of 8 ASCII digits ``yyyymmdd`` (both callers matched them), or ``None``."""
+    return _birth_date(text)
 
 
 def check_registry_number(
@@ -130,7 +131,7 @@ def check_registry_number(
             {**evidence, "compared": "birth_date"},
         )
     person = record.get("person")
-    if not isinstance(person, Mapping):
+    if person.__class__ is not dict and not isinstance(person, Mapping):
         person = {}
     doc_type = person.get("id_doc_type")
     doc_number = person.get("id_doc_number")

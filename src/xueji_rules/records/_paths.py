@@ -82,7 +82,7 @@ def _walk(node: Any, segments: tuple[Segment, ...], prefix: str) -> Iterator[tup
         yield prefix, node
         return
     (key, index, is_array), rest = segments[0], segments[1:]
-    if not isinstance(node, Mapping) or key not in node:
+    if (node.__class__ is not dict and not isinstance(node, Mapping)) or key not in node:
         return
     here = f"{prefix}.{key}" if prefix else key
     value = node[key]
@@ -105,7 +105,7 @@ def iter_misfits(record: Any, path: str) -> Iterator[Any]:
 def _misfits(node: Any, segments: tuple[Segment, ...]) -> Iterator[Any]:
     if not segments:
         return
-    if not isinstance(node, Mapping):
+    if node.__class__ is not dict and not isinstance(node, Mapping):
         yield node
         return
     (key, index, is_array), rest = segments[0], segments[1:]

@@ -1,7 +1,8 @@
 """Hash-partitioned spill files: group rows by key over a stream with bounded memory.
 
-Rows are appended to one of ``partitions`` files chosen by a stable hash of their key (BLAKE2b,
-the same in every process and run), buffered up to ``buffer_bytes`` in total and written as
+Rows are appended to one of ``partitions`` files chosen by a stable hash of their key (CRC-32,
+the same in every process and run; the keys are keyed hashes or ids already, so spreading them
+evenly needs no cryptographic hash), buffered up to ``buffer_bytes`` in total and written as
 length-prefixed ``marshal`` blocks of ``(key, row)`` pairs (rows: tuples, lists, text, numbers, booleans,
 ``None``). :func:`read_groups` then reads one partition at a time and yields each key's rows, so
 memory holds the write buffer plus one partition: for N rows about N / ``partitions`` of them.
@@ -16,11 +17,11 @@ so the format is ``marshal``'s (fast, and only plain data can be in it).
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import shutil
 import tempfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,7 @@ __all__ = ["Spill", "SpillWriter", "partition_of", "read_groups"]
 
 def partition_of(key: str, partitions: int) -> int:
     """The partition of ``key`` (stable across processes and runs)."""
-    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % partitions
+    return zlib.crc32(key.encode("utf-8")) % partitions
 
 
 class SpillWriter:
@@ -58,6 +58,9 @@ class SpillWriter:
         self._buffers: list[list[tuple[str, Any]]] = [[] for _ in range(partitions)]
         self._buffered = 0
         self.rows = 0
+        # partition files stay open between flushes (opening them again cost more than the
+        # writes), up to _OPEN_FILES of them; the rest are opened for each write
+        self._handles: dict[int, Any] = {}
 
     def add(self, key: str, row: Any) -> None:
         """Append ``row`` under ``key``."""
@@ -69,11 +72,10 @@ class SpillWriter:
 
     def add_many(self, pairs: Iterable[tuple[str, Any]]) -> None:
         """Append many ``(key, row)`` pairs."""
-        buffers, n = self._buffers, self.partitions
+        buffers, n, crc = self._buffers, self.partitions, zlib.crc32
         count = 0
         for key, row in pairs:
-            digest = hashlib.blake2b(key.encode("utf-8"), digest_size=8).digest()
-            buffers[int.from_bytes(digest, "big") % n].append((key, row))
+            buffers[crc(key.encode("utf-8")) % n].append((key, row))
             count += 1
         self._buffered += count
         self.rows += count
@@ -84,12 +86,30 @@ class SpillWriter:
         """Write every buffered pair to its partition file."""
         for index, pairs in enumerate(self._buffers):
             if pairs:
-                path = self.dir / f"{index:05d}.{self.writer}.bin"
                 block = marshal.dumps(pairs)
-                with open(path, "ab", buffering=0) as fh:
-                    fh.write(len(block).to_bytes(8, "little") + block)
+                handle = self._handles.get(index)
+                if handle is not None:
+                    handle.write(len(block).to_bytes(8, "little") + block)
+                else:
+                    path = self.dir / f"{index:05d}.{self.writer}.bin"
+                    handle = open(path, "ab", buffering=0)  # noqa: SIM115 (kept open, closed in close)
+                    handle.write(len(block).to_bytes(8, "little") + block)
+                    if len(self._handles) < _OPEN_FILES:
+                        self._handles[index] = handle
+                    else:
+                        handle.close()
                 pairs.clear()
         self._buffered = 0
+
+    def close(self) -> None:
+        """Flush, then close the partition files this writer keeps open."""
+        self.flush()
+        handles, self._handles = self._handles, {}
+        for handle in handles.values():
+            handle.close()
+
+
+_OPEN_FILES = 256  # partition files a writer keeps open (well under the usual 1024 descriptors)
 
 
 def read_partition(directory: str | os.PathLike[str], index: int) -> dict[str, list[Any]]:
@@ -161,6 +181,7 @@ class Spill:
     def close(self) -> None:
         """Remove the spill directory and everything in it."""
         self._writer._buffers = [[] for _ in range(self.partitions)]
+        self._writer.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> Spill:

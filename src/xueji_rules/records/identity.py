@@ -84,6 +84,10 @@ def gb11643_check_character(body: str) -> str:
     """The ISO 7064 MOD 11-2 check character of a 17-digit body (GB 11643)."""
     if len(body) != 17:
         raise ValueError("a GB 11643 body has 17 digits")
+    if body.isascii() and body.isdigit():
+        # the weights are 2**(17-i) mod 11 and 13 = 2 (mod 11): the weighted sum is twice the
+        # body read as a base-13 number, modulo 11 (one C call instead of 17 multiplications)
+        return _CHECK[2 * int(body, 13) % 11]
     return _CHECK[sum(map(operator.mul, map(int, body), _WEIGHTS)) % 11]
 
 
@@ -110,20 +114,49 @@ def _eighteen(number: str, as_of: dt.date | None, *, permit: bool = False) -> Do
             )
     elif int(region[:2]) not in _PROVINCES:
         return _bad("地址码的省级代码不存在", "no such province-level address code")
-    try:
-        born = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        return _bad("出生日期码不是有效日期", "the birth-date digits are not a valid date")
+    born = _birth_date(number[6:14])
+    if born is None:
+        return _BAD_BIRTH_DATE
     if born.year < 1900 or (as_of is not None and born > as_of):
-        return _bad(
-            "出生日期码早于1900年或晚于今天", "the birth date is before 1900 or in the future"
-        )
-    if gb11643_check_character(number[:17]) != number[17]:
-        return _bad(
-            "校验码不正确（ISO 7064 MOD 11-2）", "wrong check character (ISO 7064 MOD 11-2)"
-        )
-    sex = "1" if int(number[16]) % 2 == 1 else "2"
-    return DocumentCheck(True, birth_date=born, sex=sex, region=implied)
+        return _BAD_BIRTH_RANGE
+    # the 17 digits were matched above: the body read as a base-13 number (see
+    # gb11643_check_character)
+    if _CHECK[2 * int(number[:17], 13) % 11] != number[17]:
+        return _BAD_CHECK
+    # a frozen dataclass costs a microsecond to build: the few distinct results are shared
+    key = (born, number[16] in "13579", implied)
+    found = _GOOD.get(key)
+    if found is None:
+        if len(_GOOD) >= _BIRTH_DATES_MAX:
+            _GOOD.clear()
+        found = _GOOD[key] = DocumentCheck(True, None, born, "1" if key[1] else "2", implied)
+    return found
+
+
+_BAD_BIRTH_DATE = _bad("出生日期码不是有效日期", "the birth-date digits are not a valid date")
+_BAD_BIRTH_RANGE = _bad(
+    "出生日期码早于1900年或晚于今天", "the birth date is before 1900 or in the future"
+)
+_BAD_CHECK = _bad("校验码不正确（ISO 7064 MOD 11-2）", "wrong check character (ISO 7064 MOD 11-2)")
+
+# yyyymmdd -> date (None: not a date); numbers repeat birth dates, so a bounded memo
+_BIRTH_DATES: dict[str, dt.date | None] = {}
+_BIRTH_DATES_MAX = 65536
+_GOOD: dict[tuple[dt.date, bool, str | None], DocumentCheck] = {}
+
+
+def _birth_date(digits: str) -> dt.date | None:
+    """The date of 8 ASCII digits ``yyyymmdd``, or ``None`` when they name no date."""
+    if digits in _BIRTH_DATES:
+        return _BIRTH_DATES[digits]
+    try:
+        day: dt.date | None = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        day = None
+    if len(_BIRTH_DATES) >= _BIRTH_DATES_MAX:
+        _BIRTH_DATES.clear()
+    _BIRTH_DATES[digits] = day
+    return day
 
 
 @functools.lru_cache(maxsize=4096)

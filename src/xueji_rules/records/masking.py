@@ -173,9 +173,24 @@ class Masker:
         Exception.__init__(clone, str(clone))
         return clone
 
-    def mask_finding(self, finding: Finding, records: Iterable[Any] = ()) -> Finding:
-        """A finding fit to leave the registry: record ids masked, evidence and message scrubbed."""
-        values = self._values(records, ())
+    def record_values(self, records: Iterable[Any]) -> list[tuple[str, str]]:
+        """``(kind, text)`` of every personal value of ``records``, longest first: what
+        :meth:`mask_finding` scrubs, for a caller that masks several findings of one record."""
+        return self._values(records, ())
+
+    def mask_finding(
+        self,
+        finding: Finding,
+        records: Iterable[Any] = (),
+        *,
+        values: list[tuple[str, str]] | None = None,
+    ) -> Finding:
+        """A finding fit to leave the registry: record ids masked, evidence and message scrubbed.
+
+        ``values`` (from :meth:`record_values`) stand for ``records`` when given.
+        """
+        if values is None:
+            values = self._values(records, ())
 
         def scrub(obj: Any) -> Any:
             return _scrub(obj, values) if values else obj

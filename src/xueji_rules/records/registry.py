@@ -67,9 +67,20 @@ _NAME_MARKS = str.maketrans("", "", " \t\u3000·•‧・.-'")
 
 def normalize_name(name: str) -> str:
     """A name as compared: NFKC, no blanks or name marks (· • - '), case-folded."""
-    if not name.isascii():
-        name = unicodedata.normalize("NFKC", name)
-    return name.translate(_NAME_MARKS).casefold()
+    found = _NAMES.get(name)
+    if found is None:
+        text = name if name.isascii() else unicodedata.normalize("NFKC", name)
+        found = text.translate(_NAME_MARKS).casefold()
+        if len(_NAMES) >= _NAMES_MAX:
+            _NAMES.clear()
+        _NAMES[name] = found
+    return found
+
+
+# name -> normalised name: names repeat (surnames, common given names), and NFKC is the costly
+# part of a record's identity facts; bounded
+_NAMES: dict[str, str] = {}
+_NAMES_MAX = 65536
 
 
 def document_key(spec: RecordsSpec, holder: Mapping[str, Any]) -> str | None:
@@ -106,13 +117,8 @@ class IdentityHasher:
         return h.hexdigest()
 
 
-def _person(record: Mapping[str, Any]) -> Mapping[str, Any]:
-    person = record.get("person")
-    return person if isinstance(person, Mapping) else {}
-
-
-def _probable_key(record: Mapping[str, Any]) -> str | None:
-    name = _person(record).get("name")
+def _probable_key(record: Mapping[str, Any], person: Mapping[str, Any]) -> str | None:
+    name = person.get("name")
     born = record.get("birth_date")
     if isinstance(born, dt.date):
         born = born.isoformat()
@@ -123,7 +129,10 @@ def _probable_key(record: Mapping[str, Any]) -> str | None:
 
 
 def _guardians(spec: RecordsSpec, record: Mapping[str, Any]) -> list[str]:
-    members = [m for m in record.get("family") or () if isinstance(m, Mapping)]
+    # dict first: an isinstance test against the Mapping ABC costs a Python-level call
+    members = [
+        m for m in record.get("family") or () if m.__class__ is dict or isinstance(m, Mapping)
+    ]
     flagged = [m for m in members if m.get("is_guardian") is True]
     keys = []
     for m in flagged or members:
@@ -141,7 +150,7 @@ def _guardians(spec: RecordsSpec, record: Mapping[str, Any]) -> list[str]:
 
 def _school(record: Mapping[str, Any]) -> str | None:
     school = record.get("school")
-    sid = school.get("id") if isinstance(school, Mapping) else None
+    sid = school.get("id") if school.__class__ is dict or isinstance(school, Mapping) else None
     return sid if isinstance(sid, str) else None
 
 
@@ -160,12 +169,14 @@ def registry_facts(
     rid = record.get("id")
     if not isinstance(rid, str) or not rid:
         return []
-    status, stage, school = record.get("status"), record.get("stage"), _school(record)
-    person = _person(record)
+    person = record.get("person")
+    if person.__class__ is not dict and not isinstance(person, Mapping):
+        person = _NOBODY
     doc = document_key(spec, person) if person.get("id_doc_number") else None
-    probable = _probable_key(record)
+    probable = _probable_key(record, person)
     if doc is None and probable is None:
         return []
+    status, stage, school = record.get("status"), record.get("stage"), _school(record)
     doc_hash = digest(doc) if doc is not None else None
     facts: list[Fact] = []
     if doc is not None and doc_hash is not None:
@@ -178,10 +189,17 @@ def registry_facts(
         )
     name_hash = digest(probable) if probable is not None else None
     if name_hash is not None and status in spec.live_statuses:
-        guardians = tuple(sorted({digest(g) for g in _guardians(spec, record)}))
+        keys = _guardians(spec, record)
+        # one guardian is the usual case: no set to build, nothing to sort
+        guardians = (
+            (digest(keys[0]),) if len(keys) == 1 else tuple(sorted({digest(g) for g in keys}))
+        )
         facts.append((NAME, name_hash, (rid, status, stage, school, doc_hash, guardians)))
     facts.append((NUMBER, rid, (rid, status, stage, school, doc_hash, name_hash)))
     return facts
+
+
+_NOBODY: Mapping[str, Any] = {}
 
 
 def _finding(
