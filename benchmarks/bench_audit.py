@@ -120,6 +120,8 @@ def main() -> None:
         print(json.dumps(measure(args.child, args.run_jobs, args.out, args.checks)))
         return
     jobs_list = args.jobs or [1, 2]
+    if args.workdir:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-audit-", dir=args.workdir) as tmp:
         work = Path(tmp)
         snapshots: list[tuple[Path, list[int], str]] = []
