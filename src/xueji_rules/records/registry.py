@@ -70,7 +70,9 @@ def normalize_name(name: str) -> str:
     found = _NAMES.get(name)
     if found is None:
         text = name if name.isascii() else unicodedata.normalize("NFKC", name)
-        found = text.translate(_NAME_MARKS).casefold()
+        # the marks are none of them letters: a name of letters only (most) has none to drop,
+        # and translate, the costly step, is skipped
+        found = (text if text.isalpha() else text.translate(_NAME_MARKS)).casefold()
         if len(_NAMES) >= _NAMES_MAX:
             _NAMES.clear()
         _NAMES[name] = found
@@ -89,11 +91,28 @@ def document_key(spec: RecordsSpec, holder: Mapping[str, Any]) -> str | None:
     if not isinstance(number, str) or not number.strip():
         return None
     kind = holder.get("id_doc_type")
-    codes = spec.code_lists.get("id_doc_type")
-    entry = codes.get(kind) if codes is not None and isinstance(kind, str) else None
-    namespace = entry.namespace if entry is not None else (kind if isinstance(kind, str) else None)
+    if isinstance(kind, str):
+        namespaces = _namespaces(spec)
+        namespace = namespaces.get(kind, kind)  # a type the code list lacks: its own name
+    else:
+        namespace = None
     issuer = holder.get("nationality_region")
     return identity_key(namespace, number, issuer if isinstance(issuer, str) else None)
+
+
+# id(spec) -> (spec, document type -> its identity namespace): read once per spec, not per record
+_NAMESPACES: dict[int, tuple[RecordsSpec, dict[str, str | None]]] = {}
+
+
+def _namespaces(spec: RecordsSpec) -> dict[str, str | None]:
+    entry = _NAMESPACES.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        codes = spec.code_lists.get("id_doc_type")
+        table = {v.id: v.namespace for v in codes.values} if codes is not None else {}
+        if len(_NAMESPACES) >= 16:
+            _NAMESPACES.clear()
+        entry = _NAMESPACES[id(spec)] = (spec, table)
+    return entry[1]
 
 
 class IdentityHasher:
@@ -104,16 +123,17 @@ class IdentityHasher:
     document number against a spill file.
     """
 
-    __slots__ = ("_keyed", "key")
+    __slots__ = ("_copy", "_keyed", "key")
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key if key else secrets.token_bytes(32)
         # keyed once; each hash copies the keyed state instead of keying again
         self._keyed = hashlib.blake2b(key=self.key, digest_size=16)
+        self._copy = self._keyed.copy
 
     def __call__(self, text: str) -> str:
-        h = self._keyed.copy()
-        h.update(text.encode("utf-8"))
+        h = self._copy()
+        h.update(text.encode())  # UTF-8
         return h.hexdigest()
 
 
