@@ -40,7 +40,7 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
     record = bundle["record"]
     rid: str = record["id"]
     as_of = ctx.as_of
-    pack = ctx.pack_on(as_of)
+    pack = ctx.as_of_pack
     status, stage = record["status"], record["stage"]
     school = (record.get("school") or {}).get("id")
 

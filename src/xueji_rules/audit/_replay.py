@@ -76,6 +76,9 @@ class _Replay:
         # the engine's own decide words the problem); kept in step with the raw state
         self.converted: dict[str, Any] | None = None
         self.inputs: EngineInputs | None = None
+        # the record fields changed since ``converted`` was last brought up to date: converted
+        # (all at once) only when another event is decided, so the last events' changes never
+        self.pending: dict[str, Any] = {}
 
     def finding(self, check: str, evidence: dict[str, Any], pack: Pack | None, **kw: Any) -> None:
         self.out.append(make_finding(check, (self.record_id,), evidence, pack, **kw))
@@ -141,10 +144,22 @@ class _Replay:
         inputs = self.ctx.inputs[engine.pack.id]
         if self.inputs is not inputs:
             self.inputs = inputs
+            self.pending = {}  # the whole state is converted
             try:
                 self.converted = inputs.record(state)
             except REJECTED:
                 self.converted = None
+        elif self.pending:
+            # the fields are independent: converting the changes merged gives what converting
+            # them one event at a time gives for every field's last value, and the state these
+            # values make is the one the engine would convert (a value a later event replaced
+            # does not matter to either)
+            pending, self.pending = self.pending, {}
+            if self.converted is not None:
+                try:
+                    self.converted = {**self.converted, **inputs.change(pending)}
+                except REJECTED:
+                    self.converted = None
         record = self.converted
         if record is not None:
             try:
@@ -304,11 +319,9 @@ class _Replay:
             ):
                 self.check_backup(state, after, decision, index)
         new.update(after)
-        if self.converted is not None and self.inputs is not None and (changed or after):
-            try:
-                self.converted = {**self.converted, **self.inputs.change({**changed, **after})}
-            except REJECTED:
-                self.converted = None
+        if self.converted is not None and (changed or after):
+            self.pending.update(changed)
+            self.pending.update(after)
         if after.get("id", state.get("id")) != state.get("id"):
             spec = self.ctx.records_on(day) if day is not None else None
             evidence = {
@@ -349,4 +362,11 @@ class _Replay:
 
 def replay(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding]) -> dict[str, Any]:
     """Replay the bundle's history, appending findings to ``out``; return the final record state."""
+    history = bundle.get("history")
+    if not history or not history.get("events"):  # nothing to replay: the state it starts from
+        start = history.get("start") if history else None
+        if start is not None:
+            return dict(start)
+        record = bundle["record"]
+        return {"id": record["id"], "stage": record["stage"], "status": "unregistered"}
     return _Replay(bundle, ctx, out).run()

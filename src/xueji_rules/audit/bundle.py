@@ -119,7 +119,7 @@ def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
         }
         findings.append(
             make_finding(
-                "history.record_mismatch", (record["id"],), evidence, ctx.pack_on(ctx.as_of)
+                "history.record_mismatch", (record["id"],), evidence, ctx.as_of_pack
             )
         )
     check_record(data, ctx, findings)

@@ -110,6 +110,8 @@ class AuditContext:
         self.inputs: dict[str, EngineInputs] = {
             e.pack.id: engine_inputs(e.pack.inputs) for e in engines
         }
+        #: the pack in force on the as-of date (``pack_on(as_of)``; every record's checks ask)
+        self.as_of_pack: Pack | None = self.pack_on(spec.as_of)
         # the school calendar of the audited pack gives the terms (facts about schools, not law)
         self.school = top.time.school
         current = self.engine_on(spec.as_of) or top
