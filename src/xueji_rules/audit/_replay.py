@@ -183,13 +183,15 @@ class _Replay:
         """Findings for a change the registry carried out."""
         pack = engine.pack
         outcome = decision.outcome
+        recorded = after.get("status")
+        if outcome == "allowed" and (recorded is None or recorded == decision.next_status):
+            return  # the usual case: a change the rules allow, recorded as they give it
         evidence = {
             **base,
             "outcome": outcome,
             "pack": pack.id,
             "from_status": decision.from_status,
         }
-        recorded = after.get("status")
         if outcome == "allowed":
             if recorded is not None and recorded != decision.next_status:
                 evidence.update(expected_status=decision.next_status, recorded_status=recorded)

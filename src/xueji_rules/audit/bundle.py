@@ -138,10 +138,11 @@ def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
         findings = [mask_finding(f, ctx, values=values) for f in findings]
     persons = registry_facts(record, spec, ctx.hasher)
     # school x term pairs of the K-12 rosters (a kindergarten's 定期核验 has no set frequency)
+    stage = record["stage"]
     schools = [
-        (entry["school"], _iso(entry["term_start"]))
+        (entry["school"], _ISO.get(entry["term_start"]) or _iso(entry["term_start"]))
         for entry in data.get("attendance", ())
-        if "school" in entry and entry.get("stage", record["stage"]) in _K12
+        if "school" in entry and entry.get("stage", stage) in _K12
     ]
     return BundleResult(findings, persons, schools)
 

@@ -172,14 +172,27 @@ def parse_as_of(text: str) -> dt.date:
 def request_day(request: Any) -> dt.date | None:
     """The date of a history event's request (converted or ISO text), or ``None`` if malformed."""
     day = request.get("date") if isinstance(request, dict) else None
+    if day.__class__ is str:  # the usual case: events fall on a few days, remembered
+        found = _DAYS.get(day)
+        if found is not None:
+            return found
     if isinstance(day, dt.date) and not isinstance(day, dt.datetime):
         return day
     if isinstance(day, str) and len(day) == 10:
         try:
-            return dt.date.fromisoformat(day)
+            found = dt.date.fromisoformat(day)
         except ValueError:
             return None
+        if day.__class__ is str:
+            if len(_DAYS) >= 4096:
+                _DAYS.clear()
+            _DAYS[day] = found
+        return found
     return None
+
+
+# request date text -> date (only valid dates are kept); bounded
+_DAYS: dict[str, dt.date] = {}
 
 
 def spec_from(pack: str | os.PathLike[str], as_of: dt.date | str, **settings: Any) -> AuditSpec:

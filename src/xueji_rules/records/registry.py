@@ -67,22 +67,11 @@ _NAME_MARKS = str.maketrans("", "", " \t\u3000·•‧・.-'")
 
 def normalize_name(name: str) -> str:
     """A name as compared: NFKC, no blanks or name marks (· • - '), case-folded."""
-    found = _NAMES.get(name)
-    if found is None:
-        text = name if name.isascii() else unicodedata.normalize("NFKC", name)
-        # the marks are none of them letters: a name of letters only (most) has none to drop,
-        # and translate, the costly step, is skipped
-        found = (text if text.isalpha() else text.translate(_NAME_MARKS)).casefold()
-        if len(_NAMES) >= _NAMES_MAX:
-            _NAMES.clear()
-        _NAMES[name] = found
-    return found
-
-
-# name -> normalised name: names repeat (surnames, common given names), and NFKC is the costly
-# part of a record's identity facts; bounded
-_NAMES: dict[str, str] = {}
-_NAMES_MAX = 65536
+    # NFKC returns a name already in that form (most) after its quick check; the marks are none
+    # of them letters, so a name of letters only has none to drop and translate, the costly
+    # step, is skipped. No memo: names barely repeat across a registry (D-340)
+    text = name if name.isascii() else unicodedata.normalize("NFKC", name)
+    return (text if text.isalpha() else text.translate(_NAME_MARKS)).casefold()
 
 
 def document_key(spec: RecordsSpec, holder: Mapping[str, Any]) -> str | None:
