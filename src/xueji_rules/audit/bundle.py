@@ -26,7 +26,7 @@ from xueji_rules.errors import XuejiRulesError
 from xueji_rules.findings import Finding
 from xueji_rules.records._numbers import check_registry_number
 from xueji_rules.records._spill import SpillWriter
-from xueji_rules.records.registry import Fact, registry_facts
+from xueji_rules.records.registry import DOCUMENT, NAME, NUMBER, Fact, registry_facts
 from xueji_rules.records.validate import conditional_findings, report_finding, validate_record
 
 __all__ = [
@@ -118,9 +118,7 @@ def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
             "record_stage": record["stage"],
         }
         findings.append(
-            make_finding(
-                "history.record_mismatch", (record["id"],), evidence, ctx.as_of_pack
-            )
+            make_finding("history.record_mismatch", (record["id"],), evidence, ctx.as_of_pack)
         )
     check_record(data, ctx, findings)
     spec = ctx.records
@@ -130,8 +128,9 @@ def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
         findings += conditional_findings(record, spec)
         # a number of no known scheme is not reported: the schemes are assumptions (D-205) and a
         # registry whose numbers follow other rules would get a note on every record (D-282)
-        numbers = check_registry_number(spec, record, ctx.as_of)
-        findings += report_finding(spec, record, (n for n in numbers if n[0] != _UNKNOWN))
+        numbers = [n for n in check_registry_number(spec, record, ctx.as_of) if n[0] != _UNKNOWN]
+        if numbers:
+            findings += report_finding(spec, record, numbers)
     findings.sort(key=Finding.sort_key)
     if findings and not ctx.reveal:
         values = ctx.masker.record_values(_raw_records(bundle))
@@ -202,6 +201,8 @@ def chunk_rows(chunk: Chunk) -> Iterable[tuple[int, Any]]:
 
 
 _WRITERS: dict[str, SpillWriter] = {}
+# a fact's spill key: its kind, a unit separator, its key (as cross-record checks split it)
+_SPILL_PREFIX = {kind: f"{kind}\x1f" for kind in (DOCUMENT, NAME, NUMBER)}
 _ERRORS: tuple[type[Exception], ...] = (*DECODE_ERRORS, XuejiRulesError)
 BUNDLE_ERRORS = _ERRORS  # what makes a bundle a bad line rather than a crash
 
@@ -257,11 +258,14 @@ def audit_chunk(spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = N
     rows = chunk_rows(chunk)
     out = ChunkResult([], [], set())
     lines, by_check, persons = out.lines, out.by_check, out.persons
+    schools = out.schools
+    count = 0
     for line, raw in rows:
-        out.bundles += 1
+        count += 1
         parsed: Any = raw
         try:
-            if isinstance(raw, bytes | str):
+            # JSONL rows are bytes (a test on the class first: isinstance of a union costs more)
+            if raw.__class__ is bytes or isinstance(raw, bytes | str):
                 parsed = loads(raw)
             result = audit_bundle(parsed, ctx)
         except _ERRORS as exc:
@@ -275,10 +279,12 @@ def audit_chunk(spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = N
             lines.append(finding.to_json_text())
             by_check[finding.check] = by_check.get(finding.check, 0) + 1
         persons += result.persons
-        out.schools.update(result.schools)
+        schools.update(result.schools)
+    out.bundles = count
     if spill is not None:
         writer = _spill_writer(*spill)
-        writer.add_many((f"{kind}\x1f{key}", row) for kind, key, row in persons)
+        prefix = _SPILL_PREFIX
+        writer.add_many((prefix[kind] + key, row) for kind, key, row in persons)
         writer.flush()
         out.persons = []
     return out
