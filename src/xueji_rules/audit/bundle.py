@@ -170,7 +170,8 @@ class ChunkResult:
     """A chunk's output: finding lines (JSON text, in input order) and facts.
 
     ``persons`` is empty when the facts went to a spill directory instead (``audit_chunk``'s
-    ``spill``).
+    ``spill``); then ``schools`` holds only the pairs this process has not returned before in
+    that run (their union over the run's chunks is the same).
     """
 
     lines: list[str]
@@ -216,10 +217,16 @@ def _spill_writer(directory: str, partitions: int) -> SpillWriter:
     return writer
 
 
+# spill directory (one per run) -> the (school, term) pairs this process already returned
+_SENT: dict[str, set[tuple[str, str]]] = {}
+_SENT_MAX = 1 << 20  # pairs remembered at most (a province has some 10^5); past it, sent again
+
+
 def close_spill_writers() -> None:
     """Close this process's spill writers (their files stay; a worker's close when it ends)."""
     writers = list(_WRITERS.values())
     _WRITERS.clear()
+    _SENT.clear()
     for writer in writers:
         writer.close()
 
@@ -283,6 +290,12 @@ def audit_chunk(spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = N
     out.bundles = count
     if spill is not None:
         writer = _spill_writer(*spill)
+        # a run's schools repeat in every chunk: each process returns a pair once per run
+        sent = _SENT.setdefault(spill[0], set())
+        if len(sent) > _SENT_MAX:
+            sent.clear()
+        schools -= sent
+        sent |= schools
         prefix = _SPILL_PREFIX
         writer.add_many((prefix[kind] + key, row) for kind, key, row in persons)
         writer.flush()
