@@ -12,7 +12,7 @@ are decided against the record the registry really held.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from xueji_rules.audit._checks import make_finding
@@ -79,6 +79,12 @@ class _Replay:
         # the record fields changed since ``converted`` was last brought up to date: converted
         # (all at once) only when another event is decided, so the last events' changes never
         self.pending: dict[str, Any] = {}
+        self.where: tuple[int, dt.date, Any] = (0, dt.date.min, None)  # the event replayed
+
+    def base(self) -> dict[str, Any]:
+        """The evidence of the event being replayed: its index, date and transition."""
+        index, day, transition = self.where
+        return {"event": index, "date": day.isoformat(), "transition": transition}
 
     def finding(self, check: str, evidence: dict[str, Any], pack: Pack | None, **kw: Any) -> None:
         self.out.append(make_finding(check, (self.record_id,), evidence, pack, **kw))
@@ -116,15 +122,17 @@ class _Replay:
             self.finding("history.event_error", evidence, pack)
             return self.apply(index, None, state, after, None, None)
         engine = self.ctx.engine_on(day)
-        base = {"event": index, "date": day.isoformat(), "transition": request.get("transition")}
+        # the evidence every finding of the event starts with, built only for a finding
+        self.where = (index, day, request.get("transition"))
+        base = self.base
         if engine is None:
-            self.finding("history.outside_validity", base, None)
+            self.finding("history.outside_validity", base(), None)
             return self.apply(index, day, state, after, None, None)
         pack = engine.pack
         try:
             decision = self.decide(engine, state, request)
         except XuejiRulesError as exc:
-            self.finding("history.event_error", {**base, "error": exc.message[:300]}, pack)
+            self.finding("history.event_error", {**base(), "error": exc.message[:300]}, pack)
             return self.apply(index, day, state, after, None, None)
         result = event.get("result", "done")
         if result == "done":
@@ -177,7 +185,7 @@ class _Replay:
         decision: Decision,
         request: Mapping[str, Any],
         after: Mapping[str, Any],
-        base: dict[str, Any],
+        base: Callable[[], dict[str, Any]],
         engine: Engine,
     ) -> None:
         """Findings for a change the registry carried out."""
@@ -187,7 +195,7 @@ class _Replay:
         if outcome == "allowed" and (recorded is None or recorded == decision.next_status):
             return  # the usual case: a change the rules allow, recorded as they give it
         evidence = {
-            **base,
+            **base(),
             "outcome": outcome,
             "pack": pack.id,
             "from_status": decision.from_status,
@@ -243,7 +251,11 @@ class _Replay:
         )
 
     def obligations(
-        self, decision: Decision, event: Mapping[str, Any], base: dict[str, Any], pack: Pack
+        self,
+        decision: Decision,
+        event: Mapping[str, Any],
+        base: Callable[[], dict[str, Any]],
+        pack: Pack,
     ) -> None:
         done: dict[str, dt.date] = {}
         for item in event.get("completed", ()):
@@ -263,7 +275,12 @@ class _Replay:
                 self.late(ob, base, pack, "overdue", None)
 
     def late(
-        self, ob: Obligation, base: dict[str, Any], pack: Pack, kind: str, completed: dt.date | None
+        self,
+        ob: Obligation,
+        base: Callable[[], dict[str, Any]],
+        pack: Pack,
+        kind: str,
+        completed: dt.date | None,
     ) -> None:
         if ob.id in ARCHIVE_OBLIGATIONS:
             check = f"O05.archive_{kind}"
@@ -272,7 +289,7 @@ class _Replay:
         else:
             check = f"history.obligation_{kind}"
         evidence = {
-            **base,
+            **base(),
             "obligation": ob.id,
             "party": ob.party,
             "rule": ob.rule,
