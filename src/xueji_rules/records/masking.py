@@ -222,13 +222,15 @@ def _values_of(
     """``(field, text)`` for every scalar under each field's path in ``data``."""
     found: list[tuple[Any, str]] = []
     for f in fields:
-        for _, value in _paths.iter_values(data, f.path):
+        values, misfits = _paths.values_and_misfits(data, f.path)
+        for value in values:
             found += [(f, text) for text in _leaves(value) if text]
         # a value of the wrong shape on the way (a mapping where a list belongs) may hide
         # personal data anywhere inside it: all of it is treated as personal
-        whole = whole_of[f.path]
-        for value in _paths.iter_misfits(data, f.path):
-            found += [(whole, text) for text in _leaves(value) if len(text) > 1]
+        if misfits:
+            whole = whole_of[f.path]
+            for value in misfits:
+                found += [(whole, text) for text in _leaves(value) if len(text) > 1]
     return found
 
 
