@@ -138,11 +138,17 @@ def _probable_key(record: Mapping[str, Any], person: Mapping[str, Any]) -> str |
 
 
 def _guardians(spec: RecordsSpec, record: Mapping[str, Any]) -> list[str]:
-    # dict first: an isinstance test against the Mapping ABC costs a Python-level call
-    members = [
-        m for m in record.get("family") or () if m.__class__ is dict or isinstance(m, Mapping)
-    ]
-    flagged = [m for m in members if m.get("is_guardian") is True]
+    family = record.get("family") or ()
+    members: Sequence[Mapping[str, Any]]
+    flagged: Sequence[Mapping[str, Any]]
+    if family.__class__ is list and len(family) == 1 and family[0].__class__ is dict:
+        # the usual family: one member, a dict (the lists below would hold just it)
+        members = family
+        flagged = family if family[0].get("is_guardian") is True else ()
+    else:
+        # dict first: an isinstance test against the Mapping ABC costs a Python-level call
+        members = [m for m in family if m.__class__ is dict or isinstance(m, Mapping)]
+        flagged = [m for m in members if m.get("is_guardian") is True]
     keys = []
     for m in flagged or members:
         if m.get("id_doc_number"):
@@ -191,7 +197,8 @@ def registry_facts(
     if doc is not None and doc_hash is not None:
         scheme = scheme_of(spec, rid)
         temporary = record.get("temporary_id") is True or (scheme is not None and scheme.temporary)
-        preschool = spec.system_of(stage) == "preschool" or status in spec.preschool_number_statuses
+        system = spec.systems.get(stage) if isinstance(stage, str) else None  # spec.system_of
+        preschool = system == "preschool" or status in spec.preschool_number_statuses
         namespace = doc.split(":", 1)[0]
         facts.append(
             (DOCUMENT, doc_hash, (rid, status, stage, school, namespace, temporary, preschool))
