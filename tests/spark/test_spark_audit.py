@@ -270,3 +270,11 @@ def test_a_bad_snapshot_uri_is_an_input_error_naming_it(
         audit_snapshot_dataframe(spark, root.as_uri(), "shanxi", AS_OF)
     assert fragment in str(caught.value)
     assert "file:" in str(caught.value)
+
+
+def test_a_bundle_file_named_by_uri_is_audited_alone(
+    spark: Any, snapshots: dict[str, Path]
+) -> None:
+    bundles = snapshots["parquet"] / "bundles.parquet"
+    found = _spark_lines(audit_snapshot_dataframe(spark, bundles.as_uri(), "shanxi", AS_OF))
+    assert found == _single_machine(bundles)
