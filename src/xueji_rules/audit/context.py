@@ -91,6 +91,7 @@ class AuditContext:
         self.as_of = spec.as_of
         engines = _engines(spec.pack, spec.calendar_files)
         self.engines: tuple[Engine, ...] = engines
+        self._engine_on: dict[dt.date, Engine | None] = {}
         self.top = top = engines[0]
         # per pack: transition -> the bodies its approval rules name (a grant by any other body
         # is a grant by the wrong body)
@@ -123,11 +124,20 @@ class AuditContext:
 
     def engine_on(self, day: dt.date) -> Engine | None:
         """The most specific engine of the chain whose pack is in force on ``day``."""
+        try:
+            return self._engine_on[day]  # events fall on a few days: remembered (bounded)
+        except KeyError:
+            pass
+        found = None
         for engine in self.engines:
             pack = engine.pack
             if day >= pack.valid_from and (pack.valid_until is None or day <= pack.valid_until):
-                return engine
-        return None
+                found = engine
+                break
+        if len(self._engine_on) >= 4096:
+            self._engine_on.clear()
+        self._engine_on[day] = found
+        return found
 
     def pack_on(self, day: dt.date) -> Pack | None:
         """The pack in force on ``day`` (see :meth:`engine_on`)."""

@@ -150,8 +150,10 @@ _GOOD: dict[tuple[dt.date, bool, str | None], DocumentCheck] = {}
 
 def _birth_date(digits: str) -> dt.date | None:
     """The date of 8 ASCII digits ``yyyymmdd``, or ``None`` when they name no date."""
-    if digits in _BIRTH_DATES:
-        return _BIRTH_DATES[digits]
+    try:
+        return _BIRTH_DATES[digits]  # one lookup when remembered (the usual case)
+    except KeyError:
+        pass
     try:
         day: dt.date | None = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
