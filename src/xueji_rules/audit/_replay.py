@@ -341,7 +341,7 @@ class _Replay:
         if self.converted is not None and (changed or after):
             self.pending.update(changed)
             self.pending.update(after)
-        if after.get("id", state.get("id")) != state.get("id"):
+        if "id" in after and after["id"] != state.get("id"):  # (most changes keep the number)
             spec = self.ctx.records_on(day) if day is not None else None
             evidence = {
                 "event": index,
