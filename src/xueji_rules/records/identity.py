@@ -32,6 +32,7 @@ from xueji_rules.packs.model import Text
 
 __all__ = [
     "DocumentCheck",
+    "check_citizen_number",
     "check_document_number",
     "gb11643_check_character",
     "identity_key",
