@@ -202,3 +202,78 @@ def test_bad_names_are_refused() -> None:
         splice(program, {"xs": "xs", "s": "s; x"}, "e3")
     with pytest.raises(ValueError, match="no Python name"):
         splice(program, {"s": "s"}, "e3")
+
+
+def _tabled_program(source: str, calls: list[Any]) -> tuple[expr.Program, Any]:
+    """``source`` over ``n: int``, ``s: string``, ``d: double`` and ``v: dyn``, with a function
+    ``f`` that counts its calls in ``calls`` (it fails on a negative number)."""
+
+    def f(x: Any) -> Any:
+        calls.append(x)
+        if isinstance(x, int) and x < 0:
+            raise ValueError("negative")
+        return x * 2
+
+    registry = expr.standard_functions().extended(
+        expr.FunctionRegistry()
+        .register("f", expr.Overload((t.INT,), t.INT, f), expr.Overload((t.STRING,), t.STRING, f))
+        .register("g", expr.Overload((t.DOUBLE,), t.DOUBLE, f))
+        .register("h", expr.Overload((t.DYN,), t.DYN, f))
+    )
+    variables = {"n": t.INT, "s": t.STRING, "d": t.DOUBLE, "v": t.DYN}
+    program = expr.compile(source, expr.Declarations(variables=variables, functions=registry))
+    return program, f
+
+
+_TABLE_NAMES = {"n": "n", "s": "s", "d": "d", "v": "v"}
+
+
+def _tabled(source: str, limit: int = 4096) -> tuple[Any, Splice, list[Any]]:
+    calls: list[Any] = []
+    program, _ = _tabled_program(source, calls)
+    registry = program.declarations.functions
+    assert registry is not None
+    impls = [o.impl for name in ("f", "g", "h") for o in registry.overloads(name, False)]
+    piece = splice(program, _TABLE_NAMES, "t9", CallMemo(impls, table_limit=limit))
+    assert piece is not None
+    return _twice(program, piece, _TABLE_NAMES), piece, calls
+
+
+def test_a_tabled_call_is_made_once_for_all_evaluations_with_the_same_argument() -> None:
+    spliced, piece, calls = _tabled("g(d) > 1.0 && h(v) != 0")
+    assert "_tg" not in piece.code  # double and dyn arguments are never table keys
+    spliced, piece, calls = _tabled("f(n) + 1 > 3")
+    assert "_tg0" in piece.code and "_tf0" in piece.code
+    assert spliced(5, "a", 1.0, 1) == [True, True]
+    assert calls == [5]  # the second evaluation found the memo; no call
+    assert spliced(5, "b", 1.0, 1) == [True, True]
+    assert calls == [5]  # a later evaluation (another decision) found the table
+    assert spliced(1, "b", 1.0, 1) == [False, False]
+    assert calls == [5, 1]  # a new argument: called once, then kept
+
+
+def test_a_tabled_call_that_raises_is_not_kept() -> None:
+    spliced, _, calls = _tabled("f(n) > 0")
+    for _ in range(2):
+        with pytest.raises(EvaluationError):
+            spliced(-1, "a", 1.0, 1)
+    assert calls.count(-1) >= 2  # tried again on every evaluation: never a kept failure
+
+
+def test_a_full_table_starts_again() -> None:
+    spliced, _, calls = _tabled("f(n) == 2 * n", limit=2)
+    for n in (1, 2, 3, 1, 2, 3):
+        assert spliced(n, "a", 1.0, 1) == [True, True]
+    assert calls == [1, 2, 3, 1, 2, 3]  # the third argument emptied the table each time
+    spliced, _, calls = _tabled("f(n) == 2 * n", limit=2)
+    for n in (1, 2, 1, 2):
+        assert spliced(n, "a", 1.0, 1) == [True, True]
+    assert calls == [1, 2]
+
+
+def test_table_keys_keep_argument_types_apart() -> None:
+    # a string argument and an int argument of one tabled function share its table: the keys
+    # are values of exact types (``1`` never finds ``'1'``'s entry)
+    spliced, _, calls = _tabled("f(n) == 2 && f(s) == '11'")
+    assert spliced(1, "1", 1.0, 1) == [True, True]
+    assert calls == [1, "1"]

@@ -782,7 +782,8 @@ class PlanBuilder:
     most of which a given registry system rarely asks for; building them on first use keeps the
     pack load short. Splices are shared by all the functions one builder makes (one per
     compiled function). Building is idempotent: two threads that build the same key get equal
-    functions. Deciders need ``hooks``.
+    functions. Deciders need ``hooks``. ``tabled`` are the domain functions whose results may be
+    remembered across decisions (``CallMemo`` in ``xueji_rules.expr._inline``).
     """
 
     def __init__(
@@ -791,13 +792,16 @@ class PlanBuilder:
         programs: Mapping[Fn, Program],
         clocked: Clocked,
         hooks: Hooks | None = None,
+        tabled: Collection[Callable[..., Any]] = (),
     ) -> None:
         self.rules_by_key = rules_by_key
         self.programs = programs
         self.clocked = clocked
         self.hooks = hooks
         self.splices: dict[Fn, Any] = {}
-        self.memo = CallMemo()  # the names of memoized calls, shared like the splices
+        # the names of memoized calls, shared like the splices; the results of ``tabled``
+        # functions (pure, of hashable arguments) are kept across decisions too (D-330)
+        self.memo = CallMemo(tabled)
 
     def build(self, key: tuple[str, str]) -> Plan | None:
         """The plan of ``key``; ``None`` when no rule applies to it."""

@@ -52,6 +52,16 @@ def _check_unit(trigger: Any, amount: Any, unit: Any) -> None:
 CONVENTION_SETTINGS = frozenset(Conventions.__dataclass_fields__)
 ENGINE_SETTINGS = frozenset({"default_school_system"})
 
+# the domain functions whose results depend on their arguments alone (and on the engine's fixed
+# calendars), all hashable, with immutable results: deciders keep them across decisions (D-330)
+TABLED = frozenset(
+    {
+        "term_number", "term_start", "term_end", "days_since_term_start", "school_year",
+        "school_year_start", "school_year_end", "is_entry_grade", "is_graduating_grade",
+        "graduating_grade", "stage_of_grade", "entry_grade", "is_workday", "age_on",
+    }
+)  # fmt: skip
+
 
 def _sum(values: list[Any]) -> int:
     total = 0
@@ -140,6 +150,13 @@ class TimeService:
             if isinstance(system, str):
                 return system
         return self.default_school_system
+
+    def tabled(self, registry: expr.FunctionRegistry) -> list[Any]:
+        """The implementations in ``registry`` (made by :meth:`functions`) whose results a
+        decider may keep across decisions: pure functions of hashable arguments (dates, grades,
+        stage and school-system names) with immutable results, given this service's fixed
+        calendars. A call that raises is never kept."""
+        return [o.impl for name in sorted(TABLED) for o in registry.overloads(name, False)]
 
     def functions(self) -> expr.FunctionRegistry:
         """The domain functions rule expressions may call."""

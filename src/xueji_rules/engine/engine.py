@@ -129,9 +129,8 @@ class Engine:
             "reveal_personal_data": reveal_personal_data,
         }
         self.time = TimeService.for_pack(self.pack, extra_files=list(extra_calendars))
-        self._compiled: CompiledPack = compile_pack(
-            self.pack, self.time.functions(), self.time.settings()
-        )
+        functions = self.time.functions()
+        self._compiled: CompiledPack = compile_pack(self.pack, functions, self.time.settings())
         self._params = self._compiled.timeline
         self._strict_calendar = strict_calendar
         self._plan_builder = PlanBuilder(
@@ -143,6 +142,7 @@ class Engine:
                 self._exceptions, self._missing_inputs, _SEVERITY,
                 (self.pack.id, self.pack.version, self.pack.digest), strict_calendar,
             ),
+            self.time.tabled(functions),
         )  # fmt: skip
         # (transition, stage, status) -> its generated decider (built on first use), or False
         self._deciders: dict[tuple[str, str, str], Any] = {}

@@ -28,11 +28,12 @@ path and then the exact interpreter), exactly as the function itself would do.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from xueji_rules.expr import _ast as a
+from xueji_rules.expr import types as t
 from xueji_rules.expr._codegen import _Gen
 from xueji_rules.expr._program import Program
 
@@ -55,11 +56,35 @@ class Splice:
 
 class CallMemo:
     """The names of memoized calls shared by the splices of one caller: a variable per
-    (function, argument code), and a name per function (``_fN``, ``_gN``)."""
+    (function, argument code), and a name per function (``_fN``, ``_gN``).
 
-    def __init__(self) -> None:
+    ``tabled`` are the functions whose results are also kept across evaluations (see the module
+    docstring), at most ``table_limit`` per function (the table is emptied when full: the
+    arguments come from untrusted inputs)."""
+
+    def __init__(self, tabled: Iterable[Callable[..., Any]] = (), table_limit: int = 4096) -> None:
         self.variables: dict[tuple[int, str], str] = {}
         self.functions: dict[int, tuple[str, Any]] = {}
+        self.tabled: dict[int, Callable[..., Any]] = {id(f): f for f in tabled}
+        self.table_limit = table_limit
+        #: id(function) -> (the name of its table's ``get``, the name of its filling call,
+        #: the table's ``get``, the filling call)
+        self.tables: dict[int, tuple[str, str, Callable[..., Any], Callable[..., Any]]] = {}
+
+    def table(self, impl: Any) -> tuple[str, str, Callable[..., Any], Callable[..., Any]] | None:
+        """For a tabled ``impl``: the names bound to its table's ``get`` and to the call that
+        computes a result and keeps it (``_tgN``, ``_tfN``), and the two values; ``None`` for
+        any other function."""
+        if id(impl) not in self.tabled:
+            return None
+        found = self.tables.get(id(impl))
+        if found is None:
+            number = len(self.tables)
+            table: dict[Any, Any] = {}
+            filler = _filler(impl, table, self.table_limit)
+            found = (f"_tg{number}", f"_tf{number}", table.get, filler)
+            self.tables[id(impl)] = found
+        return found
 
     def name(self, impl: Any, args: str) -> tuple[str, str]:
         """The variable holding ``impl(args)`` and the name bound to ``impl``."""
@@ -71,6 +96,26 @@ class CallMemo:
         if variable is None:
             variable = self.variables[key] = f"_f{len(self.variables)}"
         return variable, function[0]
+
+
+def _filler(impl: Callable[..., Any], table: dict[Any, Any], limit: int) -> Callable[..., Any]:
+    """``impl``'s result, kept in ``table`` under its argument (one argument) or the tuple of
+    its arguments; nothing is kept when ``impl`` raises."""
+
+    def fill(*args: Any) -> Any:
+        value = impl(*args)
+        if len(table) >= limit:
+            table.clear()
+        table[args[0] if len(args) == 1 else args] = value
+        return value
+
+    return fill
+
+
+# the argument types a tabled call may be keyed by: values of these types are equal only when
+# they are the same value of the same type (unlike ``1 == 1.0 == True``), so a table hit is the
+# result of an identical call
+_KEY_TYPES = (t.STRING, t.INT, t.DATE)
 
 
 def _plain(node: a.Node) -> bool:
@@ -112,6 +157,18 @@ class _TaggedGen(_Gen):
         if variable not in self.memos:
             self.memos.append(variable)
         call = f"{function}({', '.join(args)})"
+        operands = ([node.target] if node.target is not None else []) + node.args
+        table = self.memo.table(impl)
+        if table is not None and all(x.ty in _KEY_TYPES for x in operands):
+            get, fill, getter, filler = table
+            self.names[get] = getter
+            self.names[fill] = filler
+            key = args[0] if len(args) == 1 else f"({', '.join(args)},)"
+            call = (
+                f"{variable} if ({variable} := {get}({key}, _MISS)) is not _MISS "
+                f"else ({variable} := {fill}({', '.join(args)}))"
+            )
+            return f"({variable} if {variable} is not _MISS else ({call}))"
         return f"({variable} if {variable} is not _MISS else ({variable} := {call}))"
 
 
