@@ -66,6 +66,7 @@ __all__ = [
     "Clocked",
     "Decider",
     "Hooks",
+    "InputChecks",
     "Plan",
     "PlanBuilder",
     "approval_key",
@@ -98,8 +99,9 @@ class Hooks:
     tables), the engine's steps that are not generated (the refusal when no edge matches, the
     targets of an edge that moves the record, the exceptions a request carries, the missing
     inputs of undecided rules), the outcome names by severity index, the pack's id, version
-    and digest, and whether a due date the calendar cannot compute raises (``strict_calendar``:
-    then every clock goes through the engine's)."""
+    and digest, whether a due date the calendar cannot compute raises (``strict_calendar``:
+    then every clock goes through the engine's), and the checks of converted inputs a decider
+    makes when called with ``check=True`` (``checks``; without them it never checks)."""
 
     param_starts: list[Any]
     param_tables: list[dict[str, Any]]
@@ -110,6 +112,30 @@ class Hooks:
     severity: tuple[str, ...]
     pack: tuple[str, str, str]
     strict_calendar: bool = False
+    checks: InputChecks | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputChecks:
+    """What the engine checks on converted inputs beyond their schemas
+    (``Engine._check_converted``), for a decider called with ``check=True``.
+
+    A decider exists only for a (transition, stage, status) the pack knows, so it tests the
+    rest: the request's date within the pack's validity (``valid_from``, ``valid_until``), the
+    record's grade within its stage (``grades``: (stage, school system or ``None``) -> first
+    and last grade, ``None`` for a stage without grades; a pair not listed is not tested), the
+    birth date not after the request's date, and the ids the request names (``grounds``,
+    ``None`` when the pack declares none; ``documents``; approving ``bodies``; any exception).
+    On the slightest doubt it calls ``check`` (the engine's whole check, which raises the error
+    worded as before, or returns when all is well) and goes on."""
+
+    check: Callable[[Any, Any], None]
+    valid_from: Any
+    valid_until: Any
+    grades: Mapping[tuple[str, str | None], tuple[int, int] | None]
+    grounds: frozenset[str] | None
+    documents: frozenset[str]
+    bodies: frozenset[str]
 
 
 _SIGNATURE = "rec, req, params, day, p, exceptions, granted, kinded, documents"
@@ -622,8 +648,10 @@ class _Writer:
             "_Decision": Decision,
         }
         lines = self.lines
+        lines.append(f"{_TOP}day = req['date']")
+        if hooks.checks is not None:
+            self.input_checks(hooks.checks, stage)
         lines += [
-            f"{_TOP}day = req['date']",
             f"{_TOP}p = _bisect(_starts, day)",
             f"{_TOP}params = _tables[p]",
         ]
@@ -707,8 +735,44 @@ class _Writer:
         lines.append(f"{_TOP}o = _new(_Unfrozen)")
         lines += [f"{_TOP}o.{name} = {values[name]}" for name in names]
         lines += [f"{_TOP}o.__class__ = _Decision", f"{_TOP}return o"]
-        head = ["def decide(rec, req):", *self.locals_head()[1:]]
+        head = ["def decide(rec, req, check=False):", *self.locals_head()[1:]]
         return "\n".join(head + lines) + "\n"
+
+    def input_checks(self, checks: InputChecks, stage: str) -> None:
+        """With ``check``, the engine's checks of converted inputs (see :class:`InputChecks`):
+        a quick test, and the engine's whole check when it is in doubt."""
+        # the grades of the decider's stage by school system, as sets (a stage without grades:
+        # none is valid); a school system the table lacks is not tested, as in the engine
+        grades = {
+            system: frozenset(range(span[0], span[1] + 1)) if span is not None else frozenset()
+            for (of, system), span in checks.grades.items()
+            if of == stage
+        }
+        call = f"{self.const(checks.check)}(rec, req)"
+        tests = [
+            f"day < {self.const(checks.valid_from)}",
+            f"day > {self.const(checks.valid_until)}",
+            "'exceptions' in req",
+            "((_cg := rec.get('grade')) is not None and (_cok := "
+            f"{self.const(grades)}.get(rec.get('school_system'))) is not None "
+            "and _cg not in _cok)",
+            "((_cbd := rec.get('birth_date')) is not None and _cbd > day)",
+            f"('documents' in req and not {self.const(checks.documents)}"
+            ".issuperset(req['documents']))",
+        ]
+        if checks.grounds is not None:
+            tests.append(f"('ground' in req and req['ground'] not in {self.const(checks.grounds)})")
+        bodies = self.const(checks.bodies)
+        self.lines += [
+            f"{_TOP}if check:",
+            f"{_TOP}    if {' or '.join(tests)}:",
+            f"{_TOP}        {call}",
+            f"{_TOP}    elif 'approvals' in req:",
+            f"{_TOP}        for _cap in req['approvals']:",
+            f"{_TOP}            if _cap['body'] not in {bodies}:",
+            f"{_TOP}                {call}",
+            f"{_TOP}                break",
+        ]
 
     def edge_choice(self, edges: tuple[CompiledEdge, ...], index: int, indent: str) -> None:
         """The first edge, in pack order, whose condition holds, as ``e``; else the refusal."""

@@ -22,6 +22,7 @@ from xueji_rules.engine._compile import (
 from xueji_rules.engine._inputs import REJECTED, input_model
 from xueji_rules.engine._plan import (
     Hooks,
+    InputChecks,
     PlanBuilder,
     approval_key,
     document_key,
@@ -133,17 +134,6 @@ class Engine:
         self._compiled: CompiledPack = compile_pack(self.pack, functions, self.time.settings())
         self._params = self._compiled.timeline
         self._strict_calendar = strict_calendar
-        self._plan_builder = PlanBuilder(
-            self._compiled.rules_by_key,
-            self._compiled.programs,
-            self._clocked,
-            Hooks(
-                self._params.starts, self._params.tables, self._refusal, self._targets,
-                self._exceptions, self._missing_inputs, _SEVERITY,
-                (self.pack.id, self.pack.version, self.pack.digest), strict_calendar,
-            ),
-            self.time.tabled(functions),
-        )  # fmt: skip
         # (transition, stage, status) -> its generated decider (built on first use), or False
         self._deciders: dict[tuple[str, str, str], Any] = {}
         # compiled functions of the same expression text share one value per decision
@@ -187,6 +177,21 @@ class Engine:
         self._pack_id = self.pack.id
         self._pack_version = self.pack.version
         self._pack_digest = self.pack.digest
+        checks = InputChecks(
+            self._check_converted, self._valid_from, self._valid_until, self._grades,
+            self._ids.grounds, self._ids.documents, self._ids.bodies,
+        )  # fmt: skip
+        self._plan_builder = PlanBuilder(
+            self._compiled.rules_by_key,
+            self._compiled.programs,
+            self._clocked,
+            Hooks(
+                self._params.starts, self._params.tables, self._refusal, self._targets,
+                self._exceptions, self._missing_inputs, _SEVERITY,
+                (self.pack.id, self.pack.version, self.pack.digest), strict_calendar, checks,
+            ),
+            self.time.tabled(functions),
+        )  # fmt: skip
 
     def __repr__(self) -> str:
         return (
@@ -364,8 +369,12 @@ class Engine:
         :class:`~xueji_rules.errors.InputError` naming the field.
         """
         try:
-            rec, req = self._check_inputs(record, request)
-            return self._decide(rec, req)
+            try:  # the generated converters straight away; on a rejection, word the problems
+                rec = self._convert_record(record)
+                req = self._convert_request(request)
+            except REJECTED:
+                rec, req = self._word_rejection(record, request)
+            return self._decide_checked(rec, req)
         except (InputError, EvaluationError) as exc:
             if self._reveal:
                 raise
@@ -384,8 +393,7 @@ class Engine:
         masked as :meth:`decide` masks them (from the converted values).
         """
         try:
-            self._check_converted(record, request)
-            return self._decide(record, request)
+            return self._decide_checked(record, request)
         except (InputError, EvaluationError) as exc:
             if self._reveal:
                 raise
@@ -459,6 +467,19 @@ class Engine:
     def _use_plans(self, on: bool) -> None:
         self._plans_on = on
         self._deciders = {}
+
+    def _decide_checked(self, rec: dict[str, Any], req: dict[str, Any]) -> Decision:
+        """``_check_converted``, then ``_decide``: by the decider of the inputs' (transition,
+        stage, status) when there is one, which makes the checks itself (a decider exists only
+        for a triple the pack knows; see ``_plan.InputChecks``)."""
+        decider = self._deciders.get((req["transition"], rec["stage"], rec["status"]))
+        if decider:
+            try:
+                return decider(rec, req, True)  # type: ignore[no-any-return]
+            except EvaluationError:
+                pass  # checked and decided again below, which names the expression that failed
+        self._check_converted(rec, req)
+        return self._decide(rec, req)
 
     def _decide(self, rec: dict[str, Any], req: dict[str, Any]) -> Decision:
         key = (req["transition"], rec["stage"], rec["status"])
