@@ -160,6 +160,9 @@ class Engine:
         self._requests = input_model("request", self.pack.inputs)
         self._convert_record = self._records.raw
         self._convert_request = self._requests.raw
+        # key tuple -> the converter learnt for it (``KeySets.fast``, filled in place)
+        self._record_keysets = self._records.keysets.fast.get
+        self._request_keysets = self._requests.keysets.fast.get
         self._ids = _Ids(self.pack)
         # (stage, the record's school_system or None) -> its grades, for the fast input check
         self._grades: dict[tuple[str, str | None], tuple[int, int] | None] = {}
@@ -370,11 +373,33 @@ class Engine:
         """
         try:
             try:  # the generated converters straight away; on a rejection, word the problems
-                rec = self._convert_record(record)
-                req = self._convert_request(request)
+                # the converters learnt for these key sets (D-310), looked up here rather than
+                # by each model's dispatch (D-332); anything else goes through the models
+                to_rec = to_req = None
+                if record.__class__ is dict and request.__class__ is dict:
+                    to_rec = self._record_keysets(tuple(record))
+                    to_req = self._request_keysets(tuple(request))
+                if to_rec is not None and to_req is not None:
+                    try:
+                        rec = to_rec(record)
+                        req = to_req(request)
+                    except Exception:  # unusual or rejected: the models decide
+                        rec = self._convert_record(record)
+                        req = self._convert_request(request)
+                else:
+                    rec = self._convert_record(record)
+                    req = self._convert_request(request)
             except REJECTED:
                 rec, req = self._word_rejection(record, request)
-            return self._decide_checked(rec, req)
+            # what _decide_checked does, without the call
+            decider = self._deciders.get((req["transition"], rec["stage"], rec["status"]))
+            if decider:
+                try:
+                    return decider(rec, req, True)  # type: ignore[no-any-return]
+                except EvaluationError:
+                    pass  # checked and decided again below, which names what failed
+            self._check_converted(rec, req)
+            return self._decide(rec, req)
         except (InputError, EvaluationError) as exc:
             if self._reveal:
                 raise
