@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, note, settings
 from xueji_rules import expr
 from xueji_rules.errors import CostLimitExceeded, EvaluationError
 from xueji_rules.expr import types as t
-from xueji_rules.expr._inline import CallMemo, Splice, splice
+from xueji_rules.expr._inline import ABSENT, CallMemo, Splice, field_init, splice
 
 from .strategies import VARIABLES, Outcome, bindings, expressions, same_outcome, to_ours
 
@@ -25,7 +25,9 @@ from .strategies import VARIABLES, Outcome, bindings, expressions, same_outcome,
 def _callable(program: expr.Program, piece: Splice, names: dict[str, str]) -> Any:
     """A function over the declared variables that runs ``piece`` as the engine's plans do."""
     params = ", ".join(names[n] for n in program.declarations.variables)
-    lines = [f"def spliced({params}):", "    try:"]
+    lines = [f"def spliced({params}):"]
+    lines += [f"    {field_init(*entry)}" for entry in piece.fields]
+    lines += ["    try:"]
     if piece.prelude:
         lines.append(f"        {piece.prelude}")
     lines += [
@@ -33,7 +35,12 @@ def _callable(program: expr.Program, piece: Splice, names: dict[str, str]) -> An
         "    except _Exc:",
         f"        return _function({params})",
     ]
-    namespace = {**piece.names, "_Exc": Exception, "_function": program.function}
+    namespace = {
+        **piece.names,
+        "_Exc": Exception,
+        "_function": program.function,
+        "_ABSENT": ABSENT,
+    }
     exec(compile("\n".join(lines) + "\n", "<test splice>", "exec"), namespace)
     return namespace["spliced"]
 
@@ -49,6 +56,7 @@ def _twice(program: expr.Program, piece: Splice, names: dict[str, str]) -> Any:
     params = ", ".join(names[n] for n in program.declarations.variables)
     lines = [f"def spliced({params}):"]
     lines += [f"    {var} = _MISS" for var in piece.memos]
+    lines += [f"    {field_init(*entry)}" for entry in piece.fields]
     lines += ["    out = []", "    for _ in range(2):", "        try:"]
     if piece.prelude:
         lines.append(f"            {piece.prelude}")
@@ -63,6 +71,7 @@ def _twice(program: expr.Program, piece: Splice, names: dict[str, str]) -> Any:
         "_Exc": Exception,
         "_function": program.function,
         "_MISS": _Miss(),
+        "_ABSENT": ABSENT,
     }
     exec(compile("\n".join(lines) + "\n", "<test splice>", "exec"), namespace)
     return namespace["spliced"]
@@ -277,3 +286,60 @@ def test_table_keys_keep_argument_types_apart() -> None:
     spliced, _, calls = _tabled("f(n) == 2 && f(s) == '11'")
     assert spliced(1, "1", 1.0, 1) == [True, True]
     assert calls == [1, "1"]
+
+
+_NESTED = {"o": t.MapType(t.STRING, t.MapType(t.STRING, t.INT)), "n": t.INT}
+_NESTED_SOURCES = [
+    "has(o.a) && o.a.x > n",
+    "has(o.a.x) ? o.a.x : n",
+    "o.a.x + o.a.y == n",
+    "has(o.b) && has(o.b.x) && o.b.x == o.a.x",
+    "o.a == {'x': 1}",
+    "[1, 2].exists(k, has(o.a) && o.a.x == k)",
+    "o.a.size() > 0 || has(o.b.y)",
+]
+_NESTED_VALUES = [
+    {},
+    {"a": {}},
+    {"a": {"x": 1}},
+    {"a": {"x": 1, "y": 2}, "b": {"x": 1}},
+    {"b": {"y": 3}},
+]
+
+
+@pytest.mark.parametrize("source", _NESTED_SOURCES)
+def test_objects_read_once_give_what_the_function_gives(source: str) -> None:
+    program = expr.compile(source, expr.Declarations(variables=_NESTED))
+    names = {"o": "o", "n": "n"}
+    piece = splice(program, names, "t3", CallMemo())
+    assert piece is not None
+    spliced = _twice(program, piece, names)
+    for value in _NESTED_VALUES:
+        for n in (1, 3):
+            theirs = _run(lambda v=value, k=n: program.function(v, k))
+            try:
+                mine = [Outcome("value", x) for x in spliced(value, n)]
+            except EvaluationError:
+                mine = [Outcome("error")] * 2
+            for outcome in mine:
+                assert same_outcome(outcome, theirs), f"{source!r} on {value}: {outcome} {theirs}"
+
+
+def test_an_object_is_read_once_outside_macros_only() -> None:
+    memo = CallMemo()
+    names = {"o": "o", "n": "n"}
+    decls = expr.Declarations(variables=_NESTED)
+    one = splice(expr.compile("has(o.a.x) && o.a.x > n", decls), names, "t4", memo)
+    two = splice(expr.compile("o.a.y == n && o.b.x == n", decls), names, "t5", memo)
+    inside = splice(expr.compile("[1].all(k, o.a.x == k)", decls), names, "t6", memo)
+    assert one is not None and two is not None and inside is not None
+    assert one.fields == (("_h0", "o", "a"),)
+    assert set(two.fields) == {("_h0", "o", "a"), ("_h1", "o", "b")}  # one name per object
+    assert "o['a']" not in one.code and "_h0['x']" in one.code
+    assert inside.fields == () and "o['a']['x']" in inside.code
+    with pytest.raises(KeyError):
+        ABSENT["x"]
+    with pytest.raises(KeyError):
+        assert "x" in ABSENT
+    with pytest.raises(ValueError):
+        field_init("_h0", "o", "a'] or __import__('os') or o['")

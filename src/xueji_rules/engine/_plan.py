@@ -60,7 +60,7 @@ from xueji_rules.engine.decision import (
     unfrozen_twin,
 )
 from xueji_rules.expr import Program
-from xueji_rules.expr._inline import CallMemo, splice
+from xueji_rules.expr._inline import ABSENT, CallMemo, field_init, splice
 
 __all__ = [
     "Clocked",
@@ -342,6 +342,7 @@ class _Writer:
         self.programs = programs
         self.memo = memo
         self.memos: set[str] = set()  # the memoized calls' variables the code uses
+        self.fields: set[tuple[str, str, str]] = set()  # the objects read once (see _inline)
         self.strict_calendar = strict_calendar
         if periods is None:
             periods = len(rules[0].passed) if rules else 1
@@ -351,6 +352,7 @@ class _Writer:
         self.namespace: dict[str, Any] = {
             "_Exc": Exception,
             "_MISS": _MISS,
+            "_ABSENT": ABSENT,
             "_clocked": clocked,
             "_tuple": tuple,
             "_decode": decoder.decode,
@@ -419,6 +421,7 @@ class _Writer:
             self.lines.append(f"{indent}{var} = {call}")
             return
         self.memos.update(piece.memos)
+        self.fields.update(piece.fields)
         for name, value in piece.names.items():
             if self.namespace.setdefault(name, value) is not value:
                 raise AssertionError(f"generated name {name} bound twice")  # a bug
@@ -478,16 +481,23 @@ class _Writer:
 
     def present(self, paths: tuple[str, ...]) -> str:
         """Code testing that every path is present (objects on the way are converted dicts)."""
-        tests = []
+        tests: list[str] = []
+        done: set[tuple[str, str]] = set()
         for path in paths:
             root, *keys = path.split(".")
-            node = "rec" if root == "record" else "req"
-            steps = []
-            for key in keys:
+            variable = node = "rec" if root == "record" else "req"
+            for depth, key in enumerate(keys):
                 name = self.const(key)
-                steps.append(f"{name} in {node}")
-                node = f"{node}[{name}]"
-            tests.append(" and ".join(steps))
+                if (node, key) not in done:  # a prefix shared with an earlier path: once
+                    done.add((node, key))
+                    tests.append(f"{name} in {node}")
+                if depth == 0 and self.memo is not None and key.isidentifier():
+                    # the object read once per decision, as the spliced expressions read it
+                    hoisted = self.memo.field(variable, key)
+                    self.fields.add((hoisted, variable, key))
+                    node = hoisted
+                else:
+                    node = f"{node}[{name}]"
         return " and ".join(tests)
 
     def body(self, slot: _Slot, indent: str) -> None:
@@ -612,6 +622,7 @@ class _Writer:
         head = [f"{_TOP}s = p"]
         head += [f"{_TOP}undecided = ()"] if self.has_needs else []
         head += [f"{_TOP}{var} = _MISS" for var in sorted(self.tested | self.memos)]
+        head += [f"{_TOP}{field_init(*entry)}" for entry in sorted(self.fields)]
         head += [f"{_TOP}{flag} = False" for flag in self.flags.values()]
         return head
 

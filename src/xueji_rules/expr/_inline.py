@@ -37,7 +37,7 @@ from xueji_rules.expr import types as t
 from xueji_rules.expr._codegen import _Gen
 from xueji_rules.expr._program import Program
 
-__all__ = ["CallMemo", "Splice", "splice"]
+__all__ = ["ABSENT", "CallMemo", "Splice", "field_init", "splice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +46,17 @@ class Splice:
     (helpers and constants, all prefixed with the caller's tag or shared helpers); ``prelude``,
     when not empty, a statement to run right before every evaluation of ``code``; ``memos`` the
     variables of memoized calls it uses, which the caller sets to ``_MISS`` (see the module
-    docstring) before its first expression."""
+    docstring) before its first expression; ``fields`` the objects it reads through variables (see
+    the module docstring)."""
 
     code: str
     names: Mapping[str, Any]
     prelude: str = ""
     memos: tuple[str, ...] = ()
+    #: (variable, Python name of the expression variable, field) of each object ``code`` reads
+    #: through a variable; the caller binds each by :func:`field_init` before its first
+    #: expression, with :data:`ABSENT` bound to ``_ABSENT``
+    fields: tuple[tuple[str, str, str], ...] = ()
 
 
 class CallMemo:
@@ -66,10 +71,19 @@ class CallMemo:
         self.variables: dict[tuple[int, str], str] = {}
         self.functions: dict[int, tuple[str, Any]] = {}
         self.tabled: dict[int, Callable[..., Any]] = {id(f): f for f in tabled}
+        #: (Python name of an expression variable, field) -> the variable holding that object
+        self.fields: dict[tuple[str, str], str] = {}
         self.table_limit = table_limit
         #: id(function) -> (the name of its table's ``get``, the name of its filling call,
         #: the table's ``get``, the filling call)
         self.tables: dict[int, tuple[str, str, Callable[..., Any], Callable[..., Any]]] = {}
+
+    def field(self, variable: str, field: str) -> str:
+        """The variable holding ``variable[field]`` (or :data:`ABSENT`) for every splice."""
+        name = self.fields.get((variable, field))
+        if name is None:
+            name = self.fields[(variable, field)] = f"_h{len(self.fields)}"
+        return name
 
     def table(self, impl: Any) -> tuple[str, str, Callable[..., Any], Callable[..., Any]] | None:
         """For a tabled ``impl``: the names bound to its table's ``get`` and to the call that
@@ -96,6 +110,34 @@ class CallMemo:
         if variable is None:
             variable = self.variables[key] = f"_f{len(self.variables)}"
         return variable, function[0]
+
+
+class _Absent:
+    """The value of a field read once (see the module docstring) when the object lacks it: any
+    read from it, or test of a key in it, raises, as reading the absent field would have."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> Any:
+        raise KeyError(key)
+
+    def __contains__(self, key: Any) -> bool:
+        raise KeyError(key)
+
+    def __repr__(self) -> str:
+        return "<absent>"
+
+
+#: what a field read once holds when its object lacks the field
+ABSENT = _Absent()
+
+
+def field_init(name: str, variable: str, field: str) -> str:
+    """The statement binding ``name`` to ``variable[field]``, or to ``_ABSENT`` when absent
+    (``field`` is a CEL identifier, written as its ``repr``)."""
+    if not (name.isidentifier() and variable.isidentifier() and field.isidentifier()):
+        raise ValueError("field_init: names and fields are identifiers")
+    return f"{name} = {variable}[{field!r}] if {field!r} in {variable} else _ABSENT"
 
 
 def _filler(impl: Callable[..., Any], table: dict[Any, Any], limit: int) -> Callable[..., Any]:
@@ -145,9 +187,33 @@ class _TaggedGen(_Gen):
         self.tag = tag
         self.memo = memo
         self.memos: list[str] = []
+        self.fields: list[tuple[str, str, str]] = []
 
     def fresh(self, prefix: str) -> str:
         return super().fresh(f"{prefix}{self.tag}_")
+
+    def gen_select(self, node: a.Select) -> str:
+        inner = node.operand
+        if (
+            self.memo is not None
+            and not self.scopes
+            and isinstance(node.operand.ty, t.ObjectType | t.MapType)
+            and isinstance(inner, a.Select)
+            and not inner.test_only
+            and isinstance(inner.operand, a.Ident)
+            and inner.operand.name in self.variables
+            and isinstance(inner.operand.ty, t.ObjectType | t.MapType)
+            and inner.field.isidentifier()
+        ):
+            variable = self.variables[inner.operand.name]
+            name = self.memo.field(variable, inner.field)
+            entry = (name, variable, inner.field)
+            if entry not in self.fields:
+                self.fields.append(entry)
+            if node.test_only:
+                return f"({node.field!r} in {name})"
+            return f"{name}[{node.field!r}]"
+        return super().gen_select(node)
 
     def direct_call(self, node: a.Call, impl: Any, args: list[str]) -> str:
         if self.memo is None or self.scopes or self.in_iterable or not _plain(node):
@@ -196,4 +262,4 @@ def splice(
         return None
     # the macros' budget, fresh for each evaluation (the name is the generator's, see _codegen)
     prelude = f"_b = [{int(budget or 0)}, {int(budget or 0)}]" if gen.charged else ""
-    return Splice(code, dict(gen.names), prelude, tuple(gen.memos))
+    return Splice(code, dict(gen.names), prelude, tuple(gen.memos), tuple(gen.fields))
