@@ -491,7 +491,7 @@ class _Writer:
                 if (node, key) not in done:  # a prefix shared with an earlier path: once
                     done.add((node, key))
                     tests.append(f"{name} in {node}")
-                if depth == 0 and self.memo is not None and key.isidentifier():
+                if depth == 0 and len(keys) > 1 and self.memo is not None and key.isidentifier():
                     # the object read once per decision, as the spliced expressions read it
                     hoisted = self.memo.field(variable, key)
                     self.fields.add((hoisted, variable, key))
