@@ -343,3 +343,32 @@ def test_an_object_is_read_once_outside_macros_only() -> None:
         assert "x" in ABSENT
     with pytest.raises(ValueError):
         field_init("_h0", "o", "a'] or __import__('os') or o['")
+
+
+def test_an_inline_form_replaces_a_memoized_call() -> None:
+    calls: list[Any] = []
+    program, _ = _tabled_program("h(v) == 2 || h(v) == 4", calls)
+    registry = program.declarations.functions
+    assert registry is not None
+    [impl] = [o.impl for o in registry.overloads("h", False)]
+
+    def form(args: list[str], temp: str, call: str) -> tuple[str, dict[str, Any]]:
+        # an int is doubled here; anything else goes to the call
+        return f"({args[0]} * {temp}_two if {args[0]}.__class__ is int else {call})", {
+            f"{temp}_two": 2
+        }
+
+    piece = splice(program, _TABLE_NAMES, "t7", CallMemo(inline=[(impl, form)]))
+    assert piece is not None and "_two" in piece.code
+    spliced = _twice(program, piece, _TABLE_NAMES)
+    assert spliced(0, "a", 1.0, 1) == [True, True]
+    assert spliced(0, "a", 1.0, 2) == [True, True]
+    assert calls == []  # ints never reach the function
+    assert spliced(0, "a", 1.0, 1.5) == [False, False]
+    assert calls == [1.5]  # a double does, once per evaluation (memoized)
+
+    def bad(args: list[str], temp: str, call: str) -> tuple[str, dict[str, Any]]:
+        return call, {"_elsewhere": 1}
+
+    with pytest.raises(ValueError, match="not under"):
+        splice(program, _TABLE_NAMES, "t8", CallMemo(inline=[(impl, bad)]))

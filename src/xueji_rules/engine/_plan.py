@@ -60,7 +60,7 @@ from xueji_rules.engine.decision import (
     unfrozen_twin,
 )
 from xueji_rules.expr import Program
-from xueji_rules.expr._inline import ABSENT, CallMemo, field_init, splice
+from xueji_rules.expr._inline import ABSENT, CallMemo, InlineForm, field_init, splice
 
 __all__ = [
     "Clocked",
@@ -858,7 +858,8 @@ class PlanBuilder:
     pack load short. Splices are shared by all the functions one builder makes (one per
     compiled function). Building is idempotent: two threads that build the same key get equal
     functions. Deciders need ``hooks``. ``tabled`` are the domain functions whose results may be
-    remembered across decisions (``CallMemo`` in ``xueji_rules.expr._inline``).
+    remembered across decisions, ``inline`` those computed by an inline form (``CallMemo`` in
+    ``xueji_rules.expr._inline``).
     """
 
     def __init__(
@@ -868,6 +869,7 @@ class PlanBuilder:
         clocked: Clocked,
         hooks: Hooks | None = None,
         tabled: Collection[Callable[..., Any]] = (),
+        inline: Collection[tuple[Callable[..., Any], InlineForm]] = (),
     ) -> None:
         self.rules_by_key = rules_by_key
         self.programs = programs
@@ -876,7 +878,7 @@ class PlanBuilder:
         self.splices: dict[Fn, Any] = {}
         # the names of memoized calls, shared like the splices; the results of ``tabled``
         # functions (pure, of hashable arguments) are kept across decisions too (D-330)
-        self.memo = CallMemo(tabled)
+        self.memo = CallMemo(tabled, inline=inline)
 
     def build(self, key: tuple[str, str]) -> Plan | None:
         """The plan of ``key``; ``None`` when no rule applies to it."""

@@ -31,6 +31,7 @@ from xueji_rules.calendar import (
 )
 from xueji_rules.errors import EvaluationError, LoadError
 from xueji_rules.expr import types as t
+from xueji_rules.expr._inline import InlineForm
 from xueji_rules.packs.model import Pack
 
 __all__ = ["CONVENTION_SETTINGS", "TimeService"]
@@ -98,6 +99,24 @@ def _graduating_grade(stage: str, school_system: str) -> int:
     return span[1]
 
 
+def _school_system_inline(default: str) -> InlineForm:
+    """``school_system(record)`` inline: a plain ``dict``'s string ``school_system``, ``default``
+    when it has none, else the call (:meth:`TimeService.school_system_of` gives the same value
+    in every case)."""
+
+    def form(args: list[str], temp: str, call: str) -> tuple[str, dict[str, Any]]:
+        (record,) = args
+        value = f"{temp}_v"
+        # not a dict: the marker of memoized calls (``_MISS``), neither None nor a string
+        code = (
+            f"({value} if ({temp} := {record}.get('school_system') if {record}.__class__ is dict "
+            f"else _MISS) is None else {temp} if {temp}.__class__ is str else {call})"
+        )
+        return code, {value: default}
+
+    return form
+
+
 @dataclass(frozen=True, slots=True)
 class TimeService:
     """The pack's calendars and conventions, shared by rule expressions and obligation clocks."""
@@ -157,6 +176,12 @@ class TimeService:
         stage and school-system names) with immutable results, given this service's fixed
         calendars. A call that raises is never kept."""
         return [o.impl for name in sorted(TABLED) for o in registry.overloads(name, False)]
+
+    def inline_forms(self, registry: expr.FunctionRegistry) -> list[tuple[Any, InlineForm]]:
+        """The implementations in ``registry`` (made by :meth:`functions`) that deciders compute
+        inline, with their forms (``CallMemo`` in ``xueji_rules.expr._inline``; D-334)."""
+        form = _school_system_inline(self.default_school_system)
+        return [(o.impl, form) for o in registry.overloads("school_system", False)]
 
     def functions(self) -> expr.FunctionRegistry:
         """The domain functions rule expressions may call."""

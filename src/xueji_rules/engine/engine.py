@@ -194,6 +194,7 @@ class Engine:
                 (self.pack.id, self.pack.version, self.pack.digest), strict_calendar, checks,
             ),
             self.time.tabled(functions),
+            self.time.inline_forms(functions),
         )  # fmt: skip
 
     def __repr__(self) -> str:

@@ -37,7 +37,7 @@ from xueji_rules.expr import types as t
 from xueji_rules.expr._codegen import _Gen
 from xueji_rules.expr._program import Program
 
-__all__ = ["ABSENT", "CallMemo", "Splice", "field_init", "splice"]
+__all__ = ["ABSENT", "CallMemo", "InlineForm", "Splice", "field_init", "splice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,12 @@ class Splice:
     fields: tuple[tuple[str, str, str], ...] = ()
 
 
+#: an inline form: (the arguments' code, a fresh identifier, the code calling the function) -> a
+#: Python expression with the call's value, and the values its own names (each the fresh
+#: identifier plus a suffix) must be bound to (see the module docstring)
+InlineForm = Callable[[list[str], str, str], tuple[str, Mapping[str, Any]]]
+
+
 class CallMemo:
     """The names of memoized calls shared by the splices of one caller: a variable per
     (function, argument code), and a name per function (``_fN``, ``_gN``).
@@ -67,9 +73,18 @@ class CallMemo:
     docstring), at most ``table_limit`` per function (the table is emptied when full: the
     arguments come from untrusted inputs)."""
 
-    def __init__(self, tabled: Iterable[Callable[..., Any]] = (), table_limit: int = 4096) -> None:
+    def __init__(
+        self,
+        tabled: Iterable[Callable[..., Any]] = (),
+        table_limit: int = 4096,
+        inline: Iterable[tuple[Callable[..., Any], InlineForm]] = (),
+    ) -> None:
         self.variables: dict[tuple[int, str], str] = {}
         self.functions: dict[int, tuple[str, Any]] = {}
+        #: id(function) -> (function, its inline form)
+        self.inline: dict[int, tuple[Callable[..., Any], InlineForm]] = {
+            id(f): (f, form) for f, form in inline
+        }
         self.tabled: dict[int, Callable[..., Any]] = {id(f): f for f in tabled}
         #: (Python name of an expression variable, field) -> the variable holding that object
         self.fields: dict[tuple[str, str], str] = {}
@@ -223,6 +238,15 @@ class _TaggedGen(_Gen):
         if variable not in self.memos:
             self.memos.append(variable)
         call = f"{function}({', '.join(args)})"
+        inline = self.memo.inline.get(id(impl))
+        if inline is not None:
+            temp = self.fresh("_i")
+            code, names = inline[1](args, temp, call)
+            for name, value in names.items():
+                if not name.startswith(temp):  # a form binds names of its own only
+                    raise ValueError(f"inline form: name {name!r} is not under {temp!r}")
+                self.names[name] = value
+            return f"({variable} if {variable} is not _MISS else ({variable} := {code}))"
         operands = ([node.target] if node.target is not None else []) + node.args
         table = self.memo.table(impl)
         if table is not None and all(x.ty in _KEY_TYPES for x in operands):
