@@ -407,8 +407,8 @@ class _Writer:
         self.compute(fn, var, indent)
         return var
 
-    def compute(self, fn: Fn, var: str, indent: str) -> None:
-        call = f"{self.const(fn)}(rec, req, params)"
+    def piece(self, fn: Fn) -> Any:
+        """``fn``'s splice, or ``None`` when it has none (made once per function)."""
         piece = self.splices.get(fn, _MISS)
         if piece is _MISS:
             # one splice per function for all keys; its tag, numbered across keys, keeps its
@@ -417,14 +417,23 @@ class _Writer:
             tag = f"e{len(self.splices)}"
             piece = splice(program, _VARIABLES, tag, self.memo) if program else None
             self.splices[fn] = piece
-        if piece is None:
-            self.lines.append(f"{indent}{var} = {call}")
-            return
+        return piece
+
+    def bind(self, piece: Any) -> None:
+        """Bind what a splice's code needs in the namespace; note its memos and fields."""
         self.memos.update(piece.memos)
         self.fields.update(piece.fields)
         for name, value in piece.names.items():
             if self.namespace.setdefault(name, value) is not value:
                 raise AssertionError(f"generated name {name} bound twice")  # a bug
+
+    def compute(self, fn: Fn, var: str, indent: str) -> None:
+        call = f"{self.const(fn)}(rec, req, params)"
+        piece = self.piece(fn)
+        if piece is None:
+            self.lines.append(f"{indent}{var} = {call}")
+            return
+        self.bind(piece)
         self.lines += [f"{indent}try:"]
         if piece.prelude:  # the macros' iteration budget, fresh for this evaluation
             self.lines += [f"{indent}    {piece.prelude}"]
@@ -531,17 +540,40 @@ class _Writer:
             if index:  # a later check runs only when the earlier ones held
                 self.lines.append(f"{indent}else:")
                 indent += "    "
-            value = self.value(check.fn, indent)
             failed = slot.bits(_FAILED, index)
             if mandatory:
-                self.lines += [f"{indent}if not {value}:", f"{indent}    s |= {failed:#x}"]
+                fail = f"s |= {failed:#x}"
             else:
                 key = self.const((item.rule.id, item.route))
-                granted = slot.bits(_GRANTED)
-                self.lines += [
-                    f"{indent}if not {value}:",
-                    f"{indent}    s |= {granted:#x} if {key} in exceptions else {failed:#x}",
-                ]
+                fail = f"s |= {slot.bits(_GRANTED):#x} if {key} in exceptions else {failed:#x}"
+            if index == len(item.checks) - 1 and self.test(check.fn, indent, fail):
+                continue
+            value = self.value(check.fn, indent)
+            self.lines += [f"{indent}if not {value}:", f"{indent}    {fail}"]
+
+    def test(self, fn: Fn, indent: str, fail: str) -> bool:
+        """Emit ``fail`` (a statement that cannot raise) when ``fn`` is false, testing its
+        spliced code directly instead of through a variable; ``False`` (nothing emitted) when
+        ``fn``'s value is shared with other expressions or has no splice. The last check of a
+        rule only: no other code may run inside the ``try``, whose handler calls ``fn``."""
+        if self.text(fn) in self.shared:
+            return False
+        piece = self.piece(fn)
+        if piece is None:
+            return False
+        call = f"{self.const(fn)}(rec, req, params)"
+        self.bind(piece)
+        self.lines += [f"{indent}try:"]
+        if piece.prelude:
+            self.lines += [f"{indent}    {piece.prelude}"]
+        self.lines += [
+            f"{indent}    if not {piece.code}:",
+            f"{indent}        {fail}",
+            f"{indent}except _Exc:",  # the function retries, then runs the exact interpreter
+            f"{indent}    if not {call}:",
+            f"{indent}        {fail}",
+        ]
+        return True
 
     def obligations(self, rules: tuple[CompiledRule, ...]) -> None:
         """The duties of the rules that applied, in rule order, unless the request is refused."""
