@@ -16,3 +16,5 @@ def test_finding_round_trips_through_json() -> None:
     again = Finding.from_json(data)
     assert again.to_json() == data
     assert again.sort_key() == finding.sort_key()
+    assert again == finding
+    assert data["citations"][0]["document_id"] == "jiaoji_2025_1"

@@ -61,15 +61,28 @@ class Location:
         return "".join(p + ": " for p in parts)
 
 
+def _known_tail(known: tuple[str, ...]) -> str:
+    return f" (known: {', '.join(known)})" if known else ""
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One problem found while loading or linting: where it is and what is wrong."""
+    """One problem found while loading or linting: where it is and what is wrong.
+
+    ``known`` lists the values that would have been accepted where the problem is an unknown id
+    (``str()`` ends with them); :meth:`brief` is the located message without that list.
+    """
 
     message: str
     location: Location = field(default_factory=Location)
     code: str = "error"
+    known: tuple[str, ...] = ()
 
     def __str__(self) -> str:
+        return f"{self.brief()}{_known_tail(self.known)}"
+
+    def brief(self) -> str:
+        """The located message without the list of accepted values."""
         return f"{self.location.prefix()}{self.message}"
 
 
@@ -81,19 +94,22 @@ class XuejiRulesError(Exception):
         message: str,
         location: Location | None = None,
         problems: Iterable[Problem] | None = None,
+        *,
+        known: Iterable[str] = (),
     ) -> None:
         self.message = message
         self.location = location or Location()
+        self.known = tuple(known)
         self._listed = tuple(problems) if problems is not None else ()
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return f"{self.location.prefix()}{self.message}"
+        return f"{self.location.prefix()}{self.message}{_known_tail(self.known)}"
 
     @property
     def problems(self) -> tuple[Problem, ...]:
         """The problems this error stands for (one, unless it groups several)."""
-        return self._listed or (Problem(self.message, self.location),)
+        return self._listed or (Problem(self.message, self.location, known=self.known),)
 
 
 class LoadError(XuejiRulesError):

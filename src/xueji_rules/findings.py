@@ -59,17 +59,8 @@ class Finding:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Finding:
-        """Rebuild a finding from its JSON form (citations keep their rendered document number)."""
-        citations = tuple(
-            Citation(
-                document=c["document"],
-                article=c["article"],
-                paragraph=c.get("paragraph"),
-                item=c.get("item"),
-                number=c["document"],
-            )
-            for c in data["citations"]
-        )
+        """Rebuild a finding from its JSON form."""
+        citations = tuple(Citation.from_json(c) for c in data["citations"])
         message = Text(zh=data["message"]["zh"], en=data["message"].get("en"))
         return cls(
             check=data["check"],

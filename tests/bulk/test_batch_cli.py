@@ -144,6 +144,24 @@ def test_summary_of_an_unknown_id_leaves_out_the_known_list(tmp_path: Path) -> N
     assert "(known: " in json.loads(out)["error"]["detail"]
     summary = next(x for x in err.splitlines() if "typo.jsonl:1: " in x)
     assert "did you mean 'illness'?" in summary and "(known: " not in summary
+    # the accepted ids are also given as data, for a client that offers a choice
+    (problem,) = json.loads(out)["error"]["problems"]
+    assert problem["path"] == "request.ground" and "illness" in problem["known"]
+    assert problem["known"] == sorted(problem["known"])
+
+
+def test_summary_of_an_unknown_line_key_keeps_it_and_drops_the_known_keys(tmp_path: Path) -> None:
+    record, request = scenario_pairs("shanxi")[0]
+    path = tmp_path / "keys.jsonl"
+    line = {"record": record, "request": request, "note": "x (known: id)"}
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    code, out, err = _run("decide", "--pack", "shanxi", "--batch", str(path), "-o", "-")
+    assert code == 1
+    (problem,) = json.loads(out)["error"]["problems"]
+    assert problem["known"] == ["id", "record", "request"]
+    assert problem["message"].endswith("(known: id, record, request)")
+    summary = next(x for x in err.splitlines() if "keys.jsonl:1: " in x)
+    assert summary.endswith("unknown key(s) 'note'")
 
 
 def test_strict_json_in_batch_lines(tmp_path: Path) -> None:

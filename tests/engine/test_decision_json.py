@@ -55,7 +55,7 @@ def test_round_trip_keeps_every_field() -> None:
     d = engine.decide(record, request)
     assert d.missing_inputs and d.obligations and d.approvals
     again = Decision.from_json(d.to_json())
-    # equal except that a citation keeps only its rendered document number
+    assert again == d
     assert again.missing_inputs == d.missing_inputs
     assert again.approvals == d.approvals
     assert again.pack_digest == d.pack_digest == engine.pack.digest
@@ -73,6 +73,19 @@ def test_refusal_round_trips_with_its_citations() -> None:
         "晋教〔2026〕1号 第三十四条",
     ]
     assert Decision.from_json(data).to_json() == data
+    assert Decision.from_json(data) == d
+    # the number as issued for people, the pack's id of the document for programs
+    assert [c["document_id"] for c in data["citations"]] == ["jiaoji_2025_1", "jinjiao_2026_1"]
+
+
+def test_citation_json_without_document_id_still_reads() -> None:
+    """JSON written before ``document_id`` existed names the document by its number."""
+    from xueji_rules.packs.model import Citation
+
+    old = {"document": "教基〔2025〕1号", "article": 18, "text": "教基〔2025〕1号 第十八条"}
+    citation = Citation.from_json(old)
+    assert citation.render() == old["text"]
+    assert citation.to_json()["document"] == old["document"]
 
 
 def test_json_text_is_compact_unless_asked() -> None:

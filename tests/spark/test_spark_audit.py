@@ -22,6 +22,7 @@ import pytest
 
 from xueji_rules.audit import audit_snapshot
 from xueji_rules.audit.synth import DEFAULT_RATES, SynthConfig, finding_key, synthesize
+from xueji_rules.errors import InputError
 from xueji_rules.findings import Finding
 from xueji_rules.spark import AUDIT_COLUMNS, audit_dataframe, audit_snapshot_dataframe
 
@@ -200,3 +201,80 @@ def test_without_cross_record_checks_only_the_per_record_findings(
         if json.loads(x)["check"] not in GROUPED or "event" in json.loads(x)["evidence"]
     ]
     assert _without_positions(found) == _without_positions(expected)
+
+
+def test_a_snapshot_named_by_uri_is_read_through_the_sessions_file_system(
+    spark: Any, snapshots: dict[str, Path], tmp_path: Path
+) -> None:
+    """A cluster's snapshot is an ``hdfs://`` or ``s3a://`` URI; ``file://`` takes the same
+    path through Hadoop's FileSystem here. Bundle parts in ``bundles/`` and a manifest naming
+    the side files are found alike, and findings name files as on one machine."""
+    source = snapshots["damaged"]
+    parts = tmp_path / "parts"
+    (parts / "bundles").mkdir(parents=True)
+    lines = (source / "bundles.jsonl").read_bytes().split(b"\n")
+    half = len(lines) // 2
+    (parts / "bundles" / "part-0.jsonl").write_bytes(b"\n".join(lines[:half]) + b"\n")
+    (parts / "bundles" / "part-1.jsonl").write_bytes(b"\n".join(lines[half:]))
+    for name in ("verifications.jsonl", "accounts.jsonl", "staff.jsonl"):
+        shutil.copy(source / name, parts / name.replace(".jsonl", "-2026.jsonl"))
+    manifest = {k: f"{k}-2026.jsonl" for k in ("verifications", "accounts", "staff")}
+    manifest["format"] = "xueji-snapshot/1"
+    (parts / "snapshot.json").write_text(json.dumps(manifest), encoding="utf-8")
+    expected = _single_machine(parts)
+    found = _spark_lines(audit_snapshot_dataframe(spark, parts.as_uri(), "shanxi", AS_OF))
+    assert found == expected
+    files = {json.loads(x)["evidence"].get("file") for x in found}
+    assert {"bundles/part-0.jsonl", "accounts-2026.jsonl"} <= files
+
+
+@pytest.mark.parametrize(
+    ("setup", "fragment"),
+    [
+        (lambda root: None, "snapshot not found"),
+        (lambda root: root.mkdir(), "no bundle file"),
+        (
+            lambda root: (
+                root.mkdir(),
+                (root / "snapshot.json").write_text(
+                    '{"format": "xueji-snapshot/1", "bundles": ["../x.jsonl"]}'
+                ),
+            ),
+            "outside the snapshot directory",
+        ),
+        (
+            lambda root: (
+                root.mkdir(),
+                (root / "snapshot.json").write_text(
+                    '{"format": "xueji-snapshot/1", "bundles": ["b.jsonl"]}'
+                ),
+            ),
+            "bundle file missing",
+        ),
+        (
+            lambda root: (root.mkdir(), (root / "snapshot.json").write_text("{")),
+            "cannot read the manifest",
+        ),
+        (
+            lambda root: (root.mkdir(), (root / "snapshot.json").write_text('{"bundle": []}')),
+            "snapshot.json",
+        ),
+    ],
+)
+def test_a_bad_snapshot_uri_is_an_input_error_naming_it(
+    spark: Any, tmp_path: Path, setup: Any, fragment: str
+) -> None:
+    root = tmp_path / "snap"
+    setup(root)
+    with pytest.raises(InputError) as caught:
+        audit_snapshot_dataframe(spark, root.as_uri(), "shanxi", AS_OF)
+    assert fragment in str(caught.value)
+    assert "file:" in str(caught.value)
+
+
+def test_a_bundle_file_named_by_uri_is_audited_alone(
+    spark: Any, snapshots: dict[str, Path]
+) -> None:
+    bundles = snapshots["parquet"] / "bundles.parquet"
+    found = _spark_lines(audit_snapshot_dataframe(spark, bundles.as_uri(), "shanxi", AS_OF))
+    assert found == _single_machine(bundles)

@@ -51,6 +51,8 @@ def restore(box: PortableError) -> XuejiRulesError:
         exc.location = Location()
     if not hasattr(exc, "_listed"):
         exc._listed = ()
+    if not hasattr(exc, "known"):
+        exc.known = ()
     Exception.__init__(exc, box.text)
     return exc
 

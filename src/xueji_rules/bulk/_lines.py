@@ -83,8 +83,8 @@ class LineResult(NamedTuple):
 Observer = Callable[[Mapping[str, Any], Mapping[str, Any], "Decision", dict[str, Any]], None]
 
 
-def _bad(message: str, path: str | None = None) -> LineError:
-    return LineError("bad-input", message, Location(path=path))
+def _bad(message: str, path: str | None = None, known: tuple[str, ...] = ()) -> LineError:
+    return LineError("bad-input", message, Location(path=path), known=known)
 
 
 def _malformed(message: str) -> LineError:
@@ -119,8 +119,7 @@ def parse_line(raw: RawLine, limit: int = MAX_LINE_BYTES) -> tuple[Any, dict[str
         raise _bad(f"a line must be a JSON object, not {type(data).__name__}")
     unknown = sorted(set(data) - set(LINE_KEYS))
     if unknown:
-        known = ", ".join(LINE_KEYS)
-        raise _bad(f"unknown key(s) {', '.join(map(repr, unknown))} (known: {known})")
+        raise _bad(f"unknown key(s) {', '.join(map(repr, unknown))}", known=LINE_KEYS)
     ident = data.get("id")
     if "id" in data and not _valid_id(ident):
         raise _bad(f"id must be a string of 1 to {MAX_ID_LENGTH} characters or an integer", "id")
@@ -200,18 +199,11 @@ def decide_line(
     return LineResult(line, text, decision.outcome, None)
 
 
-_KNOWN = " (known: "
-
-
 def _first_problem(exc: XuejiRulesError) -> str:
-    """The summary's line for a bad input line: its first problem, without the list of known
-    ids an unknown-id message ends with (the output line keeps it)."""
+    """The summary's line for a bad input line: its first problem, without the list of accepted
+    values an unknown id or key carries (the output line keeps it)."""
     extra = f" (+{len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-    text = str(exc.problems[0])
-    cut = text.find(_KNOWN)
-    if cut >= 0 and text.endswith(")"):
-        text = text[:cut]
-    return f"{text}{extra}"
+    return f"{exc.problems[0].brief()}{extra}"
 
 
 class ChunkResult(NamedTuple):

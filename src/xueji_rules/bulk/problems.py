@@ -5,7 +5,7 @@ A problem is ``{"type", "title", "status"?, "detail", "problems"}``
 :data:`PROBLEM_TYPES`, documented in docs/service.md), ``detail`` the messages a person reads,
 one per line, and ``problems`` one entry per located problem with its ``message`` (the text
 ``xueji-rules`` prints after ``error:``) and, when known, ``file``, ``line``, ``column``,
-``path`` and ``rule_id``. An HTTP error answer carries its ``status``; the error of a batch line
+``path`` and ``rule_id``, and for an unknown id or key the accepted values (``known``). An HTTP error answer carries its ``status``; the error of a batch line
 (``decide --batch``, ``POST /v1/decide/batch``, Spark's ``error`` column) does not, since the
 line is not an HTTP answer of its own. Both are built here, so a Java or Go client parses one
 shape, and the command line and the service write the same bytes for the same bad line.
@@ -64,11 +64,18 @@ class LineError(InputError):
     ``batch-input.schema.json``) or ``body-too-large`` (over the line limit).
     """
 
-    def __init__(self, kind: str, message: str, location: Location | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        location: Location | None = None,
+        *,
+        known: tuple[str, ...] = (),
+    ) -> None:
         if kind not in PROBLEM_TYPES:
             raise ValueError(f"unknown problem type {kind!r}")
         self.kind = kind
-        super().__init__(message, location)
+        super().__init__(message, location, known=known)
 
 
 def problem_kind(exc: XuejiRulesError) -> str:
@@ -94,6 +101,8 @@ def problem_entry(problem: Problem) -> dict[str, Any]:
         value = getattr(loc, key)
         if value is not None:
             out[key] = value
+    if problem.known:
+        out["known"] = [escape_controls(value) for value in problem.known]
     return out
 
 

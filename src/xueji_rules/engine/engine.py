@@ -273,11 +273,10 @@ class Engine:
     def _unknown_status_or_stage(self, rec: dict[str, Any]) -> None:
         lifecycle = self.pack.lifecycle
         if rec["status"] not in lifecycle.statuses:
-            known = ", ".join(sorted(lifecycle.statuses))
             raise InputError(
-                f"unknown status {rec['status']!r}{_hint(rec['status'], lifecycle.statuses)} "
-                f"(known: {known})",
+                f"unknown status {rec['status']!r}{_hint(rec['status'], lifecycle.statuses)}",
                 Location(path="record.status"),
+                known=sorted(lifecycle.statuses),
             )
         raise InputError(
             f"stage {rec['stage']!r} is not covered by pack '{self.pack.id}'",
@@ -323,9 +322,9 @@ class Engine:
         ground = req.get("ground")
         if ground is not None and ids.grounds is not None and ground not in ids.grounds:
             raise InputError(
-                f"unknown ground {ground!r}{_hint(ground, ids.grounds)} "
-                f"(known: {', '.join(sorted(ids.grounds))})",
+                f"unknown ground {ground!r}{_hint(ground, ids.grounds)}",
                 Location(path="request.ground"),
+                known=sorted(ids.grounds),
             )
         for i, doc in enumerate(req.get("documents", ())):
             if doc not in ids.documents:

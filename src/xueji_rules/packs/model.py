@@ -138,8 +138,13 @@ class Citation:
         return text
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON form used in decisions."""
-        out: dict[str, Any] = {"document": self.number or self.document, "article": self.article}
+        """The JSON form used in decisions and findings: ``document`` is the number as issued,
+        ``document_id`` the pack's id of the document."""
+        out: dict[str, Any] = {
+            "document": self.number or self.document,
+            "document_id": self.document,
+            "article": self.article,
+        }
         if self.paragraph is not None:
             out["paragraph"] = self.paragraph
         if self.item is not None:
@@ -162,13 +167,18 @@ class Citation:
 
     @classmethod
     def from_json(cls, data: Any) -> Citation:
-        """Rebuild a citation from its JSON form; the document is known by its number there."""
+        """Rebuild a citation from its JSON form (:meth:`to_json`'s value).
+
+        JSON written before ``document_id`` existed gives the number as the document too.
+        """
+        number = data["document"]
+        document = data.get("document_id", number)
         return cls(
-            document=data["document"],
+            document=document,
             article=data["article"],
             paragraph=data.get("paragraph"),
             item=data.get("item"),
-            number=data["document"],
+            number=number if number != document else "",
         )
 
 

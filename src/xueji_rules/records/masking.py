@@ -158,7 +158,7 @@ class Masker:
             return exc
         message = _scrub(exc.message, values)
         problems = tuple(
-            Problem(_scrub(p.message, values), p.location, p.code) for p in exc.problems
+            Problem(_scrub(p.message, values), p.location, p.code, p.known) for p in exc.problems
         )
         if message == exc.message and all(
             a.message == b.message for a, b in zip(problems, exc.problems, strict=True)
@@ -166,7 +166,7 @@ class Masker:
             return exc
         listed = problems if len(problems) > 1 else None
         if type(exc).__init__ is XuejiRulesError.__init__:
-            return type(exc)(message, exc.location, listed)
+            return type(exc)(message, exc.location, listed, known=exc.known)
         clone = copy.copy(exc)  # an error with its own constructor (e.g. CalendarUnavailable)
         clone.message = message
         clone._listed = listed or ()

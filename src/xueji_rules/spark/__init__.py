@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import os
+import posixpath
 import sys
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -260,38 +261,60 @@ def audit_snapshot_dataframe(
 ) -> Any:
     """The findings of a snapshot directory on Spark: those ``xueji-rules audit`` writes.
 
-    Reads the bundle files (JSONL or Parquet) and the side files of ``snapshot`` (a path every
-    executor can read: a shared or distributed file system) with each row's file name and line
-    number, and runs :func:`audit_dataframe`'s plan. The result holds the same findings as the
+    Reads the bundle files (JSONL or Parquet) and the side files of ``snapshot`` with each row's
+    file name and line number, and runs :func:`audit_dataframe`'s plan. ``snapshot`` is a local
+    path (on a cluster: a shared mount every executor sees) or a URI of any file system the
+    session's Hadoop configuration knows (``hdfs://…``, ``s3a://…``, ``file://…``): the
+    manifest is then read, and the files are found, through that file system. The result holds the same findings as the
     single-machine audit of the same snapshot, bad lines included, as a DataFrame (columns
     ``record_id``, ``check``, ``severity``, ``finding``; no order).
     """
     require_pyspark()
-    from xueji_rules.audit import open_snapshot
     from xueji_rules.spark._frames import audit_plan, numbered_lines, numbered_parquet
 
-    snap = open_snapshot(os.fspath(snapshot))  # reads the manifest only
-    kinds = {file.suffix for file in snap.bundle_files}
+    files, side_files = _snapshot_files(spark, os.fspath(snapshot))  # reads the manifest only
+    kinds = {posixpath.splitext(uri)[1] for uri, _ in files}
     if len(kinds) > 1:
         raise InputError(
             "a snapshot for Spark has JSONL or Parquet bundle files, not both", Location()
         )
     parquet = kinds == {".parquet"}
     frames = [
-        (numbered_parquet if parquet else numbered_lines)(spark, str(f), snap.display(f))
-        for f in snap.bundle_files
+        (numbered_parquet if parquet else numbered_lines)(spark, uri, display)
+        for uri, display in files
     ]
     bundles = frames[0]
     for frame in frames[1:]:
         bundles = bundles.unionByName(frame)
     side = {}
     for kind in ("verifications", "accounts", "staff"):
-        path = snap.side_files.get(kind)
-        if path is not None:
-            side[kind] = numbered_lines(spark, str(path), snap.display(path))
+        found = side_files.get(kind)
+        if found is not None:
+            side[kind] = numbered_lines(spark, *found)
         elif kind == "verifications":  # no file: no school verified (as the single machine)
             side[kind] = spark.createDataFrame([], "value binary")
     shipment, job = _audit_job(
         spark, pack, as_of, calendar_files, settings, line=None if parquet else "value", facts=True
     )
     return audit_plan(bundles, side, shipment, job)
+
+
+def _snapshot_files(
+    spark: Any, snapshot: str
+) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str]]]:
+    """The bundle files and side files of a snapshot as (path or URI, name in findings)."""
+    from xueji_rules.spark._remote import is_uri, open_remote_snapshot
+
+    if is_uri(snapshot):
+        remote = open_remote_snapshot(spark, snapshot)
+        return (
+            [(uri, remote.display(uri)) for uri in remote.bundle_files],
+            {kind: (uri, remote.display(uri)) for kind, uri in remote.side_files.items()},
+        )
+    from xueji_rules.audit import open_snapshot
+
+    local = open_snapshot(snapshot)
+    return (
+        [(str(path), local.display(path)) for path in local.bundle_files],
+        {kind: (str(path), local.display(path)) for kind, path in local.side_files.items()},
+    )
