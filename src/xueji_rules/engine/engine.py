@@ -507,10 +507,9 @@ class Engine:
         return self._decide(rec, req)
 
     def _decide(self, rec: dict[str, Any], req: dict[str, Any]) -> Decision:
-        key = (req["transition"], rec["stage"], rec["status"])
-        decider = self._deciders.get(key)
+        decider = self._deciders.get((req["transition"], rec["stage"], rec["status"]))
         if decider is None:
-            decider = self._build_decider(key)
+            decider = self._build_decider((req["transition"], rec["stage"], rec["status"]))
         if decider:
             try:
                 return decider(rec, req)  # type: ignore[no-any-return]
