@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from xueji_rules import Engine
+from xueji_rules.engine._inputs import InputModel
 from xueji_rules.errors import XuejiRulesError
 
 RECORD = {
@@ -47,14 +48,27 @@ def _never_specialising(engine: Engine) -> Engine:
     return engine
 
 
+def _fresh_models(engine: Engine) -> Engine:
+    """``engine`` with input models of its own: the shared ones may have learnt their 32 key
+    sets in earlier tests already, and learn no more."""
+    engine._records = InputModel("record", "record.schema.json", learn_after=8)
+    engine._requests = InputModel("request", "request.schema.json", learn_after=8)
+    engine._convert_record = engine._records.raw
+    engine._convert_request = engine._requests.raw
+    engine._record_keysets = engine._records.keysets.fast.get  # type: ignore[method-assign]
+    engine._request_keysets = engine._requests.keysets.fast.get  # type: ignore[method-assign]
+    return engine
+
+
 @pytest.fixture(scope="module")
 def engines() -> tuple[Engine, Engine]:
-    learnt = Engine("shanxi")
+    learnt = _fresh_models(Engine("shanxi"))
+    assert not learnt.pack.inputs  # the bundled schemas are the models' whole schemas
     for _ in range(10):  # the key sets are learnt after 8 accepted inputs
         learnt.decide(RECORD, REQUEST)
     assert learnt._record_keysets(tuple(RECORD)) is not None
     assert learnt._request_keysets(tuple(REQUEST)) is not None
-    return learnt, _never_specialising(Engine("shanxi"))
+    return learnt, _never_specialising(_fresh_models(Engine("shanxi")))
 
 
 def _with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
