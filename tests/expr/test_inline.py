@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, note, settings
 from xueji_rules import expr
 from xueji_rules.errors import CostLimitExceeded, EvaluationError
 from xueji_rules.expr import types as t
-from xueji_rules.expr._inline import CallMemo, Splice, splice
+from xueji_rules.expr._inline import ABSENT, CallMemo, Splice, field_init, splice
 
 from .strategies import VARIABLES, Outcome, bindings, expressions, same_outcome, to_ours
 
@@ -25,7 +25,9 @@ from .strategies import VARIABLES, Outcome, bindings, expressions, same_outcome,
 def _callable(program: expr.Program, piece: Splice, names: dict[str, str]) -> Any:
     """A function over the declared variables that runs ``piece`` as the engine's plans do."""
     params = ", ".join(names[n] for n in program.declarations.variables)
-    lines = [f"def spliced({params}):", "    try:"]
+    lines = [f"def spliced({params}):"]
+    lines += [f"    {field_init(*entry)}" for entry in piece.fields]
+    lines += ["    try:"]
     if piece.prelude:
         lines.append(f"        {piece.prelude}")
     lines += [
@@ -33,7 +35,12 @@ def _callable(program: expr.Program, piece: Splice, names: dict[str, str]) -> An
         "    except _Exc:",
         f"        return _function({params})",
     ]
-    namespace = {**piece.names, "_Exc": Exception, "_function": program.function}
+    namespace = {
+        **piece.names,
+        "_Exc": Exception,
+        "_function": program.function,
+        "_ABSENT": ABSENT,
+    }
     exec(compile("\n".join(lines) + "\n", "<test splice>", "exec"), namespace)
     return namespace["spliced"]
 
@@ -49,6 +56,7 @@ def _twice(program: expr.Program, piece: Splice, names: dict[str, str]) -> Any:
     params = ", ".join(names[n] for n in program.declarations.variables)
     lines = [f"def spliced({params}):"]
     lines += [f"    {var} = _MISS" for var in piece.memos]
+    lines += [f"    {field_init(*entry)}" for entry in piece.fields]
     lines += ["    out = []", "    for _ in range(2):", "        try:"]
     if piece.prelude:
         lines.append(f"            {piece.prelude}")
@@ -63,6 +71,7 @@ def _twice(program: expr.Program, piece: Splice, names: dict[str, str]) -> Any:
         "_Exc": Exception,
         "_function": program.function,
         "_MISS": _Miss(),
+        "_ABSENT": ABSENT,
     }
     exec(compile("\n".join(lines) + "\n", "<test splice>", "exec"), namespace)
     return namespace["spliced"]
@@ -202,3 +211,164 @@ def test_bad_names_are_refused() -> None:
         splice(program, {"xs": "xs", "s": "s; x"}, "e3")
     with pytest.raises(ValueError, match="no Python name"):
         splice(program, {"s": "s"}, "e3")
+
+
+def _tabled_program(source: str, calls: list[Any]) -> tuple[expr.Program, Any]:
+    """``source`` over ``n: int``, ``s: string``, ``d: double`` and ``v: dyn``, with a function
+    ``f`` that counts its calls in ``calls`` (it fails on a negative number)."""
+
+    def f(x: Any) -> Any:
+        calls.append(x)
+        if isinstance(x, int) and x < 0:
+            raise ValueError("negative")
+        return x * 2
+
+    registry = expr.standard_functions().extended(
+        expr.FunctionRegistry()
+        .register("f", expr.Overload((t.INT,), t.INT, f), expr.Overload((t.STRING,), t.STRING, f))
+        .register("g", expr.Overload((t.DOUBLE,), t.DOUBLE, f))
+        .register("h", expr.Overload((t.DYN,), t.DYN, f))
+    )
+    variables = {"n": t.INT, "s": t.STRING, "d": t.DOUBLE, "v": t.DYN}
+    program = expr.compile(source, expr.Declarations(variables=variables, functions=registry))
+    return program, f
+
+
+_TABLE_NAMES = {"n": "n", "s": "s", "d": "d", "v": "v"}
+
+
+def _tabled(source: str, limit: int = 4096) -> tuple[Any, Splice, list[Any]]:
+    calls: list[Any] = []
+    program, _ = _tabled_program(source, calls)
+    registry = program.declarations.functions
+    assert registry is not None
+    impls = [o.impl for name in ("f", "g", "h") for o in registry.overloads(name, False)]
+    piece = splice(program, _TABLE_NAMES, "t9", CallMemo(impls, table_limit=limit))
+    assert piece is not None
+    return _twice(program, piece, _TABLE_NAMES), piece, calls
+
+
+def test_a_tabled_call_is_made_once_for_all_evaluations_with_the_same_argument() -> None:
+    spliced, piece, calls = _tabled("g(d) > 1.0 && h(v) != 0")
+    assert "_tg" not in piece.code  # double and dyn arguments are never table keys
+    spliced, piece, calls = _tabled("f(n) + 1 > 3")
+    assert "_tg0" in piece.code and "_tf0" in piece.code
+    assert spliced(5, "a", 1.0, 1) == [True, True]
+    assert calls == [5]  # the second evaluation found the memo; no call
+    assert spliced(5, "b", 1.0, 1) == [True, True]
+    assert calls == [5]  # a later evaluation (another decision) found the table
+    assert spliced(1, "b", 1.0, 1) == [False, False]
+    assert calls == [5, 1]  # a new argument: called once, then kept
+
+
+def test_a_tabled_call_that_raises_is_not_kept() -> None:
+    spliced, _, calls = _tabled("f(n) > 0")
+    for _ in range(2):
+        with pytest.raises(EvaluationError):
+            spliced(-1, "a", 1.0, 1)
+    assert calls.count(-1) >= 2  # tried again on every evaluation: never a kept failure
+
+
+def test_a_full_table_starts_again() -> None:
+    spliced, _, calls = _tabled("f(n) == 2 * n", limit=2)
+    for n in (1, 2, 3, 1, 2, 3):
+        assert spliced(n, "a", 1.0, 1) == [True, True]
+    assert calls == [1, 2, 3, 1, 2, 3]  # the third argument emptied the table each time
+    spliced, _, calls = _tabled("f(n) == 2 * n", limit=2)
+    for n in (1, 2, 1, 2):
+        assert spliced(n, "a", 1.0, 1) == [True, True]
+    assert calls == [1, 2]
+
+
+def test_table_keys_keep_argument_types_apart() -> None:
+    # a string argument and an int argument of one tabled function share its table: the keys
+    # are values of exact types (``1`` never finds ``'1'``'s entry)
+    spliced, _, calls = _tabled("f(n) == 2 && f(s) == '11'")
+    assert spliced(1, "1", 1.0, 1) == [True, True]
+    assert calls == [1, "1"]
+
+
+_NESTED = {"o": t.MapType(t.STRING, t.MapType(t.STRING, t.INT)), "n": t.INT}
+_NESTED_SOURCES = [
+    "has(o.a) && o.a.x > n",
+    "has(o.a.x) ? o.a.x : n",
+    "o.a.x + o.a.y == n",
+    "has(o.b) && has(o.b.x) && o.b.x == o.a.x",
+    "o.a == {'x': 1}",
+    "[1, 2].exists(k, has(o.a) && o.a.x == k)",
+    "o.a.size() > 0 || has(o.b.y)",
+]
+_NESTED_VALUES = [
+    {},
+    {"a": {}},
+    {"a": {"x": 1}},
+    {"a": {"x": 1, "y": 2}, "b": {"x": 1}},
+    {"b": {"y": 3}},
+]
+
+
+@pytest.mark.parametrize("source", _NESTED_SOURCES)
+def test_objects_read_once_give_what_the_function_gives(source: str) -> None:
+    program = expr.compile(source, expr.Declarations(variables=_NESTED))
+    names = {"o": "o", "n": "n"}
+    piece = splice(program, names, "t3", CallMemo())
+    assert piece is not None
+    spliced = _twice(program, piece, names)
+    for value in _NESTED_VALUES:
+        for n in (1, 3):
+            theirs = _run(lambda v=value, k=n: program.function(v, k))
+            try:
+                mine = [Outcome("value", x) for x in spliced(value, n)]
+            except EvaluationError:
+                mine = [Outcome("error")] * 2
+            for outcome in mine:
+                assert same_outcome(outcome, theirs), f"{source!r} on {value}: {outcome} {theirs}"
+
+
+def test_an_object_is_read_once_outside_macros_only() -> None:
+    memo = CallMemo()
+    names = {"o": "o", "n": "n"}
+    decls = expr.Declarations(variables=_NESTED)
+    one = splice(expr.compile("has(o.a.x) && o.a.x > n", decls), names, "t4", memo)
+    two = splice(expr.compile("o.a.y == n && o.b.x == n", decls), names, "t5", memo)
+    inside = splice(expr.compile("[1].all(k, o.a.x == k)", decls), names, "t6", memo)
+    assert one is not None and two is not None and inside is not None
+    assert one.fields == (("_h0", "o", "a"),)
+    assert set(two.fields) == {("_h0", "o", "a"), ("_h1", "o", "b")}  # one name per object
+    assert "o['a']" not in one.code and "_h0['x']" in one.code
+    assert inside.fields == () and "o['a']['x']" in inside.code
+    with pytest.raises(KeyError):
+        ABSENT["x"]
+    with pytest.raises(KeyError):
+        assert "x" in ABSENT
+    with pytest.raises(ValueError):
+        field_init("_h0", "o", "a'] or __import__('os') or o['")
+
+
+def test_an_inline_form_replaces_a_memoized_call() -> None:
+    calls: list[Any] = []
+    program, _ = _tabled_program("h(v) == 2 || h(v) == 4", calls)
+    registry = program.declarations.functions
+    assert registry is not None
+    [impl] = [o.impl for o in registry.overloads("h", False)]
+
+    def form(args: list[str], temp: str, call: str) -> tuple[str, dict[str, Any]]:
+        # an int is doubled here; anything else goes to the call
+        return f"({args[0]} * {temp}_two if {args[0]}.__class__ is int else {call})", {
+            f"{temp}_two": 2
+        }
+
+    piece = splice(program, _TABLE_NAMES, "t7", CallMemo(inline=[(impl, form)]))
+    assert piece is not None and "_two" in piece.code
+    spliced = _twice(program, piece, _TABLE_NAMES)
+    assert spliced(0, "a", 1.0, 1) == [True, True]
+    assert spliced(0, "a", 1.0, 2) == [True, True]
+    assert calls == []  # ints never reach the function
+    assert spliced(0, "a", 1.0, 1.5) == [False, False]
+    assert calls == [1.5]  # a double does, once per evaluation (memoized)
+
+    def bad(args: list[str], temp: str, call: str) -> tuple[str, dict[str, Any]]:
+        return call, {"_elsewhere": 1}
+
+    with pytest.raises(ValueError, match="not under"):
+        splice(program, _TABLE_NAMES, "t8", CallMemo(inline=[(impl, bad)]))

@@ -60,12 +60,13 @@ from xueji_rules.engine.decision import (
     unfrozen_twin,
 )
 from xueji_rules.expr import Program
-from xueji_rules.expr._inline import CallMemo, splice
+from xueji_rules.expr._inline import ABSENT, CallMemo, InlineForm, field_init, splice
 
 __all__ = [
     "Clocked",
     "Decider",
     "Hooks",
+    "InputChecks",
     "Plan",
     "PlanBuilder",
     "approval_key",
@@ -98,8 +99,9 @@ class Hooks:
     tables), the engine's steps that are not generated (the refusal when no edge matches, the
     targets of an edge that moves the record, the exceptions a request carries, the missing
     inputs of undecided rules), the outcome names by severity index, the pack's id, version
-    and digest, and whether a due date the calendar cannot compute raises (``strict_calendar``:
-    then every clock goes through the engine's)."""
+    and digest, whether a due date the calendar cannot compute raises (``strict_calendar``:
+    then every clock goes through the engine's), and the checks of converted inputs a decider
+    makes when called with ``check=True`` (``checks``; without them it never checks)."""
 
     param_starts: list[Any]
     param_tables: list[dict[str, Any]]
@@ -110,6 +112,30 @@ class Hooks:
     severity: tuple[str, ...]
     pack: tuple[str, str, str]
     strict_calendar: bool = False
+    checks: InputChecks | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputChecks:
+    """What the engine checks on converted inputs beyond their schemas
+    (``Engine._check_converted``), for a decider called with ``check=True``.
+
+    A decider exists only for a (transition, stage, status) the pack knows, so it tests the
+    rest: the request's date within the pack's validity (``valid_from``, ``valid_until``), the
+    record's grade within its stage (``grades``: (stage, school system or ``None``) -> first
+    and last grade, ``None`` for a stage without grades; a pair not listed is not tested), the
+    birth date not after the request's date, and the ids the request names (``grounds``,
+    ``None`` when the pack declares none; ``documents``; approving ``bodies``; any exception).
+    On the slightest doubt it calls ``check`` (the engine's whole check, which raises the error
+    worded as before, or returns when all is well) and goes on."""
+
+    check: Callable[[Any, Any], None]
+    valid_from: Any
+    valid_until: Any
+    grades: Mapping[tuple[str, str | None], tuple[int, int] | None]
+    grounds: frozenset[str] | None
+    documents: frozenset[str]
+    bodies: frozenset[str]
 
 
 _SIGNATURE = "rec, req, params, day, p, exceptions, granted, kinded, documents"
@@ -316,6 +342,7 @@ class _Writer:
         self.programs = programs
         self.memo = memo
         self.memos: set[str] = set()  # the memoized calls' variables the code uses
+        self.fields: set[tuple[str, str, str]] = set()  # the objects read once (see _inline)
         self.strict_calendar = strict_calendar
         if periods is None:
             periods = len(rules[0].passed) if rules else 1
@@ -325,6 +352,7 @@ class _Writer:
         self.namespace: dict[str, Any] = {
             "_Exc": Exception,
             "_MISS": _MISS,
+            "_ABSENT": ABSENT,
             "_clocked": clocked,
             "_tuple": tuple,
             "_decode": decoder.decode,
@@ -379,8 +407,8 @@ class _Writer:
         self.compute(fn, var, indent)
         return var
 
-    def compute(self, fn: Fn, var: str, indent: str) -> None:
-        call = f"{self.const(fn)}(rec, req, params)"
+    def piece(self, fn: Fn) -> Any:
+        """``fn``'s splice, or ``None`` when it has none (made once per function)."""
         piece = self.splices.get(fn, _MISS)
         if piece is _MISS:
             # one splice per function for all keys; its tag, numbered across keys, keeps its
@@ -389,13 +417,23 @@ class _Writer:
             tag = f"e{len(self.splices)}"
             piece = splice(program, _VARIABLES, tag, self.memo) if program else None
             self.splices[fn] = piece
-        if piece is None:
-            self.lines.append(f"{indent}{var} = {call}")
-            return
+        return piece
+
+    def bind(self, piece: Any) -> None:
+        """Bind what a splice's code needs in the namespace; note its memos and fields."""
         self.memos.update(piece.memos)
+        self.fields.update(piece.fields)
         for name, value in piece.names.items():
             if self.namespace.setdefault(name, value) is not value:
                 raise AssertionError(f"generated name {name} bound twice")  # a bug
+
+    def compute(self, fn: Fn, var: str, indent: str) -> None:
+        call = f"{self.const(fn)}(rec, req, params)"
+        piece = self.piece(fn)
+        if piece is None:
+            self.lines.append(f"{indent}{var} = {call}")
+            return
+        self.bind(piece)
         self.lines += [f"{indent}try:"]
         if piece.prelude:  # the macros' iteration budget, fresh for this evaluation
             self.lines += [f"{indent}    {piece.prelude}"]
@@ -452,16 +490,23 @@ class _Writer:
 
     def present(self, paths: tuple[str, ...]) -> str:
         """Code testing that every path is present (objects on the way are converted dicts)."""
-        tests = []
+        tests: list[str] = []
+        done: set[tuple[str, str]] = set()
         for path in paths:
             root, *keys = path.split(".")
-            node = "rec" if root == "record" else "req"
-            steps = []
-            for key in keys:
+            variable = node = "rec" if root == "record" else "req"
+            for depth, key in enumerate(keys):
                 name = self.const(key)
-                steps.append(f"{name} in {node}")
-                node = f"{node}[{name}]"
-            tests.append(" and ".join(steps))
+                if (node, key) not in done:  # a prefix shared with an earlier path: once
+                    done.add((node, key))
+                    tests.append(f"{name} in {node}")
+                if depth == 0 and len(keys) > 1 and self.memo is not None and key.isidentifier():
+                    # the object read once per decision, as the spliced expressions read it
+                    hoisted = self.memo.field(variable, key)
+                    self.fields.add((hoisted, variable, key))
+                    node = hoisted
+                else:
+                    node = f"{node}[{name}]"
         return " and ".join(tests)
 
     def body(self, slot: _Slot, indent: str) -> None:
@@ -495,17 +540,40 @@ class _Writer:
             if index:  # a later check runs only when the earlier ones held
                 self.lines.append(f"{indent}else:")
                 indent += "    "
-            value = self.value(check.fn, indent)
             failed = slot.bits(_FAILED, index)
             if mandatory:
-                self.lines += [f"{indent}if not {value}:", f"{indent}    s |= {failed:#x}"]
+                fail = f"s |= {failed:#x}"
             else:
                 key = self.const((item.rule.id, item.route))
-                granted = slot.bits(_GRANTED)
-                self.lines += [
-                    f"{indent}if not {value}:",
-                    f"{indent}    s |= {granted:#x} if {key} in exceptions else {failed:#x}",
-                ]
+                fail = f"s |= {slot.bits(_GRANTED):#x} if {key} in exceptions else {failed:#x}"
+            if index == len(item.checks) - 1 and self.test(check.fn, indent, fail):
+                continue
+            value = self.value(check.fn, indent)
+            self.lines += [f"{indent}if not {value}:", f"{indent}    {fail}"]
+
+    def test(self, fn: Fn, indent: str, fail: str) -> bool:
+        """Emit ``fail`` (a statement that cannot raise) when ``fn`` is false, testing its
+        spliced code directly instead of through a variable; ``False`` (nothing emitted) when
+        ``fn``'s value is shared with other expressions or has no splice. The last check of a
+        rule only: no other code may run inside the ``try``, whose handler calls ``fn``."""
+        if self.text(fn) in self.shared:
+            return False
+        piece = self.piece(fn)
+        if piece is None:
+            return False
+        call = f"{self.const(fn)}(rec, req, params)"
+        self.bind(piece)
+        self.lines += [f"{indent}try:"]
+        if piece.prelude:
+            self.lines += [f"{indent}    {piece.prelude}"]
+        self.lines += [
+            f"{indent}    if not {piece.code}:",
+            f"{indent}        {fail}",
+            f"{indent}except _Exc:",  # the function retries, then runs the exact interpreter
+            f"{indent}    if not {call}:",
+            f"{indent}        {fail}",
+        ]
+        return True
 
     def obligations(self, rules: tuple[CompiledRule, ...]) -> None:
         """The duties of the rules that applied, in rule order, unless the request is refused."""
@@ -586,6 +654,7 @@ class _Writer:
         head = [f"{_TOP}s = p"]
         head += [f"{_TOP}undecided = ()"] if self.has_needs else []
         head += [f"{_TOP}{var} = _MISS" for var in sorted(self.tested | self.memos)]
+        head += [f"{_TOP}{field_init(*entry)}" for entry in sorted(self.fields)]
         head += [f"{_TOP}{flag} = False" for flag in self.flags.values()]
         return head
 
@@ -622,8 +691,10 @@ class _Writer:
             "_Decision": Decision,
         }
         lines = self.lines
+        lines.append(f"{_TOP}day = req['date']")
+        if hooks.checks is not None:
+            self.input_checks(hooks.checks, stage)
         lines += [
-            f"{_TOP}day = req['date']",
             f"{_TOP}p = _bisect(_starts, day)",
             f"{_TOP}params = _tables[p]",
         ]
@@ -707,8 +778,44 @@ class _Writer:
         lines.append(f"{_TOP}o = _new(_Unfrozen)")
         lines += [f"{_TOP}o.{name} = {values[name]}" for name in names]
         lines += [f"{_TOP}o.__class__ = _Decision", f"{_TOP}return o"]
-        head = ["def decide(rec, req):", *self.locals_head()[1:]]
+        head = ["def decide(rec, req, check=False):", *self.locals_head()[1:]]
         return "\n".join(head + lines) + "\n"
+
+    def input_checks(self, checks: InputChecks, stage: str) -> None:
+        """With ``check``, the engine's checks of converted inputs (see :class:`InputChecks`):
+        a quick test, and the engine's whole check when it is in doubt."""
+        # the grades of the decider's stage by school system, as sets (a stage without grades:
+        # none is valid); a school system the table lacks is not tested, as in the engine
+        grades = {
+            system: frozenset(range(span[0], span[1] + 1)) if span is not None else frozenset()
+            for (of, system), span in checks.grades.items()
+            if of == stage
+        }
+        call = f"{self.const(checks.check)}(rec, req)"
+        tests = [
+            f"day < {self.const(checks.valid_from)}",
+            f"day > {self.const(checks.valid_until)}",
+            "'exceptions' in req",
+            "((_cg := rec.get('grade')) is not None and (_cok := "
+            f"{self.const(grades)}.get(rec.get('school_system'))) is not None "
+            "and _cg not in _cok)",
+            "((_cbd := rec.get('birth_date')) is not None and _cbd > day)",
+            f"('documents' in req and not {self.const(checks.documents)}"
+            ".issuperset(req['documents']))",
+        ]
+        if checks.grounds is not None:
+            tests.append(f"('ground' in req and req['ground'] not in {self.const(checks.grounds)})")
+        bodies = self.const(checks.bodies)
+        self.lines += [
+            f"{_TOP}if check:",
+            f"{_TOP}    if {' or '.join(tests)}:",
+            f"{_TOP}        {call}",
+            f"{_TOP}    elif 'approvals' in req:",
+            f"{_TOP}        for _cap in req['approvals']:",
+            f"{_TOP}            if _cap['body'] not in {bodies}:",
+            f"{_TOP}                {call}",
+            f"{_TOP}                break",
+        ]
 
     def edge_choice(self, edges: tuple[CompiledEdge, ...], index: int, indent: str) -> None:
         """The first edge, in pack order, whose condition holds, as ``e``; else the refusal."""
@@ -782,7 +889,9 @@ class PlanBuilder:
     most of which a given registry system rarely asks for; building them on first use keeps the
     pack load short. Splices are shared by all the functions one builder makes (one per
     compiled function). Building is idempotent: two threads that build the same key get equal
-    functions. Deciders need ``hooks``.
+    functions. Deciders need ``hooks``. ``tabled`` are the domain functions whose results may be
+    remembered across decisions, ``inline`` those computed by an inline form (``CallMemo`` in
+    ``xueji_rules.expr._inline``).
     """
 
     def __init__(
@@ -791,13 +900,17 @@ class PlanBuilder:
         programs: Mapping[Fn, Program],
         clocked: Clocked,
         hooks: Hooks | None = None,
+        tabled: Collection[Callable[..., Any]] = (),
+        inline: Collection[tuple[Callable[..., Any], InlineForm]] = (),
     ) -> None:
         self.rules_by_key = rules_by_key
         self.programs = programs
         self.clocked = clocked
         self.hooks = hooks
         self.splices: dict[Fn, Any] = {}
-        self.memo = CallMemo()  # the names of memoized calls, shared like the splices
+        # the names of memoized calls, shared like the splices; the results of ``tabled``
+        # functions (pure, of hashable arguments) are kept across decisions too (D-330)
+        self.memo = CallMemo(tabled, inline=inline)
 
     def build(self, key: tuple[str, str]) -> Plan | None:
         """The plan of ``key``; ``None`` when no rule applies to it."""

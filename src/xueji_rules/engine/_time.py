@@ -31,6 +31,7 @@ from xueji_rules.calendar import (
 )
 from xueji_rules.errors import EvaluationError, LoadError
 from xueji_rules.expr import types as t
+from xueji_rules.expr._inline import InlineForm
 from xueji_rules.packs.model import Pack
 
 __all__ = ["CONVENTION_SETTINGS", "TimeService"]
@@ -51,6 +52,16 @@ def _check_unit(trigger: Any, amount: Any, unit: Any) -> None:
 #: pack settings that are counting conventions (the rest are engine settings)
 CONVENTION_SETTINGS = frozenset(Conventions.__dataclass_fields__)
 ENGINE_SETTINGS = frozenset({"default_school_system"})
+
+# the domain functions whose results depend on their arguments alone (and on the engine's fixed
+# calendars), all hashable, with immutable results: deciders keep them across decisions (D-330)
+TABLED = frozenset(
+    {
+        "term_number", "term_start", "term_end", "days_since_term_start", "school_year",
+        "school_year_start", "school_year_end", "is_entry_grade", "is_graduating_grade",
+        "graduating_grade", "stage_of_grade", "entry_grade", "is_workday", "age_on",
+    }
+)  # fmt: skip
 
 
 def _sum(values: list[Any]) -> int:
@@ -86,6 +97,24 @@ def _graduating_grade(stage: str, school_system: str) -> int:
     if span is None:
         raise EvaluationError(f"graduating_grade: stage {stage!r} has no grades")
     return span[1]
+
+
+def _school_system_inline(default: str) -> InlineForm:
+    """``school_system(record)`` inline: a plain ``dict``'s string ``school_system``, ``default``
+    when it has none, else the call (:meth:`TimeService.school_system_of` gives the same value
+    in every case)."""
+
+    def form(args: list[str], temp: str, call: str) -> tuple[str, dict[str, Any]]:
+        (record,) = args
+        value = f"{temp}_v"
+        # not a dict: the marker of memoized calls (``_MISS``), neither None nor a string
+        code = (
+            f"({value} if ({temp} := {record}.get('school_system') if {record}.__class__ is dict "
+            f"else _MISS) is None else {temp} if {temp}.__class__ is str else {call})"
+        )
+        return code, {value: default}
+
+    return form
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +169,19 @@ class TimeService:
             if isinstance(system, str):
                 return system
         return self.default_school_system
+
+    def tabled(self, registry: expr.FunctionRegistry) -> list[Any]:
+        """The implementations in ``registry`` (made by :meth:`functions`) whose results a
+        decider may keep across decisions: pure functions of hashable arguments (dates, grades,
+        stage and school-system names) with immutable results, given this service's fixed
+        calendars. A call that raises is never kept."""
+        return [o.impl for name in sorted(TABLED) for o in registry.overloads(name, False)]
+
+    def inline_forms(self, registry: expr.FunctionRegistry) -> list[tuple[Any, InlineForm]]:
+        """The implementations in ``registry`` (made by :meth:`functions`) that deciders compute
+        inline, with their forms (``CallMemo`` in ``xueji_rules.expr._inline``; D-334)."""
+        form = _school_system_inline(self.default_school_system)
+        return [(o.impl, form) for o in registry.overloads("school_system", False)]
 
     def functions(self) -> expr.FunctionRegistry:
         """The domain functions rule expressions may call."""

@@ -22,6 +22,7 @@ from xueji_rules.engine._compile import (
 from xueji_rules.engine._inputs import REJECTED, input_model
 from xueji_rules.engine._plan import (
     Hooks,
+    InputChecks,
     PlanBuilder,
     approval_key,
     document_key,
@@ -129,21 +130,10 @@ class Engine:
             "reveal_personal_data": reveal_personal_data,
         }
         self.time = TimeService.for_pack(self.pack, extra_files=list(extra_calendars))
-        self._compiled: CompiledPack = compile_pack(
-            self.pack, self.time.functions(), self.time.settings()
-        )
+        functions = self.time.functions()
+        self._compiled: CompiledPack = compile_pack(self.pack, functions, self.time.settings())
         self._params = self._compiled.timeline
         self._strict_calendar = strict_calendar
-        self._plan_builder = PlanBuilder(
-            self._compiled.rules_by_key,
-            self._compiled.programs,
-            self._clocked,
-            Hooks(
-                self._params.starts, self._params.tables, self._refusal, self._targets,
-                self._exceptions, self._missing_inputs, _SEVERITY,
-                (self.pack.id, self.pack.version, self.pack.digest), strict_calendar,
-            ),
-        )  # fmt: skip
         # (transition, stage, status) -> its generated decider (built on first use), or False
         self._deciders: dict[tuple[str, str, str], Any] = {}
         # compiled functions of the same expression text share one value per decision
@@ -170,6 +160,9 @@ class Engine:
         self._requests = input_model("request", self.pack.inputs)
         self._convert_record = self._records.raw
         self._convert_request = self._requests.raw
+        # key tuple -> the converter learnt for it (``KeySets.fast``, filled in place)
+        self._record_keysets = self._records.keysets.fast.get
+        self._request_keysets = self._requests.keysets.fast.get
         self._ids = _Ids(self.pack)
         # (stage, the record's school_system or None) -> its grades, for the fast input check
         self._grades: dict[tuple[str, str | None], tuple[int, int] | None] = {}
@@ -187,6 +180,22 @@ class Engine:
         self._pack_id = self.pack.id
         self._pack_version = self.pack.version
         self._pack_digest = self.pack.digest
+        checks = InputChecks(
+            self._check_converted, self._valid_from, self._valid_until, self._grades,
+            self._ids.grounds, self._ids.documents, self._ids.bodies,
+        )  # fmt: skip
+        self._plan_builder = PlanBuilder(
+            self._compiled.rules_by_key,
+            self._compiled.programs,
+            self._clocked,
+            Hooks(
+                self._params.starts, self._params.tables, self._refusal, self._targets,
+                self._exceptions, self._missing_inputs, _SEVERITY,
+                (self.pack.id, self.pack.version, self.pack.digest), strict_calendar, checks,
+            ),
+            self.time.tabled(functions),
+            self.time.inline_forms(functions),
+        )  # fmt: skip
 
     def __repr__(self) -> str:
         return (
@@ -363,7 +372,33 @@ class Engine:
         :class:`~xueji_rules.errors.InputError` naming the field.
         """
         try:
-            rec, req = self._check_inputs(record, request)
+            try:  # the generated converters straight away; on a rejection, word the problems
+                # the converters learnt for these key sets (D-310), looked up here rather than
+                # by each model's dispatch (D-332); anything else goes through the models
+                to_rec = to_req = None
+                if record.__class__ is dict and request.__class__ is dict:
+                    to_rec = self._record_keysets(tuple(record))
+                    to_req = self._request_keysets(tuple(request))
+                if to_rec is not None and to_req is not None:
+                    try:
+                        rec = to_rec(record)
+                        req = to_req(request)
+                    except Exception:  # unusual or rejected: the models decide
+                        rec = self._convert_record(record)
+                        req = self._convert_request(request)
+                else:
+                    rec = self._convert_record(record)
+                    req = self._convert_request(request)
+            except REJECTED:
+                rec, req = self._word_rejection(record, request)
+            # what _decide_checked does, without the call
+            decider = self._deciders.get((req["transition"], rec["stage"], rec["status"]))
+            if decider:
+                try:
+                    return decider(rec, req, True)  # type: ignore[no-any-return]
+                except EvaluationError:
+                    pass  # checked and decided again below, which names what failed
+            self._check_converted(rec, req)
             return self._decide(rec, req)
         except (InputError, EvaluationError) as exc:
             if self._reveal:
@@ -383,8 +418,7 @@ class Engine:
         masked as :meth:`decide` masks them (from the converted values).
         """
         try:
-            self._check_converted(record, request)
-            return self._decide(record, request)
+            return self._decide_checked(record, request)
         except (InputError, EvaluationError) as exc:
             if self._reveal:
                 raise
@@ -459,11 +493,23 @@ class Engine:
         self._plans_on = on
         self._deciders = {}
 
+    def _decide_checked(self, rec: dict[str, Any], req: dict[str, Any]) -> Decision:
+        """``_check_converted``, then ``_decide``: by the decider of the inputs' (transition,
+        stage, status) when there is one, which makes the checks itself (a decider exists only
+        for a triple the pack knows; see ``_plan.InputChecks``)."""
+        decider = self._deciders.get((req["transition"], rec["stage"], rec["status"]))
+        if decider:
+            try:
+                return decider(rec, req, True)  # type: ignore[no-any-return]
+            except EvaluationError:
+                pass  # checked and decided again below, which names the expression that failed
+        self._check_converted(rec, req)
+        return self._decide(rec, req)
+
     def _decide(self, rec: dict[str, Any], req: dict[str, Any]) -> Decision:
-        key = (req["transition"], rec["stage"], rec["status"])
-        decider = self._deciders.get(key)
+        decider = self._deciders.get((req["transition"], rec["stage"], rec["status"]))
         if decider is None:
-            decider = self._build_decider(key)
+            decider = self._build_decider((req["transition"], rec["stage"], rec["status"]))
         if decider:
             try:
                 return decider(rec, req)  # type: ignore[no-any-return]
