@@ -223,3 +223,28 @@ def test_large_snapshots_get_more_partitions(tmp_path: Path) -> None:
     with open(big, "wb") as handle:  # a sparse file: its size is what counts
         handle.truncate(13_000_000_000)
     assert partitions_for([big]) == 250
+
+
+def test_a_process_returns_each_school_term_once_per_run(tmp_path: Path) -> None:
+    import orjson
+
+    from xueji_rules.audit import audit_chunk, spec_from
+    from xueji_rules.audit.bundle import close_spill_writers
+    from xueji_rules.audit.snapshot import Chunk
+
+    terms = [{"term_start": "2026-09-01", "stage": "primary", "school": "S1"},
+             {"term_start": "2026-03-02", "stage": "primary", "school": "S2"}]  # fmt: skip
+    lines = [(n, orjson.dumps({"record": pupil(f"P{n}"), "attendance": terms})) for n in (1, 2, 3)]
+    spec = spec_from("shanxi", AS_OF)
+    alone = audit_chunk(spec, Chunk("b", 1, tuple(lines)))  # no run: every pair, every chunk
+    assert alone.schools == {("S1", "2026-09-01"), ("S2", "2026-03-02")}
+    runs = []
+    for run in ("r1", "r2"):
+        (tmp_path / run).mkdir()
+        spill = (str(tmp_path / run), 4)
+        runs.append(
+            [audit_chunk(spec, Chunk("b", n, ((n, raw),)), spill).schools for n, raw in lines]
+        )
+    close_spill_writers()
+    for first, *later in runs:  # each run (spill directory) gets every pair, once
+        assert first == alone.schools and later == [set(), set()]

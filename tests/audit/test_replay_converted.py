@@ -189,3 +189,23 @@ def test_a_status_only_the_decision_gives_carries_on_to_the_next_event(
     fast, slow = _both(bundle, ctx, raw_only)
     assert fast == slow
     assert "history.move_not_allowed" not in [f.check for f in fast]
+
+
+def test_a_bad_change_a_later_event_replaces_gives_the_raw_replays_findings(
+    ctx: AuditContext, raw_only: Any
+) -> None:
+    # the changes are converted together when the next event is decided (D-341): a value one
+    # event leaves and a later one replaces must not matter, as deciding on the raw record
+    bundle = transferred()
+    events = bundle["history"]["events"]
+    events[0]["after"]["grade"] = 99
+    events.append({"on": "2026-09-01", "after": {"grade": 4}})
+    events.append({"request": transfer_request("2026-10-09"), "result": "refused"})
+    fast, slow = _both(bundle, ctx, raw_only)
+    assert fast == slow
+    assert "history.event_error" not in [f.check for f in fast]
+    # left in place, the same value makes the next decision an error, worded by the engine
+    del events[1]
+    fast, slow = _both(bundle, ctx, raw_only)
+    assert fast == slow
+    assert [f.check for f in fast].count("history.event_error") == 1

@@ -175,3 +175,25 @@ def test_the_known_formats_are_the_pack_schemas() -> None:
 
     walk(schema)
     assert enums and all(sorted(e) == sorted(DOCUMENT_FORMATS) for e in enums)
+
+
+def test_digits_of_other_scripts_are_not_gb11643_digits() -> None:
+    # the shape test (17 ASCII digits, then a digit or X) without a regex must refuse what the
+    # regex refused: Arabic-Indic and Devanagari digits pass str.isdigit but are not [0-9]
+    for odd in ("\u0663", "\u0967", "\u00b2"):
+        number = citizen("11010519491231002")[:8] + odd + citizen("11010519491231002")[9:]
+        result = check_document_number("gb11643_resident", number, dt.date(2026, 1, 1))
+        assert not result.ok and result.problem is not None, odd
+    lower_x = "11010519491231002x"  # a lower-case check character is the upper-case one
+    assert check_document_number("gb11643_resident", lower_x, dt.date(2026, 1, 1)).ok
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.text("0123456789Xx \u0663-１", min_size=15, max_size=20))
+def test_the_unmemoised_citizen_check_is_the_memoised_one(number: str) -> None:
+    from xueji_rules.records.identity import check_citizen_number
+
+    day = dt.date(2026, 1, 1)
+    assert check_citizen_number(number, day) == check_document_number(
+        "gb11643_resident", number, day
+    )

@@ -264,3 +264,23 @@ def test_personal_request_values_masked_in_errors(change: dict[str, Any]) -> Non
     text = str(masked.value) + " ".join(p.message for p in masked.value.problems)
     assert RARE[:2] not in text
     assert type(masked.value) is type(clear.value)
+
+
+_SHAPES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text("ab", max_size=2)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["person", "family", "name", "id"]), inner, max_size=3),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(_SHAPES, st.sampled_from(["id", "person.name", "family[].name", "family[1].name", "a.b.c"]))
+def test_values_and_misfits_is_the_two_walks_in_one(data: object, path: str) -> None:
+    from xueji_rules.records import _paths
+
+    values, misfits = _paths.values_and_misfits(data, path)
+    assert values == [v for _, v in _paths.iter_values(data, path)]
+    assert misfits == list(_paths.iter_misfits(data, path))

@@ -183,3 +183,43 @@ def test_planted_duplicates_are_found_exactly(
     found = list(find_duplicate_registries(stream(), shanxi, workdir=workdir, partitions=parts))
     assert sorted(f.evidence["schools"].count("other") for f in found) == [1] * len(planted)
     assert len(found) == len(planted)
+
+
+_MARKS = str.maketrans("", "", " \t\u3000·•‧・.-'")
+
+
+@settings(max_examples=400, derandomize=True)
+@given(st.text(st.sampled_from("王李子轩ŁĿŀİAbc ·•‧・.-'\t\u3000ﾟｱＡ\u037aﬁ1"), max_size=8))
+def test_normalize_name_is_nfkc_without_marks_case_folded(name: str) -> None:
+    import unicodedata
+
+    from xueji_rules.records import normalize_name
+
+    # the definition, step by step (the implementation skips the marks' removal for names
+    # that are letters only after NFKC)
+    assert normalize_name(name) == unicodedata.normalize("NFKC", name).translate(_MARKS).casefold()
+
+
+@settings(max_examples=25, derandomize=True, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 3)), max_size=300),
+    st.integers(1, 5),
+    st.integers(1, 40),
+)
+def test_read_repeated_is_read_partition_without_single_rows(
+    tmp_path_factory: Any, rows: list[tuple[int, int]], partitions: int, flush_every: int
+) -> None:
+    from xueji_rules.records._spill import SpillWriter, read_partition, read_repeated
+
+    directory = tmp_path_factory.mktemp("spill")
+    writers = [SpillWriter(directory, partitions, writer=f"w{i}") for i in range(2)]
+    for n, (key, writer) in enumerate(rows):
+        writers[writer % 2].add(f"k{key}", (n, "row", None, (key,)))
+        if n % flush_every == 0:
+            writers[writer % 2].flush()
+    for w in writers:
+        w.close()
+    for index in range(partitions):
+        everything = read_partition(directory, index)
+        repeated = read_repeated(directory, index)
+        assert list(repeated.items()) == [(k, v) for k, v in everything.items() if len(v) > 1]

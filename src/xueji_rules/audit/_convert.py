@@ -95,7 +95,8 @@ def engine_inputs(fields: Iterable[InputField] = ()) -> EngineInputs:
     if found is None or found.record is not record.raw:
         schema: dict[str, Any] = copy.deepcopy(dict(record.schema))
         schema["required"] = []
-        change = InputModel("record change", "record.schema.json", schema)
+        # changes carry few keys, in few combinations: specialised per key set (D-310)
+        change = InputModel("record change", "record.schema.json", schema, learn_after=8)
         found = _INPUTS[key] = EngineInputs(
             record.raw, input_model("request", fields).raw, change.raw
         )

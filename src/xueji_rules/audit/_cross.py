@@ -18,7 +18,7 @@ from typing import Any
 
 from xueji_rules.audit.context import AuditContext, AuditSpec, context_for
 from xueji_rules.findings import Finding
-from xueji_rules.records._spill import read_partition
+from xueji_rules.records._spill import read_repeated
 from xueji_rules.records.registry import registry_findings
 
 __all__ = ["PARTITIONS", "SpillDir", "cross_findings", "partition_findings", "partitions_for"]
@@ -51,9 +51,9 @@ def partition_findings(spec: AuditSpec, directory: str, index: int) -> list[Find
     """Every finding of partition ``index`` of a spill directory (a task for a worker)."""
     ctx = context_for(spec)
     out: list[Finding] = []
-    for group, rows in read_partition(directory, index).items():
-        if len(rows) > 1:  # a key of one record is no finding (almost every key)
-            out += cross_findings(group.split("\x1f", 1)[0], rows, ctx)
+    # a key of one record is no finding (almost every key): only repeated keys are loaded
+    for group, rows in read_repeated(directory, index).items():
+        out += cross_findings(group.split("\x1f", 1)[0], rows, ctx)
     return out
 
 

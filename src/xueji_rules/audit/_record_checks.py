@@ -31,6 +31,11 @@ def _latest_term(bundle: Mapping[str, Any], as_of: dt.date) -> Mapping[str, Any]
     return latest
 
 
+def _term_evidence(term: Mapping[str, Any], school: str | None) -> dict[str, Any]:
+    """The evidence every roster finding starts with (built only for a finding)."""
+    return {"term_start": term["term_start"].isoformat(), "registry_school": school}
+
+
 def _events(bundle: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return list((bundle.get("history") or {}).get("events", ()))
 
@@ -40,7 +45,7 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
     record = bundle["record"]
     rid: str = record["id"]
     as_of = ctx.as_of
-    pack = ctx.pack_on(as_of)
+    pack = ctx.as_of_pack
     status, stage = record["status"], record["stage"]
     school = (record.get("school") or {}).get("id")
 
@@ -51,12 +56,14 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
     term = _latest_term(bundle, as_of)
     if term is not None and status == "enrolled":
         where = term.get("school")
-        base = {"term_start": term["term_start"].isoformat(), "registry_school": school}
-        if where is None:
-            emit("O02.phantom_registry", base)
-        elif school is not None and where != school:
-            emit("O03.person_record_mismatch", {**base, "roster_school": where})
         stopped = term.get("stopped_attending_on")
+        if where is None:
+            emit("O02.phantom_registry", _term_evidence(term, school))
+        elif school is not None and where != school:
+            emit(
+                "O03.person_record_mismatch",
+                {**_term_evidence(term, school), "roster_school": where},
+            )
         if (
             stopped is not None
             and stage in ctx.compulsory
@@ -70,7 +77,7 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
             emit(
                 "O19.dropout_not_reported",
                 {
-                    **base,
+                    **_term_evidence(term, school),
                     "stopped_attending_on": stopped.isoformat(),
                     "report_within_days": ctx.spec.dropout_report_days,
                 },

@@ -12,7 +12,7 @@ are decided against the record the registry really held.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from xueji_rules.audit._checks import make_finding
@@ -76,6 +76,15 @@ class _Replay:
         # the engine's own decide words the problem); kept in step with the raw state
         self.converted: dict[str, Any] | None = None
         self.inputs: EngineInputs | None = None
+        # the record fields changed since ``converted`` was last brought up to date: converted
+        # (all at once) only when another event is decided, so the last events' changes never
+        self.pending: dict[str, Any] = {}
+        self.where: tuple[int, dt.date, Any] = (0, dt.date.min, None)  # the event replayed
+
+    def base(self) -> dict[str, Any]:
+        """The evidence of the event being replayed: its index, date and transition."""
+        index, day, transition = self.where
+        return {"event": index, "date": day.isoformat(), "transition": transition}
 
     def finding(self, check: str, evidence: dict[str, Any], pack: Pack | None, **kw: Any) -> None:
         self.out.append(make_finding(check, (self.record_id,), evidence, pack, **kw))
@@ -113,15 +122,17 @@ class _Replay:
             self.finding("history.event_error", evidence, pack)
             return self.apply(index, None, state, after, None, None)
         engine = self.ctx.engine_on(day)
-        base = {"event": index, "date": day.isoformat(), "transition": request.get("transition")}
+        # the evidence every finding of the event starts with, built only for a finding
+        self.where = (index, day, request.get("transition"))
+        base = self.base
         if engine is None:
-            self.finding("history.outside_validity", base, None)
+            self.finding("history.outside_validity", base(), None)
             return self.apply(index, day, state, after, None, None)
         pack = engine.pack
         try:
             decision = self.decide(engine, state, request)
         except XuejiRulesError as exc:
-            self.finding("history.event_error", {**base, "error": exc.message[:300]}, pack)
+            self.finding("history.event_error", {**base(), "error": exc.message[:300]}, pack)
             return self.apply(index, day, state, after, None, None)
         result = event.get("result", "done")
         if result == "done":
@@ -141,10 +152,22 @@ class _Replay:
         inputs = self.ctx.inputs[engine.pack.id]
         if self.inputs is not inputs:
             self.inputs = inputs
+            self.pending = {}  # the whole state is converted
             try:
                 self.converted = inputs.record(state)
             except REJECTED:
                 self.converted = None
+        elif self.pending:
+            # the fields are independent: converting the changes merged gives what converting
+            # them one event at a time gives for every field's last value, and the state these
+            # values make is the one the engine would convert (a value a later event replaced
+            # does not matter to either)
+            pending, self.pending = self.pending, {}
+            if self.converted is not None:
+                try:
+                    self.converted = {**self.converted, **inputs.change(pending)}
+                except REJECTED:
+                    self.converted = None
         record = self.converted
         if record is not None:
             try:
@@ -162,19 +185,21 @@ class _Replay:
         decision: Decision,
         request: Mapping[str, Any],
         after: Mapping[str, Any],
-        base: dict[str, Any],
+        base: Callable[[], dict[str, Any]],
         engine: Engine,
     ) -> None:
         """Findings for a change the registry carried out."""
         pack = engine.pack
         outcome = decision.outcome
+        recorded = after.get("status")
+        if outcome == "allowed" and (recorded is None or recorded == decision.next_status):
+            return  # the usual case: a change the rules allow, recorded as they give it
         evidence = {
-            **base,
+            **base(),
             "outcome": outcome,
             "pack": pack.id,
             "from_status": decision.from_status,
         }
-        recorded = after.get("status")
         if outcome == "allowed":
             if recorded is not None and recorded != decision.next_status:
                 evidence.update(expected_status=decision.next_status, recorded_status=recorded)
@@ -226,7 +251,11 @@ class _Replay:
         )
 
     def obligations(
-        self, decision: Decision, event: Mapping[str, Any], base: dict[str, Any], pack: Pack
+        self,
+        decision: Decision,
+        event: Mapping[str, Any],
+        base: Callable[[], dict[str, Any]],
+        pack: Pack,
     ) -> None:
         done: dict[str, dt.date] = {}
         for item in event.get("completed", ()):
@@ -246,7 +275,12 @@ class _Replay:
                 self.late(ob, base, pack, "overdue", None)
 
     def late(
-        self, ob: Obligation, base: dict[str, Any], pack: Pack, kind: str, completed: dt.date | None
+        self,
+        ob: Obligation,
+        base: Callable[[], dict[str, Any]],
+        pack: Pack,
+        kind: str,
+        completed: dt.date | None,
     ) -> None:
         if ob.id in ARCHIVE_OBLIGATIONS:
             check = f"O05.archive_{kind}"
@@ -255,7 +289,7 @@ class _Replay:
         else:
             check = f"history.obligation_{kind}"
         evidence = {
-            **base,
+            **base(),
             "obligation": ob.id,
             "party": ob.party,
             "rule": ob.rule,
@@ -304,12 +338,10 @@ class _Replay:
             ):
                 self.check_backup(state, after, decision, index)
         new.update(after)
-        if self.converted is not None and self.inputs is not None and (changed or after):
-            try:
-                self.converted = {**self.converted, **self.inputs.change({**changed, **after})}
-            except REJECTED:
-                self.converted = None
-        if after.get("id", state.get("id")) != state.get("id"):
+        if self.converted is not None and (changed or after):
+            self.pending.update(changed)
+            self.pending.update(after)
+        if "id" in after and after["id"] != state.get("id"):  # (most changes keep the number)
             spec = self.ctx.records_on(day) if day is not None else None
             evidence = {
                 "event": index,
@@ -349,4 +381,11 @@ class _Replay:
 
 def replay(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding]) -> dict[str, Any]:
     """Replay the bundle's history, appending findings to ``out``; return the final record state."""
+    history = bundle.get("history")
+    if not history or not history.get("events"):  # nothing to replay: the state it starts from
+        start = history.get("start") if history else None
+        if start is not None:
+            return dict(start)
+        record = bundle["record"]
+        return {"id": record["id"], "stage": record["stage"], "status": "unregistered"}
     return _Replay(bundle, ctx, out).run()

@@ -26,7 +26,7 @@ from xueji_rules.errors import XuejiRulesError
 from xueji_rules.findings import Finding
 from xueji_rules.records._numbers import check_registry_number
 from xueji_rules.records._spill import SpillWriter
-from xueji_rules.records.registry import Fact, registry_facts
+from xueji_rules.records.registry import DOCUMENT, NAME, NUMBER, Fact, registry_facts
 from xueji_rules.records.validate import conditional_findings, report_finding, validate_record
 
 __all__ = [
@@ -118,9 +118,7 @@ def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
             "record_stage": record["stage"],
         }
         findings.append(
-            make_finding(
-                "history.record_mismatch", (record["id"],), evidence, ctx.pack_on(ctx.as_of)
-            )
+            make_finding("history.record_mismatch", (record["id"],), evidence, ctx.as_of_pack)
         )
     check_record(data, ctx, findings)
     spec = ctx.records
@@ -130,18 +128,21 @@ def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
         findings += conditional_findings(record, spec)
         # a number of no known scheme is not reported: the schemes are assumptions (D-205) and a
         # registry whose numbers follow other rules would get a note on every record (D-282)
-        numbers = check_registry_number(spec, record, ctx.as_of)
-        findings += report_finding(spec, record, (n for n in numbers if n[0] != _UNKNOWN))
-    findings.sort(key=Finding.sort_key)
+        numbers = [n for n in check_registry_number(spec, record, ctx.as_of) if n[0] != _UNKNOWN]
+        if numbers:
+            findings += report_finding(spec, record, numbers)
+    if len(findings) > 1:  # the key writes the evidence out as JSON: not for one finding
+        findings.sort(key=Finding.sort_key)
     if findings and not ctx.reveal:
         values = ctx.masker.record_values(_raw_records(bundle))
         findings = [mask_finding(f, ctx, values=values) for f in findings]
     persons = registry_facts(record, spec, ctx.hasher)
     # school x term pairs of the K-12 rosters (a kindergarten's 定期核验 has no set frequency)
+    stage = record["stage"]
     schools = [
-        (entry["school"], _iso(entry["term_start"]))
+        (entry["school"], _ISO.get(entry["term_start"]) or _iso(entry["term_start"]))
         for entry in data.get("attendance", ())
-        if "school" in entry and entry.get("stage", record["stage"]) in _K12
+        if "school" in entry and entry.get("stage", stage) in _K12
     ]
     return BundleResult(findings, persons, schools)
 
@@ -170,7 +171,8 @@ class ChunkResult:
     """A chunk's output: finding lines (JSON text, in input order) and facts.
 
     ``persons`` is empty when the facts went to a spill directory instead (``audit_chunk``'s
-    ``spill``).
+    ``spill``); then ``schools`` holds only the pairs this process has not returned before in
+    that run (their union over the run's chunks is the same).
     """
 
     lines: list[str]
@@ -201,6 +203,8 @@ def chunk_rows(chunk: Chunk) -> Iterable[tuple[int, Any]]:
 
 
 _WRITERS: dict[str, SpillWriter] = {}
+# a fact's spill key: its kind, a unit separator, its key (as cross-record checks split it)
+_SPILL_PREFIX = {kind: f"{kind}\x1f" for kind in (DOCUMENT, NAME, NUMBER)}
 _ERRORS: tuple[type[Exception], ...] = (*DECODE_ERRORS, XuejiRulesError)
 BUNDLE_ERRORS = _ERRORS  # what makes a bundle a bad line rather than a crash
 
@@ -214,10 +218,16 @@ def _spill_writer(directory: str, partitions: int) -> SpillWriter:
     return writer
 
 
+# spill directory (one per run) -> the (school, term) pairs this process already returned
+_SENT: dict[str, set[tuple[str, str]]] = {}
+_SENT_MAX = 1 << 20  # pairs remembered at most (a province has some 10^5); past it, sent again
+
+
 def close_spill_writers() -> None:
     """Close this process's spill writers (their files stay; a worker's close when it ends)."""
     writers = list(_WRITERS.values())
     _WRITERS.clear()
+    _SENT.clear()
     for writer in writers:
         writer.close()
 
@@ -256,11 +266,14 @@ def audit_chunk(spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = N
     rows = chunk_rows(chunk)
     out = ChunkResult([], [], set())
     lines, by_check, persons = out.lines, out.by_check, out.persons
+    schools = out.schools
+    count = 0
     for line, raw in rows:
-        out.bundles += 1
+        count += 1
         parsed: Any = raw
         try:
-            if isinstance(raw, bytes | str):
+            # JSONL rows are bytes (a test on the class first: isinstance of a union costs more)
+            if raw.__class__ is bytes or isinstance(raw, bytes | str):
                 parsed = loads(raw)
             result = audit_bundle(parsed, ctx)
         except _ERRORS as exc:
@@ -274,10 +287,18 @@ def audit_chunk(spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = N
             lines.append(finding.to_json_text())
             by_check[finding.check] = by_check.get(finding.check, 0) + 1
         persons += result.persons
-        out.schools.update(result.schools)
+        schools.update(result.schools)
+    out.bundles = count
     if spill is not None:
         writer = _spill_writer(*spill)
-        writer.add_many((f"{kind}\x1f{key}", row) for kind, key, row in persons)
+        # a run's schools repeat in every chunk: each process returns a pair once per run
+        sent = _SENT.setdefault(spill[0], set())
+        if len(sent) > _SENT_MAX:
+            sent.clear()
+        schools -= sent
+        sent |= schools
+        prefix = _SPILL_PREFIX
+        writer.add_many((prefix[kind] + key, row) for kind, key, row in persons)
         writer.flush()
         out.persons = []
     return out

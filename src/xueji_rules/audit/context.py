@@ -91,6 +91,7 @@ class AuditContext:
         self.as_of = spec.as_of
         engines = _engines(spec.pack, spec.calendar_files)
         self.engines: tuple[Engine, ...] = engines
+        self._engine_on: dict[dt.date, Engine | None] = {}
         self.top = top = engines[0]
         # per pack: transition -> the bodies its approval rules name (a grant by any other body
         # is a grant by the wrong body)
@@ -110,6 +111,8 @@ class AuditContext:
         self.inputs: dict[str, EngineInputs] = {
             e.pack.id: engine_inputs(e.pack.inputs) for e in engines
         }
+        #: the pack in force on the as-of date (``pack_on(as_of)``; every record's checks ask)
+        self.as_of_pack: Pack | None = self.pack_on(spec.as_of)
         # the school calendar of the audited pack gives the terms (facts about schools, not law)
         self.school = top.time.school
         current = self.engine_on(spec.as_of) or top
@@ -121,11 +124,20 @@ class AuditContext:
 
     def engine_on(self, day: dt.date) -> Engine | None:
         """The most specific engine of the chain whose pack is in force on ``day``."""
+        try:
+            return self._engine_on[day]  # events fall on a few days: remembered (bounded)
+        except KeyError:
+            pass
+        found = None
         for engine in self.engines:
             pack = engine.pack
             if day >= pack.valid_from and (pack.valid_until is None or day <= pack.valid_until):
-                return engine
-        return None
+                found = engine
+                break
+        if len(self._engine_on) >= 4096:
+            self._engine_on.clear()
+        self._engine_on[day] = found
+        return found
 
     def pack_on(self, day: dt.date) -> Pack | None:
         """The pack in force on ``day`` (see :meth:`engine_on`)."""
@@ -170,14 +182,27 @@ def parse_as_of(text: str) -> dt.date:
 def request_day(request: Any) -> dt.date | None:
     """The date of a history event's request (converted or ISO text), or ``None`` if malformed."""
     day = request.get("date") if isinstance(request, dict) else None
+    if day.__class__ is str:  # the usual case: events fall on a few days, remembered
+        found = _DAYS.get(day)
+        if found is not None:
+            return found
     if isinstance(day, dt.date) and not isinstance(day, dt.datetime):
         return day
     if isinstance(day, str) and len(day) == 10:
         try:
-            return dt.date.fromisoformat(day)
+            found = dt.date.fromisoformat(day)
         except ValueError:
             return None
+        if day.__class__ is str:
+            if len(_DAYS) >= 4096:
+                _DAYS.clear()
+            _DAYS[day] = found
+        return found
     return None
+
+
+# request date text -> date (only valid dates are kept); bounded
+_DAYS: dict[str, dt.date] = {}
 
 
 def spec_from(pack: str | os.PathLike[str], as_of: dt.date | str, **settings: Any) -> AuditSpec:

@@ -14,6 +14,7 @@ from typing import Any
 
 from xueji_rules.records.identity import (
     _birth_date,
+    check_citizen_number,
     check_document_number,
     gb11643_check_character,
     normalize_document_number,
@@ -24,6 +25,8 @@ __all__ = ["check_registry_number", "scheme_of"]
 
 _RANDOM = re.compile(r"^[0-9]{6}([0-9]{8})[0-9]{4}$")
 _STRUCTURE = re.compile(r"^[0-9]{17}[0-9X]$")
+
+_WHERE = {"path": "id", "label": "学籍号"}  # copied into each finding's evidence
 
 Report = tuple[str, str, str, dict[str, Any]] | tuple[str, str, str, dict[str, Any], Any]
 
@@ -43,7 +46,7 @@ def _body_problem(
 ) -> tuple[str, str, dt.date | None]:
     """('', '', birth date) when the body fits the scheme, else the problem in zh and en."""
     if scheme.body == "gb11643":
-        result = check_document_number("gb11643_resident", body, as_of)
+        result = check_citizen_number(body, as_of)  # one number per student: no memo
         if result.problem is not None:
             return result.problem.zh, result.problem.en or "", None
         return "", "", result.birth_date
@@ -84,7 +87,6 @@ def check_registry_number(
     if not isinstance(number, str) or not number or not spec.schemes:
         return
     scheme = scheme_of(spec, number)
-    where = {"path": "id", "label": "学籍号"}
     flag = record.get("temporary_id")
     # temporary by its scheme; by the flag only where no scheme tells (a contradiction between
     # the two is reported below, once)
@@ -97,7 +99,7 @@ def check_registry_number(
             "O08.temporary_number",
             "中小学阶段的学生仍使用临时学籍号，应换发正式学籍号",
             "a primary or secondary student still holds a temporary registry number",
-            {**where, "scheme": scheme.id if scheme else None, "temporary": True,
+            {**_WHERE, "scheme": scheme.id if scheme else None, "temporary": True,
              "stage": record.get("stage")},
         )  # fmt: skip
     if scheme is None:
@@ -107,41 +109,40 @@ def check_registry_number(
                 "O07.number_unknown_scheme",
                 f"学籍号不是{prefixes}开头的19位号码，无法按编码方案校验",
                 "the registry number follows no known scheme and cannot be checked",
-                where,
+                dict(_WHERE),
                 spec.unknown_scheme,
             )
         return
-    evidence = {**where, "scheme": scheme.id}
     zh, en, born = _body_problem(scheme, number[1:], as_of)
     if zh:
         yield (
             "O07.number_format",
             f"{scheme.label.zh}：{zh}",
             f"{scheme.label.en}: {en}",
-            evidence,
+            {**_WHERE, "scheme": scheme.id},
         )
         return
     record_birth = record.get("birth_date")
-    record_birth = record_birth.isoformat() if isinstance(record_birth, dt.date) else record_birth
-    if born is not None and isinstance(record_birth, str) and record_birth != born.isoformat():
+    if record_birth.__class__ is dt.date:  # a converted record's: compared without writing out
+        differs = born is not None and record_birth != born
+    else:
+        if isinstance(record_birth, dt.date):
+            record_birth = record_birth.isoformat()
+        differs = (
+            born is not None and isinstance(record_birth, str) and record_birth != born.isoformat()
+        )
+    if differs:
         yield (
             "O07.number_format",
             "学籍号中的出生日期与出生日期不一致",
             "the birth date inside the registry number differs from the date of birth",
-            {**evidence, "compared": "birth_date"},
+            {**_WHERE, "scheme": scheme.id, "compared": "birth_date"},
         )
     person = record.get("person")
     if person.__class__ is not dict and not isinstance(person, Mapping):
         person = {}
     doc_type = person.get("id_doc_type")
     doc_number = person.get("id_doc_number")
-    # computed only where a temporary number makes it matter (one GB 11643 check less per record)
-    holds_citizen_number = (
-        scheme.temporary
-        and doc_type == "resident_id_card"
-        and isinstance(doc_number, str)
-        and check_document_number("gb11643_resident", doc_number, as_of).ok
-    )
     if (
         scheme.equals_document_of
         and isinstance(doc_type, str)
@@ -153,19 +154,25 @@ def check_registry_number(
             "O07.number_document_mismatch",
             f"{scheme.label.zh}的号码部分应与学生的公民身份号码相同（证件号变更后可能不同，请核实）",
             "the number should carry the student's citizen number (it may differ after that number changed)",
-            evidence,
+            {**_WHERE, "scheme": scheme.id},
         )
-    if scheme.temporary and holds_citizen_number:
+    # checked only where a temporary number makes it matter (one GB 11643 check less per record)
+    if (
+        scheme.temporary
+        and doc_type == "resident_id_card"
+        and isinstance(doc_number, str)
+        and check_document_number("gb11643_resident", doc_number, as_of).ok
+    ):
         yield (
             "O08.temporary_number",
             "学生已有有效的公民身份号码，仍使用临时学籍号，应换发正式学籍号",
             "the student has a valid citizen number but still a temporary registry number",
-            {**evidence, "temporary": True},
+            {**_WHERE, "scheme": scheme.id, "temporary": True},
         )
     if isinstance(flag, bool) and flag != scheme.temporary:
         yield (
             "O08.temporary_number",
             "临时学籍号标记（temporary_id）与学籍号的编码方案不一致",
             "the temporary_id flag contradicts the number's scheme",
-            {**evidence, "temporary_id": flag},
+            {**_WHERE, "scheme": scheme.id, "temporary_id": flag},
         )

@@ -96,6 +96,39 @@ def _walk(node: Any, segments: tuple[Segment, ...], prefix: str) -> Iterator[tup
         yield from _walk(value[i], rest, f"{here}[{i}]")
 
 
+def values_and_misfits(record: Any, path: str) -> tuple[list[Any], list[Any]]:
+    """``([v for _, v in iter_values(record, path)], list(iter_misfits(record, path)))`` in one
+    walk, without the concrete paths (masking needs only the values)."""
+    values: list[Any] = []
+    misfits: list[Any] = []
+    _collect(record, parse(path), values, misfits)
+    return values, misfits
+
+
+def _collect(
+    node: Any, segments: tuple[Segment, ...], values: list[Any], misfits: list[Any]
+) -> None:
+    if not segments:
+        values.append(node)
+        return
+    if node.__class__ is not dict and not isinstance(node, Mapping):
+        misfits.append(node)
+        return
+    (key, index, is_array), rest = segments[0], segments[1:]
+    if key not in node:
+        return
+    value = node[key]
+    if not is_array:
+        _collect(value, rest, values, misfits)
+        return
+    if not isinstance(value, list):
+        misfits.append(value)
+        return
+    indices = range(len(value)) if index is None else [index] if index < len(value) else []
+    for i in indices:
+        _collect(value[i], rest, values, misfits)
+
+
 def iter_misfits(record: Any, path: str) -> Iterator[Any]:
     """Values where ``path`` cannot be followed because of their shape (a mapping where a list
     is expected, a scalar where a mapping is), so that masking can treat them whole."""

@@ -3,9 +3,12 @@
 Rows are appended to one of ``partitions`` files chosen by a stable hash of their key (CRC-32,
 the same in every process and run; the keys are keyed hashes or ids already, so spreading them
 evenly needs no cryptographic hash), buffered up to ``buffer_bytes`` in total and written as
-length-prefixed ``marshal`` blocks of ``(key, row)`` pairs (rows: tuples, lists, text, numbers, booleans,
-``None``). :func:`read_groups` then reads one partition at a time and yields each key's rows, so
-memory holds the write buffer plus one partition: for N rows about N / ``partitions`` of them.
+blocks: two lengths (8 bytes each, little-endian), then the block's keys and its rows, each a
+``marshal`` tuple (rows: tuples, lists, text, numbers, booleans, ``None``). :func:`read_groups`
+then reads one partition at a time and yields each key's rows, so memory holds the write buffer
+plus one partition: for N rows about N / ``partitions`` of them. :func:`read_repeated` reads
+only the keys first and loads the rows of the blocks that hold a key seen twice: the
+cross-record checks need no other (D-343).
 
 Several processes may write into one spill directory at once (the audit's workers do), each
 under its own ``writer`` name; a partition is all its writers' files together. Keys should
@@ -26,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Spill", "SpillWriter", "partition_of", "read_groups"]
+__all__ = ["Spill", "SpillWriter", "partition_of", "read_groups", "read_partition", "read_repeated"]
 
 
 def partition_of(key: str, partitions: int) -> int:
@@ -86,14 +89,23 @@ class SpillWriter:
         """Write every buffered pair to its partition file."""
         for index, pairs in enumerate(self._buffers):
             if pairs:
-                block = marshal.dumps(pairs)
+                keys, rows = zip(*pairs, strict=True)
+                key_block, row_block = marshal.dumps(keys), marshal.dumps(rows)
+                block = b"".join(
+                    (
+                        len(key_block).to_bytes(8, "little"),
+                        len(row_block).to_bytes(8, "little"),
+                        key_block,
+                        row_block,
+                    )
+                )
                 handle = self._handles.get(index)
                 if handle is not None:
-                    handle.write(len(block).to_bytes(8, "little") + block)
+                    handle.write(block)
                 else:
                     path = self.dir / f"{index:05d}.{self.writer}.bin"
                     handle = open(path, "ab", buffering=0)  # noqa: SIM115 (kept open, closed in close)
-                    handle.write(len(block).to_bytes(8, "little") + block)
+                    handle.write(block)
                     if len(self._handles) < _OPEN_FILES:
                         self._handles[index] = handle
                     else:
@@ -112,19 +124,77 @@ class SpillWriter:
 _OPEN_FILES = 256  # partition files a writer keeps open (well under the usual 1024 descriptors)
 
 
-def read_partition(directory: str | os.PathLike[str], index: int) -> dict[str, list[Any]]:
-    """Every key of partition ``index`` with its rows (in each writer's order, writers by name)."""
-    grouped: dict[str, list[Any]] = {}
+def _blocks(directory: str | os.PathLike[str], index: int) -> Iterator[tuple[Any, int, int]]:
+    """The blocks of partition ``index``: each block's open file, its rows' offset and size
+    (writers by name, each in its order); the file is open until the next block is asked."""
     for path in sorted(Path(directory).glob(f"{index:05d}.*.bin")):
         with open(path, "rb") as fh:
             # length-prefixed blocks: marshal.load on a file reads it a few bytes at a time
-            while size := int.from_bytes(fh.read(8), "little"):
-                for key, row in marshal.loads(fh.read(size)):
+            offset = 0
+            while len(header := fh.read(16)) == 16:
+                key_size = int.from_bytes(header[:8], "little")
+                row_size = int.from_bytes(header[8:], "little")
+                yield fh, key_size, row_size
+                offset += 16 + key_size + row_size
+                fh.seek(offset)
+
+
+def read_partition(directory: str | os.PathLike[str], index: int) -> dict[str, list[Any]]:
+    """Every key of partition ``index`` with its rows (in each writer's order, writers by name)."""
+    grouped: dict[str, list[Any]] = {}
+    for fh, key_size, row_size in _blocks(directory, index):
+        keys = marshal.loads(fh.read(key_size))
+        for key, row in zip(keys, marshal.loads(fh.read(row_size)), strict=True):
+            rows = grouped.get(key)
+            if rows is None:
+                grouped[key] = [row]
+            else:
+                rows.append(row)
+    return grouped
+
+
+def read_repeated(directory: str | os.PathLike[str], index: int) -> dict[str, list[Any]]:
+    """:func:`read_partition` restricted to the keys with two rows or more (same order).
+
+    Almost every key of a registry's facts has one row (one record per person and number),
+    and such a key can make no finding; so the keys are read first and only the blocks that
+    hold a repeated key have their rows loaded.
+    """
+    blocks: list[tuple[str, tuple[Any, ...], int, int]] = []
+    seen: set[Any] = set()
+    repeated: set[Any] = set()
+    for fh, key_size, row_size in _blocks(directory, index):
+        start = fh.tell()
+        keys = marshal.loads(fh.read(key_size))
+        distinct = set(keys)
+        if len(distinct) < len(keys):  # a key twice in one block
+            repeated.update(k for k in distinct if keys.count(k) > 1)
+        repeated |= seen & distinct
+        seen |= distinct
+        blocks.append((fh.name, keys, start + key_size, row_size))
+    del seen
+    grouped: dict[str, list[Any]] = {}
+    if not repeated:
+        return grouped
+    handles: dict[str, Any] = {}
+    try:
+        for name, keys, offset, row_size in blocks:
+            if repeated.isdisjoint(keys):
+                continue
+            fh = handles.get(name)
+            if fh is None:
+                fh = handles[name] = open(name, "rb")  # noqa: SIM115 (closed below)
+            fh.seek(offset)
+            for key, row in zip(keys, marshal.loads(fh.read(row_size)), strict=True):
+                if key in repeated:
                     rows = grouped.get(key)
                     if rows is None:
                         grouped[key] = [row]
                     else:
                         rows.append(row)
+    finally:
+        for fh in handles.values():
+            fh.close()
     return grouped
 
 

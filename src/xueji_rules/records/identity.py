@@ -32,6 +32,7 @@ from xueji_rules.packs.model import Text
 
 __all__ = [
     "DocumentCheck",
+    "check_citizen_number",
     "check_document_number",
     "gb11643_check_character",
     "identity_key",
@@ -58,6 +59,7 @@ _PROVINCES = frozenset(
 )  # fmt: skip
 _PERMIT_REGIONS = {"810000": "HKG", "820000": "MAC", "830000": "TWN"}
 _EIGHTEEN = re.compile(r"^[0-9]{17}[0-9X]$")
+_LAST = frozenset("0123456789X")  # the last character of an 18-character number
 _HK_MO = re.compile(r"^([HM])([0-9]{8})([0-9]{2})?$")
 _TW = re.compile(r"^([0-9]{8})(?:[0-9]{2}(?:\([0-9A-Z]\))?)?$")
 _PR_2017 = re.compile(r"^[A-Z]{3}[0-9]{12}$")
@@ -101,27 +103,29 @@ def normalize_document_number(number: str) -> str:
 def _eighteen(number: str, as_of: dt.date | None, *, permit: bool = False) -> DocumentCheck:
     if len(number) != 18:
         return _bad(f"应为18位，实为{len(number)}位", f"must have 18 characters, has {len(number)}")
-    if not _EIGHTEEN.match(number):
+    body = number[:17]
+    # what _EIGHTEEN matches, without the regex: 17 ASCII digits, then a digit or X (isdigit
+    # alone would take other scripts' digits; isascii rules them out)
+    if not (number.isascii() and body.isdigit() and number[17] in _LAST):
         return _bad("前17位应为数字，末位为数字或X", "17 digits then a digit or X expected")
-    region = number[:6]
     implied = None
     if permit:
-        implied = _PERMIT_REGIONS.get(region)
+        implied = _PERMIT_REGIONS.get(number[:6])
         if implied is None:
             return _bad(
                 "居住证号码的地址码应为810000、820000或830000",
                 "a residence permit's address code is 810000, 820000 or 830000",
             )
-    elif int(region[:2]) not in _PROVINCES:
+    elif int(number[:2]) not in _PROVINCES:
         return _bad("地址码的省级代码不存在", "no such province-level address code")
     born = _birth_date(number[6:14])
     if born is None:
         return _BAD_BIRTH_DATE
     if born.year < 1900 or (as_of is not None and born > as_of):
         return _BAD_BIRTH_RANGE
-    # the 17 digits were matched above: the body read as a base-13 number (see
+    # the 17 digits were checked above: the body read as a base-13 number (see
     # gb11643_check_character)
-    if _CHECK[2 * int(number[:17], 13) % 11] != number[17]:
+    if _CHECK[2 * int(body, 13) % 11] != number[17]:
         return _BAD_CHECK
     # a frozen dataclass costs a microsecond to build: the few distinct results are shared
     key = (born, number[16] in "13579", implied)
@@ -147,8 +151,10 @@ _GOOD: dict[tuple[dt.date, bool, str | None], DocumentCheck] = {}
 
 def _birth_date(digits: str) -> dt.date | None:
     """The date of 8 ASCII digits ``yyyymmdd``, or ``None`` when they name no date."""
-    if digits in _BIRTH_DATES:
-        return _BIRTH_DATES[digits]
+    try:
+        return _BIRTH_DATES[digits]  # one lookup when remembered (the usual case)
+    except KeyError:
+        pass
     try:
         day: dt.date | None = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
@@ -174,6 +180,20 @@ def check_document_number(
         raise InputError(
             f"unknown document-number format {fmt!r} (known: {', '.join(DOCUMENT_FORMATS)})"
         )
+    return _check_number(fmt, number, as_of)
+
+
+def check_citizen_number(number: str, as_of: dt.date | None = None) -> DocumentCheck:
+    """``check_document_number("gb11643_resident", number, as_of)`` without its memo.
+
+    For callers that check numbers which do not repeat (a snapshot's 学籍号s, one per student):
+    there the memo only costs (a key built and stored for every number, then evicted).
+    """
+    return _check_number("gb11643_resident", number, as_of)
+
+
+def _check_number(fmt: str | None, number: str, as_of: dt.date | None) -> DocumentCheck:
+    """:func:`check_document_number` for a known ``fmt`` (``None`` or one of the formats)."""
     value = normalize_document_number(number)
     if not value:
         return _bad("证件号为空", "the number is empty")

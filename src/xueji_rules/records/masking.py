@@ -191,9 +191,10 @@ class Masker:
         """
         if values is None:
             values = self._values(records, ())
+        shown = _with_shown(values)
 
         def scrub(obj: Any) -> Any:
-            return _scrub(obj, values) if values else obj
+            return _scrub_shown(obj, shown) if shown else obj
 
         message = Text(
             scrub(finding.message.zh),
@@ -221,13 +222,15 @@ def _values_of(
     """``(field, text)`` for every scalar under each field's path in ``data``."""
     found: list[tuple[Any, str]] = []
     for f in fields:
-        for _, value in _paths.iter_values(data, f.path):
+        values, misfits = _paths.values_and_misfits(data, f.path)
+        for value in values:
             found += [(f, text) for text in _leaves(value) if text]
         # a value of the wrong shape on the way (a mapping where a list belongs) may hide
         # personal data anywhere inside it: all of it is treated as personal
-        whole = whole_of[f.path]
-        for value in _paths.iter_misfits(data, f.path):
-            found += [(whole, text) for text in _leaves(value) if len(text) > 1]
+        if misfits:
+            whole = whole_of[f.path]
+            for value in misfits:
+                found += [(whole, text) for text in _leaves(value) if len(text) > 1]
     return found
 
 
@@ -294,18 +297,26 @@ def _scrub_cut(message: str, text: str, masked: str) -> str:
 
 def _scrub(obj: Any, values: list[tuple[str, str]]) -> Any:
     """``obj`` with each ``(kind, text)`` value replaced by its mask wherever it appears."""
+    return _scrub_shown(obj, _with_shown(values))
+
+
+def _with_shown(values: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """``(kind, text, text as repr shows it)``: worked out once per value, not per string."""
+    return [(kind, text, repr(text)[1:-1]) for kind, text in values]
+
+
+def _scrub_shown(obj: Any, values: list[tuple[str, str, str]]) -> Any:
     if isinstance(obj, str):
-        for kind, text in values:
+        for kind, text, shown in values:
             if text in obj:
                 obj = obj.replace(text, mask(kind, text))
-            shown = repr(text)[1:-1]
             if shown != text and shown in obj:
                 obj = obj.replace(shown, mask(kind, text))
             if "…" in obj:
                 obj = _scrub_cut(obj, text, mask(kind, text))
         return obj
     if isinstance(obj, Mapping):
-        return {k: _scrub(v, values) for k, v in obj.items()}
+        return {k: _scrub_shown(v, values) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [_scrub(v, values) for v in obj]
+        return [_scrub_shown(v, values) for v in obj]
     return obj

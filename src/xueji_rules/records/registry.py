@@ -67,20 +67,11 @@ _NAME_MARKS = str.maketrans("", "", " \t\u3000·•‧・.-'")
 
 def normalize_name(name: str) -> str:
     """A name as compared: NFKC, no blanks or name marks (· • - '), case-folded."""
-    found = _NAMES.get(name)
-    if found is None:
-        text = name if name.isascii() else unicodedata.normalize("NFKC", name)
-        found = text.translate(_NAME_MARKS).casefold()
-        if len(_NAMES) >= _NAMES_MAX:
-            _NAMES.clear()
-        _NAMES[name] = found
-    return found
-
-
-# name -> normalised name: names repeat (surnames, common given names), and NFKC is the costly
-# part of a record's identity facts; bounded
-_NAMES: dict[str, str] = {}
-_NAMES_MAX = 65536
+    # NFKC returns a name already in that form (most) after its quick check; the marks are none
+    # of them letters, so a name of letters only has none to drop and translate, the costly
+    # step, is skipped. No memo: names barely repeat across a registry (D-340)
+    text = name if name.isascii() else unicodedata.normalize("NFKC", name)
+    return (text if text.isalpha() else text.translate(_NAME_MARKS)).casefold()
 
 
 def document_key(spec: RecordsSpec, holder: Mapping[str, Any]) -> str | None:
@@ -89,11 +80,28 @@ def document_key(spec: RecordsSpec, holder: Mapping[str, Any]) -> str | None:
     if not isinstance(number, str) or not number.strip():
         return None
     kind = holder.get("id_doc_type")
-    codes = spec.code_lists.get("id_doc_type")
-    entry = codes.get(kind) if codes is not None and isinstance(kind, str) else None
-    namespace = entry.namespace if entry is not None else (kind if isinstance(kind, str) else None)
+    if isinstance(kind, str):
+        namespaces = _namespaces(spec)
+        namespace = namespaces.get(kind, kind)  # a type the code list lacks: its own name
+    else:
+        namespace = None
     issuer = holder.get("nationality_region")
     return identity_key(namespace, number, issuer if isinstance(issuer, str) else None)
+
+
+# id(spec) -> (spec, document type -> its identity namespace): read once per spec, not per record
+_NAMESPACES: dict[int, tuple[RecordsSpec, dict[str, str | None]]] = {}
+
+
+def _namespaces(spec: RecordsSpec) -> dict[str, str | None]:
+    entry = _NAMESPACES.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        codes = spec.code_lists.get("id_doc_type")
+        table = {v.id: v.namespace for v in codes.values} if codes is not None else {}
+        if len(_NAMESPACES) >= 16:
+            _NAMESPACES.clear()
+        entry = _NAMESPACES[id(spec)] = (spec, table)
+    return entry[1]
 
 
 class IdentityHasher:
@@ -104,16 +112,17 @@ class IdentityHasher:
     document number against a spill file.
     """
 
-    __slots__ = ("_keyed", "key")
+    __slots__ = ("_copy", "_keyed", "key")
 
     def __init__(self, key: bytes | None = None) -> None:
         self.key = key if key else secrets.token_bytes(32)
         # keyed once; each hash copies the keyed state instead of keying again
         self._keyed = hashlib.blake2b(key=self.key, digest_size=16)
+        self._copy = self._keyed.copy
 
     def __call__(self, text: str) -> str:
-        h = self._keyed.copy()
-        h.update(text.encode("utf-8"))
+        h = self._copy()
+        h.update(text.encode())  # UTF-8
         return h.hexdigest()
 
 
@@ -129,11 +138,17 @@ def _probable_key(record: Mapping[str, Any], person: Mapping[str, Any]) -> str |
 
 
 def _guardians(spec: RecordsSpec, record: Mapping[str, Any]) -> list[str]:
-    # dict first: an isinstance test against the Mapping ABC costs a Python-level call
-    members = [
-        m for m in record.get("family") or () if m.__class__ is dict or isinstance(m, Mapping)
-    ]
-    flagged = [m for m in members if m.get("is_guardian") is True]
+    family = record.get("family") or ()
+    members: Sequence[Mapping[str, Any]]
+    flagged: Sequence[Mapping[str, Any]]
+    if family.__class__ is list and len(family) == 1 and family[0].__class__ is dict:
+        # the usual family: one member, a dict (the lists below would hold just it)
+        members = family
+        flagged = family if family[0].get("is_guardian") is True else ()
+    else:
+        # dict first: an isinstance test against the Mapping ABC costs a Python-level call
+        members = [m for m in family if m.__class__ is dict or isinstance(m, Mapping)]
+        flagged = [m for m in members if m.get("is_guardian") is True]
     keys = []
     for m in flagged or members:
         if m.get("id_doc_number"):
@@ -182,7 +197,8 @@ def registry_facts(
     if doc is not None and doc_hash is not None:
         scheme = scheme_of(spec, rid)
         temporary = record.get("temporary_id") is True or (scheme is not None and scheme.temporary)
-        preschool = spec.system_of(stage) == "preschool" or status in spec.preschool_number_statuses
+        system = spec.systems.get(stage) if isinstance(stage, str) else None  # spec.system_of
+        preschool = system == "preschool" or status in spec.preschool_number_statuses
         namespace = doc.split(":", 1)[0]
         facts.append(
             (DOCUMENT, doc_hash, (rid, status, stage, school, namespace, temporary, preschool))

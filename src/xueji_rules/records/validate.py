@@ -496,8 +496,12 @@ def conditional_findings(record: Mapping[str, Any], spec: RecordsSpec) -> list[F
     if record.get("stage") not in form.stages:
         return []
     run: _Run | None = None
+    read: dict[str, Any] = {}  # fields conditioned on one field read it once
     for f, other_path, wanted in _conditional_fields(spec):
-        if _paths.get(record, other_path) == wanted and _blank(_paths.get(record, f.path)):
+        value = read.get(other_path, read)  # read itself: not read yet
+        if value is read:
+            value = read[other_path] = _paths.get(record, other_path)
+        if value == wanted and _blank(_paths.get(record, f.path)):
             run = run or _Run(spec, record, dt.date.today())
             run.missing(f)
     return run.findings if run is not None else []
