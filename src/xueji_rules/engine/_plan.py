@@ -1,7 +1,7 @@
 """Straight-line rule evaluation: one generated Python function per (transition, stage), and one
 decider per (transition, stage, status) that makes the whole decision on converted inputs.
 
-The engine's reference path (``Engine._evaluate_rules``, then ``Engine._obligations``) walks the
+The engine's reference path (``Engine._reference``, with ``Engine._obligations``) walks the
 compiled rules of a (transition, stage) and, for each, looks up its dates, condition, modality,
 checks and obligations. Those lookups are the same on every decision, so this module unrolls them
 once per key into a function whose constants are the rules' prebuilt results. The generated

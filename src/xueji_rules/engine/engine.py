@@ -8,7 +8,7 @@ import os
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
-from typing import Any
+from typing import Any, NamedTuple
 
 from xueji_rules.calendar._grades import SCHOOL_SYSTEMS, grade_range
 from xueji_rules.engine._compile import (
@@ -62,6 +62,23 @@ __all__ = ["Engine"]
 def _hint(word: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Situation(NamedTuple):
+    """What the rules of one decision are evaluated against: the converted inputs, the
+    parameter table and period in force on the request's date, and what the request brings
+    (exceptions granted, approvals by body and by (body, kind), documents). The order is the
+    generated plans' parameter order (``_plan``)."""
+
+    rec: dict[str, Any]
+    req: dict[str, Any]
+    params: dict[str, Any]
+    day: dt.date
+    period: int
+    exceptions: frozenset[tuple[str, str]]
+    granted: AbstractSet[str]
+    kinded: AbstractSet[tuple[str, str]]
+    documents: frozenset[str]
 
 
 class _Ids:
@@ -555,9 +572,9 @@ class Engine:
                 plan = None
         if plan is None:
             worst, rules, approvals, missing, undecided, obligations = self._reference(
-                (transition_id, stage), rec, req, params, day, period, exceptions, granted,
-                kinded, documents,
-            )  # fmt: skip
+                (transition_id, stage),
+                _Situation(rec, req, params, day, period, exceptions, granted, kinded, documents),
+            )
         outcome: Outcome = _SEVERITY[worst]
         next_stage = stage
         grade = rec.get("grade")
@@ -578,17 +595,7 @@ class Engine:
         )  # fmt: skip
 
     def _reference(
-        self,
-        key: tuple[str, str],
-        rec: dict[str, Any],
-        req: dict[str, Any],
-        params: dict[str, Any],
-        day: dt.date,
-        period: int,
-        exceptions: frozenset[tuple[str, str]],
-        granted: AbstractSet[str],
-        kinded: AbstractSet[tuple[str, str]],
-        documents: frozenset[str],
+        self, key: tuple[str, str], situation: _Situation
     ) -> tuple[
         int,
         tuple[RuleResult, ...],
@@ -597,16 +604,68 @@ class Engine:
         list[tuple[CompiledRule, tuple[str, ...]]],
         tuple[Obligation, ...],
     ]:
-        """What a generated plan returns, by the reference loop (see ``_plan``)."""
+        """What a generated plan returns, by the reference rule loop.
+
+        ``_plan`` generates the same evaluation as straight-line code per key; this loop is
+        what it must agree with, and what runs when an expression raises (it names the rule).
+        Returns the worst severity index (see ``_SEVERITY``), the rule results, the approvals
+        still needed, the documents missing, the rules left undecided by absent inputs, and
+        the obligations started.
+        """
+        rec, req, params, day, p, exceptions, granted, kinded, documents = situation
         results: list[RuleResult] = []
         needed: list[ApprovalNeeded] = []
         missing: list[MissingDocument] = []
         applied: list[CompiledRule] = []
         undecided: list[tuple[CompiledRule, tuple[str, ...]]] = []
-        worst = self._evaluate_rules(
-            key, rec, req, params, day, period, exceptions, granted, kinded, documents, results,
-            needed, missing, applied, undecided,
-        )  # fmt: skip
+        worst = 0
+        item: CompiledRule | None = None
+        try:
+            for item in self._compiled.rules_by_key.get(key, ()):
+                rule = item.rule
+                if (rule.effective_from is not None and day < rule.effective_from) or (
+                    rule.effective_until is not None and day > rule.effective_until
+                ):
+                    continue
+                if item.when is not None and not item.when(rec, req, params):
+                    continue
+                if item.missing_inputs is not None:
+                    absent = item.missing_inputs(rec, req)
+                    if absent:
+                        undecided.append((item, absent))
+                        worst = max(worst, 2)
+                        continue
+                applied.append(item)
+                modality = rule.modality
+                result = item.passed[p]
+                if modality == "mandatory" or modality == "default":
+                    for index, check in enumerate(item.checks):
+                        if not check.fn(rec, req, params):
+                            if modality == "default" and (rule.id, item.route) in exceptions:
+                                result = item.granted[p]
+                            else:
+                                result = item.failed[p][index]
+                                worst = max(worst, 4 if modality == "mandatory" else 3)
+                            break
+                elif modality == "documents":
+                    for accepted, doc in item.missing:
+                        if documents.isdisjoint(accepted):
+                            missing.append(doc)
+                            result = item.failed[p][0]
+                    if result is not item.passed[p]:
+                        worst = max(worst, 2)
+                elif item.approval is not None and not is_approved(item.approval, granted, kinded):
+                    needed.append(item.approval)
+                    result = item.failed[p][0]
+                    worst = max(worst, 1)
+                results.append(result)
+        except EvaluationError as exc:
+            if isinstance(exc, CalendarUnavailable) or item is None:
+                raise
+            if isinstance(exc, PatternError):  # a regular expression the input supplied
+                raise _bad_pattern(exc, item.rule.location) from None
+            # the location names the rule; the message says what went wrong
+            raise EvaluationError(exc.message, item.rule.location) from None
         obligations: tuple[Obligation, ...] = ()
         if worst < 3 and applied:  # neither denied nor denied by default
             obligations = self._obligations(applied, rec, req, params)
@@ -800,80 +859,6 @@ class Engine:
             MissingInput(path, labels.get(path) or Text(path, path), tuple(rules))
             for path, rules in sorted(by_path.items())
         )
-
-    def _evaluate_rules(
-        self,
-        key: tuple[str, str],
-        rec: dict[str, Any],
-        req: dict[str, Any],
-        params: dict[str, Any],
-        day: dt.date,
-        period: int,
-        exceptions: frozenset[tuple[str, str]],
-        granted: AbstractSet[str],
-        kinded: AbstractSet[tuple[str, str]],
-        documents: frozenset[str],
-        results: list[RuleResult],
-        approvals: list[ApprovalNeeded],
-        missing: list[MissingDocument],
-        applied: list[CompiledRule],
-        undecided: list[tuple[CompiledRule, tuple[str, ...]]],
-    ) -> int:
-        """The reference rule loop; returns the worst severity index and fills the lists.
-
-        ``_plan`` generates the same evaluation as straight-line code per key; this loop is
-        what it must agree with, and what runs when an expression raises (it names the rule).
-        """
-        worst = 0
-        item: CompiledRule | None = None
-        p = period
-        try:
-            for item in self._compiled.rules_by_key.get(key, ()):
-                rule = item.rule
-                if (rule.effective_from is not None and day < rule.effective_from) or (
-                    rule.effective_until is not None and day > rule.effective_until
-                ):
-                    continue
-                if item.when is not None and not item.when(rec, req, params):
-                    continue
-                if item.missing_inputs is not None:
-                    absent = item.missing_inputs(rec, req)
-                    if absent:
-                        undecided.append((item, absent))
-                        worst = max(worst, 2)
-                        continue
-                applied.append(item)
-                modality = rule.modality
-                result = item.passed[p]
-                if modality == "mandatory" or modality == "default":
-                    for index, check in enumerate(item.checks):
-                        if not check.fn(rec, req, params):
-                            if modality == "default" and (rule.id, item.route) in exceptions:
-                                result = item.granted[p]
-                            else:
-                                result = item.failed[p][index]
-                                worst = max(worst, 4 if modality == "mandatory" else 3)
-                            break
-                elif modality == "documents":
-                    for accepted, doc in item.missing:
-                        if documents.isdisjoint(accepted):
-                            missing.append(doc)
-                            result = item.failed[p][0]
-                    if result is not item.passed[p]:
-                        worst = max(worst, 2)
-                elif item.approval is not None and not is_approved(item.approval, granted, kinded):
-                    approvals.append(item.approval)
-                    result = item.failed[p][0]
-                    worst = max(worst, 1)
-                results.append(result)
-        except EvaluationError as exc:
-            if isinstance(exc, CalendarUnavailable) or item is None:
-                raise
-            if isinstance(exc, PatternError):  # a regular expression the input supplied
-                raise _bad_pattern(exc, item.rule.location) from None
-            # the location names the rule; the message says what went wrong
-            raise EvaluationError(exc.message, item.rule.location) from None
-        return worst
 
     def _obligations(
         self,
