@@ -64,6 +64,7 @@ def test_the_report_gives_each_part_against_the_hand_written_function(
     assert "| `Engine.decide` (full decision) | 74.3k | 13.9% |" in section
     assert "38.1k | 27.0% |" in section
     assert "divided by 10,000" in section
+    assert "rate ÷ hand-written rate (predicted)" in section
 
 
 def test_a_short_run_not_below_the_long_one_is_refused(counter: ModuleType) -> None:
