@@ -11,7 +11,16 @@ from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["MISSING", "Segment", "get", "iter_misfits", "iter_values", "matches", "parse", "render"]
+__all__ = [
+    "MISSING",
+    "Segment",
+    "get",
+    "iter_values",
+    "matches",
+    "parse",
+    "render",
+    "values_and_misfits",
+]
 
 # one path segment: a key, and for an array either an index, or None for "every element"
 Segment = tuple[str, int | None, bool]  # (key, index, is_array)
@@ -97,8 +106,10 @@ def _walk(node: Any, segments: tuple[Segment, ...], prefix: str) -> Iterator[tup
 
 
 def values_and_misfits(record: Any, path: str) -> tuple[list[Any], list[Any]]:
-    """``([v for _, v in iter_values(record, path)], list(iter_misfits(record, path)))`` in one
-    walk, without the concrete paths (masking needs only the values)."""
+    """The values ``path`` names in ``record`` (those of :func:`iter_values`, without their
+    concrete paths), and the misfits: values where the path cannot be followed because of their
+    shape (a scalar where a mapping is expected, a mapping where a list is), so that masking can
+    treat them whole."""
     values: list[Any] = []
     misfits: list[Any] = []
     _collect(record, parse(path), values, misfits)
@@ -127,34 +138,6 @@ def _collect(
     indices = range(len(value)) if index is None else [index] if index < len(value) else []
     for i in indices:
         _collect(value[i], rest, values, misfits)
-
-
-def iter_misfits(record: Any, path: str) -> Iterator[Any]:
-    """Values where ``path`` cannot be followed because of their shape (a mapping where a list
-    is expected, a scalar where a mapping is), so that masking can treat them whole."""
-    yield from _misfits(record, parse(path))
-
-
-def _misfits(node: Any, segments: tuple[Segment, ...]) -> Iterator[Any]:
-    if not segments:
-        return
-    if node.__class__ is not dict and not isinstance(node, Mapping):
-        yield node
-        return
-    (key, index, is_array), rest = segments[0], segments[1:]
-    if key not in node:
-        return
-    value = node[key]
-    if not is_array:
-        if rest:
-            yield from _misfits(value, rest)
-        return
-    if not isinstance(value, list):
-        yield value
-        return
-    indices = range(len(value)) if index is None else [index] if index < len(value) else []
-    for i in indices:
-        yield from _misfits(value[i], rest)
 
 
 def matches(pattern: str, concrete: str) -> bool:
