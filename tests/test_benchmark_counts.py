@@ -8,30 +8,17 @@ population) and the parsing of callgrind's totals: both are exercised here.
 from __future__ import annotations
 
 import gc
-import importlib.util
 import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from ._bench_scripts import BENCHMARKS, load_script
 
 
 @pytest.fixture(scope="module")
 def counter() -> ModuleType:
-    before = list(sys.path)
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "count_decide", BENCHMARKS / "count_decide.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path[:] = before
+    return load_script("count_decide")
 
 
 def test_the_child_runs_every_part(counter: ModuleType) -> None:

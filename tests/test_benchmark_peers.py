@@ -8,31 +8,18 @@ the same before it times anything; this keeps the peers honest between benchmark
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from xueji_rules import Engine
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from ._bench_scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    sys.path.insert(0, str(BENCHMARKS))  # bench_decide imports its helpers by name
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "bench_decide", BENCHMARKS / "bench_decide.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    return load_script("bench_decide")
 
 
 def test_the_engine_and_the_hand_written_function_agree(bench: ModuleType) -> None:
