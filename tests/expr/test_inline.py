@@ -77,6 +77,15 @@ def _twice(program: expr.Program, piece: Splice, names: dict[str, str]) -> Any:
     return namespace["spliced"]
 
 
+def _compiled(source: str, values: dict[str, Any]) -> Any:
+    """``source`` compiled over the test's variables, with the sizes of ``values`` declared."""
+    sizes: dict[str, int] = {}
+    for name, value in values.items():
+        sizes.update(expr.sizes_of_value(value, name))
+    variables = {n: to_ours(ty) for n, ty in VARIABLES.items()}
+    return expr.compile(source, expr.Declarations(variables=variables, sizes=sizes))
+
+
 def _run(call: Any) -> Outcome:
     try:
         return Outcome("value", call())
@@ -95,11 +104,7 @@ def test_a_splice_gives_what_the_function_gives(
     case: tuple[str, Any], values: dict[str, Any]
 ) -> None:
     source, _ = case
-    sizes: dict[str, int] = {}
-    for name, value in values.items():
-        sizes.update(expr.sizes_of_value(value, name))
-    variables = {n: to_ours(ty) for n, ty in VARIABLES.items()}
-    program = expr.compile(source, expr.Declarations(variables=variables, sizes=sizes))
+    program = _compiled(source, values)
     names = {n: f"p_{n}" for n in VARIABLES}  # Python names other than the generator's own
     piece = splice(program, names, "t0")
     assert piece is not None
@@ -121,11 +126,7 @@ def test_a_splice_with_memoized_calls_gives_what_the_function_gives(
     case: tuple[str, Any], values: dict[str, Any]
 ) -> None:
     source, _ = case
-    sizes: dict[str, int] = {}
-    for name, value in values.items():
-        sizes.update(expr.sizes_of_value(value, name))
-    variables = {n: to_ours(ty) for n, ty in VARIABLES.items()}
-    program = expr.compile(source, expr.Declarations(variables=variables, sizes=sizes))
+    program = _compiled(source, values)
     names = {n: f"p_{n}" for n in VARIABLES}
     piece = splice(program, names, "t0", CallMemo())
     assert piece is not None
