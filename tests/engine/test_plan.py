@@ -60,18 +60,23 @@ def _transitions(pack: str) -> list[str]:
     return usable
 
 
-@pytest.mark.parametrize("pack", PACKS)
-def test_random_requests_decide_the_same_both_ways(pack: str) -> None:
-    generated, reference = _engines(pack)
+def _agree_on_generated_requests(pack: str, one: Engine, other: Engine, examples: int) -> None:
+    """``one`` and ``other`` answer alike on ``examples`` generated requests of ``pack``."""
     pairs = st.sampled_from(_transitions(pack)).flatmap(lambda t: record_and_request(pack, t))
 
-    @settings(max_examples=400, derandomize=True, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples, derandomize=True, suppress_health_check=list(HealthCheck))
     @given(pairs)
     def check(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
         record, request = pair
-        assert _answer(generated, record, request) == _answer(reference, record, request)
+        assert _answer(one, record, request) == _answer(other, record, request)
 
     check()
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_random_requests_decide_the_same_both_ways(pack: str) -> None:
+    generated, reference = _engines(pack)
+    _agree_on_generated_requests(pack, generated, reference, 400)
 
 
 def test_a_failing_expression_is_reported_with_its_rule(tmp_path: Path) -> None:
@@ -231,15 +236,7 @@ def test_plans_without_deciders_decide_the_same(pack: str) -> None:
         assert _answer(plans, s.record, s.request) == _answer(reference, s.record, s.request), (
             s.test_id
         )
-    pairs = st.sampled_from(_transitions(pack)).flatmap(lambda t: record_and_request(pack, t))
-
-    @settings(max_examples=200, derandomize=True, suppress_health_check=list(HealthCheck))
-    @given(pairs)
-    def check(pair: tuple[dict[str, Any], dict[str, Any]]) -> None:
-        record, request = pair
-        assert _answer(plans, record, request) == _answer(reference, record, request)
-
-    check()
+    _agree_on_generated_requests(pack, plans, reference, 200)
 
 
 def test_the_decider_is_what_decides() -> None:
