@@ -35,6 +35,7 @@ __all__ = [
     "Fact",
     "audit_bundle",
     "audit_chunk",
+    "audit_converted",
     "bad_bundle_finding",
     "bad_line_finding",
     "chunk_rows",
@@ -103,7 +104,15 @@ def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
     Raises :class:`~xueji_rules.errors.InputError` when the bundle does not match its schema.
     Findings are sorted, then masked unless the spec reveals personal data.
     """
-    data = ctx.bundles.convert(bundle)
+    return audit_converted(ctx.bundles.convert(bundle), bundle, ctx)
+
+
+def audit_converted(
+    data: Mapping[str, Any], bundle: Mapping[str, Any], ctx: AuditContext
+) -> BundleResult:
+    """:func:`audit_bundle` of a bundle already converted (``data``); ``bundle`` is the bundle
+    as parsed, whose personal values the findings must not show (``data`` itself will do: its
+    dates give the same texts)."""
     findings: list[Finding] = []
     final = replay(data, ctx, findings)
     record = data["record"]
@@ -268,14 +277,27 @@ def audit_chunk(spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = N
     lines, by_check, persons = out.lines, out.by_check, out.persons
     schools = out.schools
     count = 0
+    typed = ctx.typed_bundles
+    decode, rejected = (typed.decode, typed.rejected) if typed is not None else (None, ())
     for line, raw in rows:
         count += 1
         parsed: Any = raw
         try:
             # JSONL rows are bytes (a test on the class first: isinstance of a union costs more)
             if raw.__class__ is bytes or isinstance(raw, bytes | str):
-                parsed = loads(raw)
-            result = audit_bundle(parsed, ctx)
+                data = None
+                if decode is not None:
+                    try:
+                        data = decode(raw)
+                    except rejected:  # the general path takes it, or words what is wrong
+                        data = None
+                if data is not None:
+                    result = audit_converted(data, data, ctx)
+                else:
+                    parsed = loads(raw)
+                    result = audit_bundle(parsed, ctx)
+            else:
+                result = audit_bundle(parsed, ctx)
         except _ERRORS as exc:
             finding = bad_bundle_finding(source, line, exc, parsed, ctx)
             message = finding.evidence["error"]

@@ -18,6 +18,7 @@ from typing import Any
 from xueji_rules.audit._convert import EngineInputs, bundle_model, engine_inputs
 from xueji_rules.engine import Engine
 from xueji_rules.engine._inputs import InputModel
+from xueji_rules.engine._typed import TypedDecoder, typed_decoder
 from xueji_rules.errors import InputError, Location
 from xueji_rules.packs.model import Pack
 from xueji_rules.records.masking import Masker
@@ -107,6 +108,14 @@ class AuditContext:
             s.id for s in top.pack.lifecycle.stages.values() if s.compulsory
         )
         self.bundles: InputModel = bundle_model(top.pack.inputs)
+        #: bundle lines decoded, checked and converted in one native call (the ``[fast]``
+        #: extra; D-353), or None: then they are parsed and converted by ``bundles``. Not with
+        #: ``--checks form``, whose check reads the record as parsed, before conversion.
+        self.typed_bundles: TypedDecoder | None = (
+            typed_decoder(self.bundles.schema, "bundle.schema.json")
+            if "form" not in spec.checks
+            else None
+        )
         # per pack of the chain: its engine's converters (the replay converts a record once)
         self.inputs: dict[str, EngineInputs] = {
             e.pack.id: engine_inputs(e.pack.inputs) for e in engines
