@@ -9,6 +9,7 @@ whose rosters list the student per term); the caller partitions those by key.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -36,6 +37,7 @@ __all__ = [
     "audit_bundle",
     "audit_chunk",
     "audit_converted",
+    "audit_raw",
     "bad_bundle_finding",
     "bad_line_finding",
     "chunk_rows",
@@ -105,6 +107,27 @@ def audit_bundle(bundle: Mapping[str, Any], ctx: AuditContext) -> BundleResult:
     Findings are sorted, then masked unless the spec reveals personal data.
     """
     return audit_converted(ctx.bundles.convert(bundle), bundle, ctx)
+
+
+def audit_raw(raw: Any, ctx: AuditContext) -> BundleResult:
+    """Audit one bundle as a snapshot gives it: a JSONL line (bytes or text) or a mapping.
+
+    A line goes to the context's typed decoder when there is one (msgspec, D-353) and, when
+    that refuses it, is parsed and converted the general way, which takes it or words what is
+    wrong. Raises one of :data:`BUNDLE_ERRORS` for a line that is not an auditable bundle.
+    """
+    # JSONL rows are bytes (a test on the class first: isinstance of a union costs more)
+    if raw.__class__ is bytes or isinstance(raw, bytes | str):
+        typed = ctx.typed_bundles
+        if typed is not None:
+            try:
+                data = typed.decode(raw)
+            except typed.rejected:
+                pass  # the general path takes it, or words what is wrong
+            else:
+                return audit_converted(data, data, ctx)
+        raw = loads(raw)
+    return audit_bundle(raw, ctx)
 
 
 def audit_converted(
@@ -242,11 +265,16 @@ def close_spill_writers() -> None:
 
 
 def bad_bundle_finding(
-    source: str, line: int, exc: Exception, parsed: Any, ctx: AuditContext
+    source: str, line: int, exc: Exception, raw: Any, ctx: AuditContext
 ) -> Finding:
-    """The ``input.bad_line`` finding of a bundle that could not be parsed or audited, worded
-    the same whichever JSON parser read it and masked unless the spec reveals personal data."""
+    """The ``input.bad_line`` finding of a bundle that could not be parsed or audited (``raw``:
+    as :func:`audit_raw` took it), worded the same whichever JSON parser read it and masked
+    unless the spec reveals personal data."""
     message = getattr(exc, "message", None) or _decode_problem(exc)
+    parsed = raw
+    if raw.__class__ is bytes or isinstance(raw, bytes | str):
+        with contextlib.suppress(*DECODE_ERRORS):  # the record's id and personal values
+            parsed = loads(raw)
     finding = bad_line_finding(source, line, message, _record_id(parsed))
     if ctx.reveal:
         return finding
@@ -277,29 +305,12 @@ def audit_chunk(spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = N
     lines, by_check, persons = out.lines, out.by_check, out.persons
     schools = out.schools
     count = 0
-    typed = ctx.typed_bundles
-    decode, rejected = (typed.decode, typed.rejected) if typed is not None else (None, ())
     for line, raw in rows:
         count += 1
-        parsed: Any = raw
         try:
-            # JSONL rows are bytes (a test on the class first: isinstance of a union costs more)
-            if raw.__class__ is bytes or isinstance(raw, bytes | str):
-                data = None
-                if decode is not None:
-                    try:
-                        data = decode(raw)
-                    except rejected:  # the general path takes it, or words what is wrong
-                        data = None
-                if data is not None:
-                    result = audit_converted(data, data, ctx)
-                else:
-                    parsed = loads(raw)
-                    result = audit_bundle(parsed, ctx)
-            else:
-                result = audit_bundle(parsed, ctx)
+            result = audit_raw(raw, ctx)
         except _ERRORS as exc:
-            finding = bad_bundle_finding(source, line, exc, parsed, ctx)
+            finding = bad_bundle_finding(source, line, exc, raw, ctx)
             message = finding.evidence["error"]
             out.bad_lines.append((source, line, message[:200]))
             lines.append(finding.to_json_text())

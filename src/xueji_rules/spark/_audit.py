@@ -148,9 +148,7 @@ class _Rows:
 
 def audit_batches(shipment: PackShipment, job: AuditJob, batches: Iterator[Any]) -> Iterator[Any]:
     """``mapInArrow`` body: every bundle's findings and facts, one row each (:data:`STAGE_FIELDS`)."""
-    from xueji_rules._json import loads
-    from xueji_rules.audit import audit_bundle
-    from xueji_rules.audit.bundle import BUNDLE_ERRORS, bad_bundle_finding
+    from xueji_rules.audit.bundle import BUNDLE_ERRORS, audit_raw, bad_bundle_finding
 
     ctx = audit_context(shipment, job)
     unnamed = f"column {job.line!r}" if job.line else "<spark>"
@@ -160,17 +158,14 @@ def audit_batches(shipment: PackShipment, job: AuditJob, batches: Iterator[Any])
         for raw, file, number in zip(_bundles(batch, job), files, numbers, strict=True):
             if isinstance(raw, bytes | str) and not raw.strip():
                 continue  # a blank line, skipped as the single-machine audit skips it
-            parsed: Any = raw
             try:
-                if isinstance(raw, bytes | str):
-                    parsed = loads(raw)
-                elif raw is None:
+                if raw is None:
                     raise InputError("the bundle is null", Location())
-                result = audit_bundle(parsed, ctx)
+                result = audit_raw(raw, ctx)
             except BUNDLE_ERRORS as exc:
                 # worded and masked as the single-machine audit does (D-285, D-288)
                 source = file if file is not None else unnamed
-                out.finding(out.group(), bad_bundle_finding(source, number, exc, parsed, ctx))
+                out.finding(out.group(), bad_bundle_finding(source, number, exc, raw, ctx))
                 continue
             if result.findings:
                 group = out.group()
