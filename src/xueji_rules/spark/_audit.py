@@ -5,10 +5,10 @@ settings (:class:`AuditJob`, which carries the run's identity-hash key so that e
 hashes one person alike) into an :class:`~xueji_rules.audit.AuditSpec` whose context it builds
 once (:func:`~xueji_rules.audit.context_for` caches it per process).
 
-* :func:`audit_batches` calls :func:`~xueji_rules.audit.audit_bundle` — the function the
+* :func:`audit_batches` calls :func:`~xueji_rules.audit.bundle.audit_raw` — the function the
   single-machine audit runs in its worker processes — on every bundle, and emits its findings
-  and its cross-record facts (identity facts for O01/O07, school × term for O04) as rows of
-  :data:`STAGE_FIELDS`;
+  and its cross-record facts (identity facts for O01/O07; for O04 each school × term pair once
+  per task) as rows of :data:`STAGE_FIELDS`;
 * :func:`side_batches` reads side-file lines with :func:`~xueji_rules.audit.snapshot.side_row`
   (as the single-machine audit does): accounts and staff are checked row by row by the records
   package's ``check_accounts`` / ``check_staff``, verifications become facts for O04.
