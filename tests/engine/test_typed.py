@@ -217,3 +217,23 @@ def test_the_audit_context_has_a_bundle_decoder_except_for_the_form_check() -> N
     assert context_for(spec_from("shanxi", "2026-12-31")).typed_bundles is not None
     form = context_for(spec_from("shanxi", "2026-12-31", checks={"form"}))
     assert form.typed_bundles is None
+
+
+def test_a_packs_own_record_fields_are_in_the_model() -> None:
+    from xueji_rules.packs.model import InputField, Text
+
+    day = InputField(path="record.boarding_term", type="date", label=Text("寄宿学期"))
+    bundle = {**BUNDLE, "record": {**RECORD, "boarding_term": "2026-09-01"}}
+    schema = bundle_model([day]).schema
+    fast, slow = _both(schema, "bundle.schema.json", json.dumps(bundle))
+    assert fast is not _REJECTED and _same(fast, slow)
+    assert fast["record"]["boarding_term"] == dt.date(2026, 9, 1)
+    # without the pack's field the key is unknown to the closed record: refused
+    assert _both(_BUNDLE_SCHEMA, "bundle.schema.json", json.dumps(bundle))[0] is _REJECTED
+
+
+def test_a_packs_number_field_leaves_the_general_path_alone() -> None:
+    from xueji_rules.packs.model import InputField, Text
+
+    fee = InputField(path="record.boarding_fee", type="number", label=Text("寄宿费"))
+    assert typed_decoder(bundle_model([fee]).schema, "bundle.schema.json") is None
