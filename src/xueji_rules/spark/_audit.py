@@ -130,7 +130,7 @@ class _Rows:
             column.append(value)
 
     def fact(self, kind: str, key: str, payload: str) -> None:
-        """A fact row (no record, check or severity): three appends, not a loop over six."""
+        """A fact row (no record, check or severity), appended column by column without a loop."""
         kinds, keys, records, checks, severities, payloads = self.columns
         kinds.append(kind)
         keys.append(key)
