@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xueji_rules.audit._convert import bundle_model
+from xueji_rules.audit._convert import bundle_model, typed_bundle_schema
 from xueji_rules.engine import _typed
 from xueji_rules.engine._generate import REJECTED, compile_converter
 from xueji_rules.engine._inputs import input_model
@@ -109,6 +109,8 @@ def _both(schema: Mapping[str, Any], name: str, text: str) -> tuple[Any, Any]:
 
 
 _BUNDLE_SCHEMA = bundle_model().schema
+# the audit's typed model: history start records and requests typed as the engine's (D-355)
+_TYPED_SCHEMA = typed_bundle_schema()
 _BUNDLE_PATHS = _paths(BUNDLE)
 
 
@@ -117,12 +119,13 @@ _BUNDLE_PATHS = _paths(BUNDLE)
     path=st.sampled_from(_BUNDLE_PATHS),
     how=st.sampled_from(["set", "drop", "add"]),
     odd=st.sampled_from(ODD),
+    typed=st.booleans(),
 )
 def test_bundle_decoder_takes_only_what_the_converter_takes(
-    path: tuple[Any, ...], how: str, odd: Any
+    path: tuple[Any, ...], how: str, odd: Any, typed: bool
 ) -> None:
     text = json.dumps(_mutate(BUNDLE, path, how, odd), ensure_ascii=False)
-    fast, slow = _both(_BUNDLE_SCHEMA, "bundle.schema.json", text)
+    fast, slow = _both(_TYPED_SCHEMA if typed else _BUNDLE_SCHEMA, "bundle.schema.json", text)
     if fast is not _REJECTED:
         assert slow is not _REJECTED, text
         assert _same(fast, slow), text
@@ -134,6 +137,17 @@ def test_a_valid_bundle_is_decoded_to_the_converters_values() -> None:
     assert _same(fast, slow)
     assert fast["record"]["birth_date"] == dt.date(2017, 5, 1)
     assert fast["history"]["start"]["birth_date"] == "2017-05-01"  # the engine converts it
+
+
+def test_the_audits_model_gives_start_records_and_requests_as_the_engine_converts_them() -> None:
+    fast, slow = _both(_TYPED_SCHEMA, "bundle.schema.json", json.dumps(BUNDLE))
+    assert fast is not _REJECTED
+    assert _same(fast, slow)
+    start, event = fast["history"]["start"], fast["history"]["events"][1]
+    assert _same(start, input_model("record").raw(copy.deepcopy(BUNDLE["history"]["start"])))
+    raw_request = BUNDLE["history"]["events"][1]["request"]
+    assert _same(event["request"], input_model("request").raw(copy.deepcopy(raw_request)))
+    assert event["request"]["date"] == dt.date(2026, 10, 9)
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from xueji_rules._schemas import load_schema
 from xueji_rules.engine._inputs import InputModel, input_model, input_schema
 from xueji_rules.packs.model import InputField
 
-__all__ = ["EngineInputs", "bundle_model", "engine_inputs"]
+__all__ = ["EngineInputs", "bundle_model", "engine_inputs", "typed_bundle_schema"]
 
 _OBJECT = {"type": "object"}
 Converter = Callable[[Any], Any]
@@ -47,6 +47,30 @@ def _bundle_schema(fields: tuple[InputField, ...]) -> dict[str, Any]:
     record["properties"]["person"] = dict(_OBJECT)
     record["properties"]["family"] = {"type": "array", "maxItems": 10, "items": dict(_OBJECT)}
     schema["properties"]["record"] = record
+    return schema
+
+
+def typed_bundle_schema(fields: Iterable[InputField] = ()) -> dict[str, Any]:
+    """The bundle schema of the typed decoder (D-355): :func:`bundle_model`'s, except that a
+    history's start record and its events' requests are the engine's own record and request
+    schemas (with the pack's ``fields``), so that they arrive converted as the top engine's
+    converters would convert them; the replay then decides them without converting again.
+
+    A start or request the engine's schema refuses makes the typed decoder refuse the whole line,
+    which then takes the general path, where the engine words the problem as a finding.
+    """
+    fields = tuple(fields)
+    extra = tuple(sorted((f for f in fields if f.path.startswith("record.")), key=lambda f: f.path))
+    schema = _bundle_schema(extra)
+    engine = {kind: copy.deepcopy(input_schema(kind, fields)) for kind in ("record", "request")}
+    for part in engine.values():
+        for name, definition in part.pop("$defs", {}).items():
+            if schema["$defs"].setdefault(name, definition) != definition:
+                raise ValueError(f"bundle schema: two definitions named {name!r}")
+        for key in ("$schema", "$id"):
+            part.pop(key, None)
+    schema["properties"]["history"]["properties"]["start"] = engine["record"]
+    schema["$defs"]["event"]["properties"]["request"] = engine["request"]
     return schema
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from xueji_rules.audit._checks import make_finding
 from xueji_rules.audit._convert import EngineInputs
@@ -62,9 +62,16 @@ def _refusal_citations(decision: Decision, pack: Pack) -> tuple[Citation, ...]:
 
 
 class _Replay:
-    """One history's replay; collects findings into ``out``."""
+    """One history's replay; collects findings into ``out``.
 
-    def __init__(self, bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding]) -> None:
+    ``typed``: the bundle came from the typed decoder (D-355), whose history start record and
+    requests are already what the top engine's converters make of them; they are not converted
+    again for that engine (for an older pack's engine they are, as raw ones are).
+    """
+
+    def __init__(
+        self, bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding], typed: bool
+    ) -> None:
         self.bundle = bundle
         self.ctx = ctx
         self.out = out
@@ -80,6 +87,13 @@ class _Replay:
         # (all at once) only when another event is decided, so the last events' changes never
         self.pending: dict[str, Any] = {}
         self.where: tuple[int, dt.date, Any] = (0, dt.date.min, None)  # the event replayed
+        # the converters whose output the requests already are (None: raw requests)
+        self.requests_of: EngineInputs | None = None
+        if typed:
+            self.requests_of = ctx.top_inputs
+            start = (bundle.get("history") or {}).get("start")
+            if start is not None:  # converted: later changes are merged into it converted
+                self.converted, self.inputs = dict(start), ctx.top_inputs
 
     def base(self) -> dict[str, Any]:
         """The evidence of the event being replayed: its index, date and transition."""
@@ -171,7 +185,11 @@ class _Replay:
         record = self.converted
         if record is not None:
             try:
-                converted = inputs.request(request)
+                converted = (
+                    cast(dict[str, Any], request)  # the typed decoder's: a converted dict
+                    if inputs is self.requests_of
+                    else inputs.request(request)
+                )
             except REJECTED:
                 return engine.decide(state, request)
             try:
@@ -379,8 +397,13 @@ class _Replay:
         self.finding("O11.transfer_backup_missing", evidence, pack)
 
 
-def replay(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding]) -> dict[str, Any]:
-    """Replay the bundle's history, appending findings to ``out``; return the final record state."""
+def replay(
+    bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding], *, typed: bool = False
+) -> dict[str, Any]:
+    """Replay the bundle's history, appending findings to ``out``; return the final record state.
+
+    ``typed``: ``bundle`` is the typed decoder's (its start record and requests converted, D-355).
+    """
     history = bundle.get("history")
     if not history or not history.get("events"):  # nothing to replay: the state it starts from
         start = history.get("start") if history else None
@@ -388,4 +411,4 @@ def replay(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding]) -> 
             return dict(start)
         record = bundle["record"]
         return {"id": record["id"], "stage": record["stage"], "status": "unregistered"}
-    return _Replay(bundle, ctx, out).run()
+    return _Replay(bundle, ctx, out, typed).run()

@@ -125,19 +125,20 @@ def audit_raw(raw: Any, ctx: AuditContext) -> BundleResult:
             except typed.rejected:
                 pass  # the general path takes it, or words what is wrong
             else:
-                return audit_converted(data, data, ctx)
+                return audit_converted(data, data, ctx, typed=True)
         raw = loads(raw)
     return audit_bundle(raw, ctx)
 
 
 def audit_converted(
-    data: Mapping[str, Any], bundle: Mapping[str, Any], ctx: AuditContext
+    data: Mapping[str, Any], bundle: Mapping[str, Any], ctx: AuditContext, *, typed: bool = False
 ) -> BundleResult:
     """:func:`audit_bundle` of a bundle already converted (``data``); ``bundle`` is the bundle
     as parsed, whose personal values the findings must not show (``data`` itself will do: its
-    dates give the same texts)."""
+    dates give the same texts). ``typed``: ``data`` came from the context's typed decoder, its
+    history's start record and requests converted too (D-355)."""
     findings: list[Finding] = []
-    final = replay(data, ctx, findings)
+    final = replay(data, ctx, findings, typed=typed)
     record = data["record"]
     history = data.get("history")
     if (history and history.get("events")) and (

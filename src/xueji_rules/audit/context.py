@@ -15,7 +15,12 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from xueji_rules.audit._convert import EngineInputs, bundle_model, engine_inputs
+from xueji_rules.audit._convert import (
+    EngineInputs,
+    bundle_model,
+    engine_inputs,
+    typed_bundle_schema,
+)
 from xueji_rules.engine import Engine
 from xueji_rules.engine._inputs import InputModel
 from xueji_rules.engine._typed import TypedDecoder, typed_decoder
@@ -109,10 +114,11 @@ class AuditContext:
         )
         self.bundles: InputModel = bundle_model(top.pack.inputs)
         #: bundle lines decoded, checked and converted in one native call (the ``[fast]``
-        #: extra; D-353), or None: then they are parsed and converted by ``bundles``. Not with
+        #: extra; D-353), history start records and requests as the top engine converts them
+        #: (D-355), or None: then they are parsed and converted by ``bundles``. Not with
         #: ``--checks form``, whose check reads the record as parsed, before conversion.
         self.typed_bundles: TypedDecoder | None = (
-            typed_decoder(self.bundles.schema, "bundle.schema.json")
+            typed_decoder(typed_bundle_schema(top.pack.inputs), "bundle.schema.json")
             if "form" not in spec.checks
             else None
         )
@@ -120,6 +126,8 @@ class AuditContext:
         self.inputs: dict[str, EngineInputs] = {
             e.pack.id: engine_inputs(e.pack.inputs) for e in engines
         }
+        #: the converters of the top engine: what the typed decoder's start and requests match
+        self.top_inputs: EngineInputs = self.inputs[top.pack.id]
         #: the pack in force on the as-of date (``pack_on(as_of)``; every record's checks ask)
         self.as_of_pack: Pack | None = self.pack_on(spec.as_of)
         # the school calendar of the audited pack gives the terms (facts about schools, not law)
