@@ -20,10 +20,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -31,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _callgrind import MISSING, available, per_item, total_instructions
 from _report import machine_lines, markdown_table, write_section
 
 PARTS = {
@@ -39,7 +36,6 @@ PARTS = {
     "convert": "conversion and the pack's checks (`Engine._check_inputs`)",
     "hand": "hand-written Python (same conditions, outcome + failed ids)",
 }
-_TOTALS = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
 
 
 def _inner(part: str, count: int, population_size: int) -> None:
@@ -70,30 +66,18 @@ def _inner(part: str, count: int, population_size: int) -> None:
         fn(record, request)
 
 
-def _count(part: str, count: int, population_size: int, workdir: Path) -> int:
-    """Total instructions of one child run under callgrind."""
-    out = workdir / f"callgrind.{part}.{count}"
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    command = [
-        "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
-        sys.executable, __file__, "--inner", part, "--count", str(count),
-        "--population", str(population_size),
-    ]  # fmt: skip
-    subprocess.run(command, check=True, env=env, capture_output=True)
-    found = _TOTALS.search(out.read_text(encoding="utf-8", errors="replace"))
-    if found is None:
-        raise SystemExit(f"no instruction total in {out}")
-    return int(found.group(1))
-
-
 def measure(short: int, long: int, population_size: int) -> dict[str, float]:
     """Instructions per warm decision of every part."""
     per: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="count-decide-") as tmp:
         for part in PARTS:
-            low = _count(part, short, population_size, Path(tmp))
-            high = _count(part, long, population_size, Path(tmp))
-            per[part] = (high - low) / (long - short)
+
+            def count(n: int, part: str = part) -> int:
+                command = [sys.executable, __file__, "--inner", part, "--count", str(n),
+                           "--population", str(population_size)]  # fmt: skip
+                return total_instructions(command, Path(tmp) / f"callgrind.{part}.{n}")
+
+            per[part] = per_item(count, short, long)
             print(f"{part}: {per[part]:,.0f} instructions per decision", flush=True)
     return per
 
@@ -134,8 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not 0 < args.short < args.long:
         parser.error("--short must be positive and below --long")
-    if shutil.which("valgrind") is None:
-        print("count_decide: valgrind is not installed (Debian: apt-get install valgrind)")
+    if not available():
+        print(f"count_decide: {MISSING}")
         return 2
     per = measure(args.short, args.long, args.population)
     section = render(per, args.short, args.long, args.population)
