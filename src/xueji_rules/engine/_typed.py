@@ -169,6 +169,7 @@ class _TypeWriter:
             fields,
             kw_only=True,
             forbid_unknown_fields=True,
+            gc=False,  # short-lived and acyclic: turned into dicts at once
             rename=rename,
         )
         self.structs[key] = struct
