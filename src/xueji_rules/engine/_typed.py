@@ -10,8 +10,8 @@ and on malformed inputs).
 What the decoder accepts, the converter accepts; the reverse does not hold, and need not: the
 decoder refuses some valid inputs (an integral JSON float such as ``3.0`` in an integer field,
 which the converter turns into ``3``). A caller takes any of the decoder's ``rejected`` errors
-as "use the general path", which accepts the input or words its problems. Nothing here is ever the only
-check of an input.
+as "use the general path", which accepts the input or words its problems. Nothing here is ever
+the only check of an input.
 
 What the msgspec type states for each keyword of the converter's subset:
 
@@ -24,9 +24,9 @@ What the msgspec type states for each keyword of the converter's subset:
 * an array: its item type and length bounds; ``format: date``: ``datetime.date`` (RFC 3339's
   ``yyyy-mm-dd``, which is the converter's pattern and calendar check).
 
-A schema with anything else (an object with properties that allows other keys, a ``number``,
-whose JSON integers the two would read as different texts in evidence, an ``enum`` on a
-number or boolean, a ``$ref`` to itself) gets no decoder: :func:`typed_decoder` returns
+A schema with anything else (an object with properties that allows other keys; a ``number``,
+since masking reads the value the audit holds and a JSON ``3`` would show as ``3.0``; an
+``enum`` on a number or boolean; a ``$ref`` to itself) gets no decoder: :func:`typed_decoder` returns
 ``None`` and callers keep the general path.
 """
 
