@@ -12,7 +12,9 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 TOTALS = re.compile(r"^(?:summary|totals):\s+(\d+)", re.MULTILINE)
@@ -38,3 +40,21 @@ def total_instructions(command: Sequence[str], out: Path) -> int:
 def per_item(count: Callable[[int], int], short: int, long: int) -> float:
     """Instructions per loop item: ``count(n)`` runs the child with ``n`` items."""
     return (count(long) - count(short)) / (long - short)
+
+
+def per_part(
+    script: str, parts: Iterable[str], child_args: Sequence[str], short: int, long: int, unit: str
+) -> dict[str, float]:
+    """Instructions per loop item of each part: ``script --inner PART *child_args --count N``
+    run under callgrind with ``short`` and ``long`` items (each result printed as it comes)."""
+    per: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="callgrind-") as tmp:
+        for part in parts:
+
+            def count(n: int, part: str = part) -> int:
+                command = [sys.executable, script, "--inner", part, *child_args, "--count", str(n)]
+                return total_instructions(command, Path(tmp) / f"callgrind.{part}.{n}")
+
+            per[part] = per_item(count, short, long)
+            print(f"{part}: {per[part]:,.0f} instructions per {unit}", flush=True)
+    return per

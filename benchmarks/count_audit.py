@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _callgrind import MISSING, available, per_item, total_instructions
+from _callgrind import MISSING, available, per_part
 from _report import machine_lines, markdown_table, write_section
 
 PARTS = {
@@ -68,18 +68,8 @@ def _inner(part: str, snapshot: str, count: int, population_size: int) -> None:
 
 def measure(snapshot: str, short: int, long: int, population_size: int) -> dict[str, float]:
     """Instructions per warm audited record of every part."""
-    per: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="count-audit-") as tmp:
-        for part in PARTS:
-
-            def count(n: int, part: str = part) -> int:
-                command = [sys.executable, __file__, "--inner", part, "--snapshot", snapshot,
-                           "--count", str(n), "--population", str(population_size)]  # fmt: skip
-                return total_instructions(command, Path(tmp) / f"callgrind.{part}.{n}")
-
-            per[part] = per_item(count, short, long)
-            print(f"{part}: {per[part]:,.0f} instructions per record", flush=True)
-    return per
+    child = ["--snapshot", snapshot, "--population", str(population_size)]
+    return per_part(__file__, PARTS, child, short, long, "record")
 
 
 def render(per: dict[str, float], short: int, long: int, population_size: int) -> str:

@@ -21,13 +21,12 @@ from __future__ import annotations
 import argparse
 import gc
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _callgrind import MISSING, available, per_item, total_instructions
+from _callgrind import MISSING, available, per_part
 from _report import machine_lines, markdown_table, write_section
 
 PARTS = {
@@ -68,18 +67,8 @@ def _inner(part: str, count: int, population_size: int) -> None:
 
 def measure(short: int, long: int, population_size: int) -> dict[str, float]:
     """Instructions per warm decision of every part."""
-    per: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="count-decide-") as tmp:
-        for part in PARTS:
-
-            def count(n: int, part: str = part) -> int:
-                command = [sys.executable, __file__, "--inner", part, "--count", str(n),
-                           "--population", str(population_size)]  # fmt: skip
-                return total_instructions(command, Path(tmp) / f"callgrind.{part}.{n}")
-
-            per[part] = per_item(count, short, long)
-            print(f"{part}: {per[part]:,.0f} instructions per decision", flush=True)
-    return per
+    child = ["--population", str(population_size)]
+    return per_part(__file__, PARTS, child, short, long, "decision")
 
 
 def render(per: dict[str, float], short: int, long: int, population_size: int) -> str:
