@@ -101,8 +101,10 @@ def run_child(snapshot: Path, jobs: int, out: Path, checks: str) -> dict[str, An
 
 
 def parse_rates(snapshot: Path, lines: int = 20_000) -> dict[str, float]:
-    """Bundle lines read per second (CPU time): parsed only (the standard library, orjson), and
-    parsed, checked and converted (orjson + the generated converter; msgspec's typed model)."""
+    """Bundle lines read per second (CPU time): parsed only (the standard library's parser, the
+    general path's parser, orjson's for reference), and parsed, checked and converted (the
+    general path's parser + the generated converter; msgspec's typed model)."""
+    from xueji_rules._json import PARSER, loads
     from xueji_rules.audit import context_for, spec_from
 
     ctx = context_for(spec_from("shanxi", AS_OF))
@@ -111,14 +113,14 @@ def parse_rates(snapshot: Path, lines: int = 20_000) -> dict[str, float]:
         for _, line in zip(range(lines), handle, strict=False):
             rows.append(line)
     rates = {}
-    readers: dict[str, Any] = {"json parse": json.loads}
+    readers: dict[str, Any] = {"json parse": json.loads, f"{PARSER} parse (D-356)": loads}
     try:
         import orjson
 
         readers["orjson parse"] = orjson.loads
-        readers["orjson + converter"] = lambda line: ctx.bundles.raw(orjson.loads(line))
     except ImportError:
         pass
+    readers[f"{PARSER} + converter"] = lambda line: ctx.bundles.raw(loads(line))
     if ctx.typed_bundles is not None:
         readers["msgspec typed decode"] = ctx.typed_bundles.decode
     for name, read in readers.items():

@@ -1,22 +1,37 @@
-"""JSON on the hot paths (the audit's bundles, batch output lines): orjson when installed
-(``pip install 'xueji-rules[fast]'``), the standard library otherwise.
+"""JSON on the hot paths (the audit's bundles, batch output lines) and one reading of JSON input.
 
-Parsing a bundle line is a fixed cost per record; orjson parses the synthetic snapshot's
-bundles about three times faster than the standard library, and writes a decision's JSON
-about fifteen times faster (docs/performance.md). Both give the same Python values for valid
-JSON, and :func:`dumps` gives the same text with either (compact separators, Chinese
-unescaped; a value orjson refuses, such as a lone surrogate or an integer over 64 bits, is
-written by the standard library), so the extra is never needed for correct or identical
-results. Duplicate keys when parsing: both keep the last value.
+**Reading.** Every JSON input is read by one set of rules, whatever is installed (D-356): the
+text is UTF-8 (no byte-order mark, no encoded surrogates), ``NaN`` and ``Infinity`` are not
+numbers, a number past the range of a double (``1e400``) is refused rather than read as
+infinity, an integer is read exactly (up to Python's 4,300 digits), and a ``\\u`` escape of
+half a surrogate pair is refused. Those are RFC 8259's and I-JSON's (RFC 7493) rules, and
+msgspec's: with the ``[fast]`` extra, :func:`loads` is msgspec's untyped decoder; without it,
+the standard library's parser with hooks that hold it to the same rules. So a snapshot line
+is taken or refused, and read to the same values, by either, and the audit's findings never
+depend on the install. Duplicate keys: :func:`loads` keeps the last value (both do);
+:func:`loads_strict` refuses them (batch lines, service bodies, records and side files).
+
+orjson is not used for reading: it reads an integer past 64 bits as a float, which the other
+two read exactly.
+
+**Writing.** :func:`dumps` writes compact JSON (no spaces, Chinese unescaped) with orjson when
+installed, about fifteen times faster than the standard library for a decision, and the same
+text either way (a value orjson refuses, such as a lone surrogate or an integer over 64 bits,
+is written by the standard library).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = ["DECODE_ERRORS", "PARSER", "dumps", "loads", "loads_strict"]
+
+# the escape of half a surrogate pair (a lone one is refused once the text is parsed)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _no_duplicates(pairs: Sequence[tuple[str, Any]]) -> dict[str, Any]:
@@ -32,14 +47,75 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def loads_strict(text: str | bytes) -> Any:
-    """Parse JSON strictly (batch lines, service bodies, records files): duplicate keys and
-    ``NaN``/``Infinity`` raise ``ValueError``, so no value is silently dropped or invented.
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:24]} is out of range")
+    return value
 
-    ``json.JSONDecodeError`` (a ``ValueError``) for text that is not JSON; ``RecursionError``
-    for nesting deeper than Python's parser goes.
+
+def _lone_surrogate(value: Any) -> bool:
+    """Whether a text anywhere in ``value`` (keys included) holds half a surrogate pair."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack += item.keys()
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+    return False
+
+
+def _parse(data: bytes | str, pairs_hook: Callable[[Any], Any] | None) -> Any:
+    """The standard library's parser held to the reading rules of the module docstring.
+
+    Raises ``UnicodeError`` for bytes that are not UTF-8 (or text that cannot be), ``ValueError``
+    (``json.JSONDecodeError`` for the parser's own refusals) for text that is not JSON by those
+    rules, ``RecursionError`` for nesting deeper than the parser goes.
     """
-    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    if isinstance(data, bytes | bytearray | memoryview):
+        # strictly: json.loads would take UTF-16 and UTF-32, a byte-order mark, and surrogates
+        text = bytes(data).decode("utf-8")
+    else:
+        text = data
+        if not text.isascii():
+            text.encode("utf-8")  # a surrogate character in the text: UnicodeEncodeError
+    value = json.loads(
+        text, object_pairs_hook=pairs_hook, parse_constant=_no_constant, parse_float=_finite
+    )
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _lone_surrogate(value):
+        raise ValueError("a \\u escape gives half a surrogate pair")
+    return value
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """Parse JSON by the module's reading rules, refusing duplicate keys too (batch lines,
+    service bodies, records and side files), so no value is silently dropped or invented.
+
+    ``ValueError`` (``json.JSONDecodeError`` for the parser's own refusals, with their
+    position) for text that is not JSON by those rules; ``UnicodeError`` for bytes that are not
+    UTF-8; ``RecursionError`` for nesting deeper than Python's parser goes.
+    """
+    return _parse(text, _no_duplicates)
+
+
+def _loads_standard(text: bytes | str) -> Any:
+    """:func:`loads` without msgspec: ``json.JSONDecodeError`` for anything that is not JSON by
+    the reading rules, as msgspec's decoder refuses it."""
+    try:
+        return _parse(text, None)
+    except json.JSONDecodeError:
+        raise
+    except (UnicodeError, RecursionError):
+        raise
+    except ValueError as exc:  # a hook's refusal, or an integer past Python's digit limit
+        raise json.JSONDecodeError(str(exc), text if isinstance(text, str) else "", 0) from None
 
 
 def _dumps_std(value: Any) -> str:
@@ -47,28 +123,37 @@ def _dumps_std(value: Any) -> str:
 
 
 loads: Callable[[bytes | str], Any]
+"""Parse JSON by the module's reading rules (a duplicate key keeps its last value); raises one
+of :data:`DECODE_ERRORS`."""
 dumps: Callable[[Any], str]
 """Compact JSON text of ``value``: no spaces, keys in their order, non-ASCII unescaped."""
 
 try:
+    import msgspec
+
+    loads = msgspec.json.decode
+    PARSER = "msgspec"
+    # msgspec.ValidationError (a number out of range) is a msgspec.DecodeError
+    DECODE_ERRORS: tuple[type[Exception], ...] = (
+        msgspec.DecodeError,
+        json.JSONDecodeError,
+        UnicodeError,
+        RecursionError,
+    )
+except ImportError:  # pragma: no cover - exercised where msgspec is absent
+    loads = _loads_standard
+    PARSER = "json"
+    DECODE_ERRORS = (json.JSONDecodeError, UnicodeError, RecursionError)
+
+try:
     import orjson
 
-    def dumps(value: Any) -> str:
+    def _dumps_orjson(value: Any) -> str:
         try:
             return orjson.dumps(value).decode("utf-8")
         except TypeError:  # orjson.JSONEncodeError: lone surrogates, huge integers, deep nesting
             return _dumps_std(value)
 
-    loads = orjson.loads
-    PARSER = "orjson"
-    DECODE_ERRORS: tuple[type[Exception], ...] = (
-        orjson.JSONDecodeError,
-        json.JSONDecodeError,
-        UnicodeDecodeError,
-        RecursionError,
-    )
+    dumps = _dumps_orjson
 except ImportError:  # pragma: no cover - exercised where orjson is absent
     dumps = _dumps_std
-    loads = json.loads
-    PARSER = "json"
-    DECODE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, RecursionError)

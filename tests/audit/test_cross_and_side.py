@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.audit.conftest import AS_OF, S2, checks, pupil, write_snapshot
 from xueji_rules.audit import audit_snapshot
+from xueji_rules.errors import InputError
 from xueji_rules.findings import Finding
 
 DOC = {"id_doc_type": "resident_id_card", "id_doc_number": "140105201701010011"}
@@ -178,6 +181,28 @@ def test_a_side_row_of_the_old_interim_shape_is_a_bad_line(tmp_path: Path) -> No
     )
     [finding] = audit(root)
     assert finding.check == "input.bad_line" and finding.evidence["file"] == "accounts.jsonl"
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [
+        (b'{"id": "a", "id": "b"}', "duplicate key 'id'"),
+        (b'{"id": NaN}', "NaN is not a JSON number"),
+        (b'{"id": 1e400}', "out of range"),
+        (b'{"id": "\\ud800"}', "half a surrogate pair"),
+        (b'{"id": "\xff"}', "can't decode"),
+        (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+    ],
+    ids=["duplicate", "nan", "1e400", "surrogate", "utf8", "deep"],
+)
+def test_a_side_line_is_read_by_the_json_reading_rules(line: bytes, error: str) -> None:
+    """Side files are read as batch lines are (D-356): refused, with the reason, never a crash."""
+    from xueji_rules.audit.snapshot import side_row
+
+    problem = side_row("accounts", "accounts.jsonl", 7, line)
+    assert isinstance(problem, InputError)
+    assert problem.location is not None and problem.location.line == 7
+    assert error in problem.message
 
 
 def test_findings_validate_against_the_finding_schema(tmp_path: Path) -> None:

@@ -271,7 +271,7 @@ def bad_bundle_finding(
     """The ``input.bad_line`` finding of a bundle that could not be parsed or audited (``raw``:
     as :func:`audit_raw` took it), worded the same whichever JSON parser read it and masked
     unless the spec reveals personal data."""
-    message = getattr(exc, "message", None) or _decode_problem(exc)
+    message = getattr(exc, "message", None) or _decode_problem(exc, raw)
     parsed = raw
     if raw.__class__ is bytes or isinstance(raw, bytes | str):
         with contextlib.suppress(*DECODE_ERRORS):  # the record's id and personal values
@@ -282,13 +282,29 @@ def bad_bundle_finding(
     return mask_finding(finding, ctx, _raw_records(parsed) if isinstance(parsed, Mapping) else ())
 
 
-def _decode_problem(exc: Exception) -> str:
-    """The same words whichever JSON parser is installed (the output must not depend on it)."""
-    if isinstance(exc, UnicodeDecodeError):
+def _decode_problem(exc: Exception, raw: Any) -> str:
+    """The same words whichever JSON parser is installed (the output must not depend on it).
+
+    The encoding comes first: msgspec reads bytes and text together and may stop at a syntax
+    error before the bad byte the standard library's path reports first (D-356)."""
+    if isinstance(exc, UnicodeError) or not _utf8(raw):
         return "not UTF-8 text"
     if isinstance(exc, RecursionError):
         return "nested too deeply"
     return "not valid JSON"
+
+
+def _utf8(raw: Any) -> bool:
+    """Whether ``raw`` is UTF-8 text (bytes that decode, or text that encodes); ``True`` for a
+    mapping, which was never text."""
+    try:
+        if isinstance(raw, bytes):
+            raw.decode("utf-8")
+        elif isinstance(raw, str) and not raw.isascii():
+            raw.encode("utf-8")
+    except UnicodeError:
+        return False
+    return True
 
 
 def audit_chunk(spec: AuditSpec, chunk: Chunk, spill: tuple[str, int] | None = None) -> ChunkResult:

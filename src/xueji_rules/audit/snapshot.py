@@ -16,12 +16,12 @@ most ``size`` rows, each carrying its file and line numbers so a bad line can be
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xueji_rules._json import loads_strict
 from xueji_rules.engine._inputs import input_model
 from xueji_rules.errors import InputError, Location
 
@@ -117,8 +117,8 @@ def open_snapshot(path: str | Path) -> Snapshot:
     manifest_path = root / MANIFEST
     if manifest_path.exists():
         try:
-            raw = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raw = loads_strict(manifest_path.read_bytes())
+        except (OSError, ValueError, RecursionError) as exc:
             raise _bad(f"cannot read the manifest: {exc}", manifest_path) from None
         manifest = input_model("snapshot").convert(raw, str(manifest_path))
     for name in [*manifest.get("bundles", ()), *(manifest.get(k) for k in SIDE_FILES)]:
@@ -231,11 +231,13 @@ def side_row(kind: str, source: str, number: int, line: bytes | str) -> dict[str
     single-machine audit and Spark call this same function): the row, or its error."""
     model = input_model(SIDE_SCHEMAS[kind])
     try:
-        raw = json.loads(line)
+        raw = loads_strict(line)
         converted = model.convert(raw, f"{source}:{number}")
         # accounts and staff go to the records package's checks as JSON (ISO dates)
         return converted if kind == "verifications" else raw
-    except ValueError as exc:
+    except RecursionError:
+        return InputError("not JSON: nested too deeply", Location(file=source, line=number))
+    except ValueError as exc:  # UnicodeError included
         return InputError(f"not JSON: {exc}", Location(file=source, line=number))
     except InputError as exc:
         return exc
