@@ -147,3 +147,9 @@ def test_loads_strict_refuses_with_a_value_error(text: str | bytes) -> None:
 
 def test_loads_strict_takes_what_the_rules_allow() -> None:
     assert _json.loads_strict('{"a": [1e308, -0, "\\ud83d\\ude00"]}') == {"a": [1e308, 0, "😀"]}
+
+
+def test_a_too_long_integer_is_worded_for_people() -> None:
+    with pytest.raises(ValueError, match="an integer has more than 4,300 digits"):
+        _json.loads_strict("[" + "9" * 4301 + "]")
+    assert _json.loads_strict("[" + "9" * 4300 + "]") == [int("9" * 4300)]

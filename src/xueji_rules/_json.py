@@ -30,6 +30,7 @@ from typing import Any
 
 __all__ = ["DECODE_ERRORS", "PARSER", "dumps", "loads", "loads_strict"]
 
+_MAX_DIGITS = 4300  # Python's default limit on an integer's digits, which msgspec keeps too
 # the escape of half a surrogate pair (a lone one is refused once the text is parsed)
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -86,9 +87,14 @@ def _parse(data: bytes | str, pairs_hook: Callable[[Any], Any] | None) -> Any:
         text = data
         if not text.isascii():
             text.encode("utf-8")  # a surrogate character in the text: UnicodeEncodeError
-    value = json.loads(
-        text, object_pairs_hook=pairs_hook, parse_constant=_no_constant, parse_float=_finite
-    )
+    try:
+        value = json.loads(
+            text, object_pairs_hook=pairs_hook, parse_constant=_no_constant, parse_float=_finite
+        )
+    except ValueError as exc:
+        if str(exc).startswith("Exceeds the limit"):  # int(): not a hint to raise Python's limit
+            raise ValueError(f"an integer has more than {_MAX_DIGITS:,} digits") from None
+        raise
     if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _lone_surrogate(value):
         raise ValueError("a \\u escape gives half a surrogate pair")
     return value
