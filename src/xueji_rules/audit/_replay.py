@@ -76,9 +76,6 @@ class _Replay:
         self.ctx = ctx
         self.out = out
         self.record_id: str = bundle["record"]["id"]
-        archive = bundle.get("archive") or {}
-        self.archive_created: dt.date | None = archive.get("created_on")
-        self.backups = bundle.get("transfer_backups") or ()
         # the record state as the converters of ``inputs`` give it (None: they reject it, and
         # the engine's own decide words the problem); kept in step with the raw state
         self.converted: dict[str, Any] | None = None
@@ -93,7 +90,8 @@ class _Replay:
             self.requests_of = ctx.top_inputs
             start = (bundle.get("history") or {}).get("start")
             if start is not None:  # converted: later changes are merged into it converted
-                self.converted, self.inputs = dict(start), ctx.top_inputs
+                # (never changed in place: each change makes a new dict)
+                self.converted, self.inputs = start, ctx.top_inputs
 
     def base(self) -> dict[str, Any]:
         """The evidence of the event being replayed: its index, date and transition."""
@@ -103,16 +101,11 @@ class _Replay:
     def finding(self, check: str, evidence: dict[str, Any], pack: Pack | None, **kw: Any) -> None:
         self.out.append(make_finding(check, (self.record_id,), evidence, pack, **kw))
 
-    def run(self) -> dict[str, Any]:
-        record = self.bundle["record"]
-        history = self.bundle.get("history") or {}
-        start = history.get("start")
-        state: dict[str, Any] = (
-            dict(start)
-            if start is not None
-            else {"id": record["id"], "stage": record["stage"], "status": "unregistered"}
-        )
-        for index, event in enumerate(history.get("events", ())):
+    def run(self, start: dict[str, Any] | None, events: Any) -> dict[str, Any]:
+        """Replay ``events`` from ``start`` (the history's, or an unregistered record's);
+        return the final state. States are never changed in place: each event makes a new one."""
+        state = start if start is not None else _unregistered(self.bundle["record"])
+        for index, event in enumerate(events):
             state = self.event(index, event, state)
         return state
 
@@ -285,7 +278,7 @@ class _Replay:
                 continue
             completed = done.get(ob.id)
             if completed is None and ob.id in ARCHIVE_OBLIGATIONS:
-                completed = self.archive_created
+                completed = (self.bundle.get("archive") or {}).get("created_on")
             if completed is not None:
                 if completed > due:
                     self.late(ob, base, pack, "late", completed)
@@ -385,7 +378,7 @@ class _Replay:
         if school is None:
             return
         day = decision.as_of
-        for backup in self.backups:
+        for backup in self.bundle.get("transfer_backups") or ():
             if (
                 backup["school"] == school
                 and backup["date"] >= day
@@ -405,10 +398,14 @@ def replay(
     ``typed``: ``bundle`` is the typed decoder's (its start record and requests converted, D-355).
     """
     history = bundle.get("history")
-    if not history or not history.get("events"):  # nothing to replay: the state it starts from
-        start = history.get("start") if history else None
-        if start is not None:
-            return dict(start)
-        record = bundle["record"]
-        return {"id": record["id"], "stage": record["stage"], "status": "unregistered"}
-    return _Replay(bundle, ctx, out, typed).run()
+    if not history:
+        return _unregistered(bundle["record"])
+    start, events = history.get("start"), history.get("events")
+    if not events:  # nothing to replay: the state it starts from
+        return dict(start) if start is not None else _unregistered(bundle["record"])
+    return _Replay(bundle, ctx, out, typed).run(start, events)
+
+
+def _unregistered(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The state a history without a start record starts from."""
+    return {"id": record["id"], "stage": record["stage"], "status": "unregistered"}
