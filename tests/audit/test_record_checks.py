@@ -93,6 +93,21 @@ def test_o05_archive_within_two_months_of_registration(
         assert found[0].evidence["due"] == "2026-11-02"  # 11-01 is a Sunday: the next working day
 
 
+@pytest.mark.parametrize("transition", [["enroll"], {"id": "report_dropout"}, 7, None])
+def test_a_request_naming_no_transition_is_the_replays_finding_not_a_crash(
+    ctx: AuditContext, transition: Any
+) -> None:
+    """The record checks read the history's requests before anything checks them (O05, O19)."""
+    record = pupil(grade=1, enrolled_on="2026-09-01")
+    del record["has_registry"]
+    stopped = [{"term_start": "2026-09-01", "school": "S1", "stopped_attending_on": "2026-10-12"}]
+    event = {"request": {"transition": transition, "date": "2026-10-20"}}
+    bundle = {"record": record, "attendance": stopped, "history": {"events": [event]}}
+    found = checks(run(bundle, ctx))
+    assert "history.event_error" in found  # the replay words the request's problem
+    assert "O05.archive_overdue" in found and "O19.dropout_not_reported" in found
+
+
 def test_o05_not_for_registrations_before_the_packs(ctx: AuditContext) -> None:
     record = pupil(enrolled_on="2024-09-01")
     del record["has_registry"]

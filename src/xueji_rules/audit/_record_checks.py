@@ -40,6 +40,13 @@ def _events(bundle: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return list((bundle.get("history") or {}).get("events", ()))
 
 
+def _transition(event: Mapping[str, Any]) -> str | None:
+    """The transition an event's request names, if it names one by a string (requests are not
+    checked before the replay decides them, and the replay words their problems)."""
+    transition = (event.get("request") or {}).get("transition")
+    return transition if isinstance(transition, str) else None
+
+
 def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding]) -> None:
     """Append the findings of the per-record checks for ``bundle`` to ``out``."""
     record = bundle["record"]
@@ -69,7 +76,7 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
             and stage in ctx.compulsory
             and (as_of - stopped).days > ctx.spec.dropout_report_days
             and not any(
-                e.get("request", {}).get("transition") == "report_dropout"
+                _transition(e) == "report_dropout"
                 and (request_day(e["request"]) or stopped) >= stopped
                 for e in _events(bundle)
             )
@@ -89,7 +96,7 @@ def check_record(bundle: Mapping[str, Any], ctx: AuditContext, out: list[Finding
     if (
         enrolled_on is not None
         and not record.get("has_registry")
-        and not any(e.get("request", {}).get("transition") in _REGISTERING for e in _events(bundle))
+        and not any(_transition(e) in _REGISTERING for e in _events(bundle))
     ):
         _archive_clock(bundle, ctx, enrolled_on, stage, emit)
 

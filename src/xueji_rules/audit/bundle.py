@@ -91,7 +91,9 @@ def _raw_records(bundle: Mapping[str, Any]) -> list[Any]:
     history = bundle.get("history")
     if isinstance(history, Mapping):
         out.append(history.get("start"))
-        for event in history.get("events") or ():
+        events = history.get("events")
+        # a bundle that failed its schema check may hold anything here (a bad line's finding)
+        for event in events if isinstance(events, list | tuple) else ():
             after = event.get("after") if isinstance(event, Mapping) else None
             if (
                 isinstance(after, Mapping) and "id" in after
