@@ -89,7 +89,8 @@ def deidentify_bundle(
     if isinstance(history, dict):
         if isinstance(history.get("start"), Mapping):
             history["start"] = deidentifier.record(history["start"])
-        for event in history.get("events") or ():
+        events = history.get("events")
+        for event in events if isinstance(events, list) else ():  # a damaged bundle: anything
             after = event.get("after") if isinstance(event, dict) else None
             if isinstance(after, dict) and isinstance(after.get("id"), str):
                 after["id"] = deidentifier.pseudonym("registry_number", after["id"])
