@@ -6,9 +6,12 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.audit.conftest import AS_OF, pupil, write_snapshot
 from xueji_rules import Engine
 from xueji_rules.cli import main
+from xueji_rules.errors import InputError
 
 
 def run(args: list[str]) -> tuple[int, str, str]:
@@ -48,6 +51,13 @@ def test_exit_2_on_bad_input(tmp_path: Path) -> None:
     assert run(["audit", str(root), "--pack", "shanxi", "--as-of", AS_OF, "--jobs", "0"])[0] == 2
     code, _, err = run(["audit", str(root), "--pack", "no_such_pack", "--as-of", AS_OF])
     assert code == 2 and "Traceback" not in err
+    # no law to audit against before the chain's first pack takes effect (never a fallback)
+    code, out, err = run(["audit", str(root), "--pack", "shanxi", "--as-of", "2025-01-02"])
+    assert code == 2 and out == ""
+    assert "no pack of the chain is in force on 2025-01-02 (national from 2025-01-03;" in err
+    assert run(["audit", str(root), "--pack", "shanxi", "--as-of", "2025-01-03"])[0] == 0
+    with pytest.raises(InputError, match="no pack of the chain is in force on 2024-12-31"):
+        Engine("shanxi").audit(root, as_of="2024-12-31")
     with open(root / "bundles.jsonl", "a", encoding="utf-8") as handle:
         handle.write("oops\n")
     code, out, err = run(["audit", str(root), "--pack", "shanxi", "--as-of", AS_OF])

@@ -128,11 +128,21 @@ class AuditContext:
         }
         #: the converters of the top engine: what the typed decoder's start and requests match
         self.top_inputs: EngineInputs = self.inputs[top.pack.id]
+        current = self.engine_on(spec.as_of)
+        if current is None:  # no law to audit against: never a silent fallback (DESIGN 4)
+            spans = "; ".join(
+                f"{e.pack.id} from {e.pack.valid_from}"
+                + (f" to {e.pack.valid_until}" if e.pack.valid_until else "")
+                for e in reversed(engines)
+            )
+            raise InputError(
+                f"no pack of the chain is in force on {spec.as_of} ({spans})",
+                Location(path="as_of"),
+            )
         #: the pack in force on the as-of date (``pack_on(as_of)``; every record's checks ask)
-        self.as_of_pack: Pack | None = self.pack_on(spec.as_of)
+        self.as_of_pack: Pack = current.pack
         # the school calendar of the audited pack gives the terms (facts about schools, not law)
         self.school = top.time.school
-        current = self.engine_on(spec.as_of) or top
         # the records data (checks, live statuses, privacy) of the pack in force on the as-of date
         self.records: RecordsSpec = current.records
         self.hasher = IdentityHasher(spec.identity_key)
