@@ -122,3 +122,11 @@ def test_synth_refuses_bad_rates(tmp_path: Path) -> None:
         == 2
     )
     assert run(["synth", "--students", "0", "-o", str(tmp_path)])[0] == 2
+
+
+def test_synth_refuses_an_output_it_did_not_write(tmp_path: Path) -> None:
+    root = write_snapshot(tmp_path / "s", [{"record": pupil()}])
+    code, _, err = run(["synth", "--students", "5", "-o", str(root)])
+    assert code == 2 and "holds files that synth did not write" in err and "Traceback" not in err
+    code, _, err = run(["synth", "--students", "5", "-o", str(root / "bundles.jsonl")])
+    assert code == 2 and "not a directory" in err

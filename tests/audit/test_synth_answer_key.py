@@ -10,12 +10,14 @@ import io
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from xueji_rules.audit import audit_snapshot
 from xueji_rules.audit.synth import DEFAULT_RATES, SynthConfig, finding_key, synthesize
 from xueji_rules.cli import main
+from xueji_rules.errors import InputError
 from xueji_rules.findings import Finding
 
 AS_OF = "2026-12-31"
@@ -126,3 +128,44 @@ def test_precision_and_recall_at_100k(tmp_path: Path) -> None:
     synthesize(root, SynthConfig(students=100_000, seed=2026))
     result = audit_snapshot(root, pack="shanxi", as_of=AS_OF, jobs=2, reveal_personal_data=True)
     compare(result.findings, answer_key(root))
+
+
+def test_synth_replaces_only_its_own_snapshots(tmp_path: Path, monkeypatch: Any) -> None:
+    """A new, empty or earlier synthetic directory is (re)written whole; a real snapshot, a file
+    or an unwritable place is refused before anything is written, and a run that fails midway
+    leaves the directory as it was."""
+    from xueji_rules.audit import synth
+
+    small = SynthConfig(students=20, seed=1)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    synthesize(empty, small)
+    before = (empty / "bundles.jsonl").read_bytes()
+    (empty / "stale.txt").write_text("from an earlier run", encoding="utf-8")
+    synthesize(empty, SynthConfig(students=30, seed=1))  # an earlier synthetic snapshot: replaced
+    assert not (empty / "stale.txt").exists()
+    assert (empty / "bundles.jsonl").read_bytes() != before
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "bundles.jsonl").write_text('{"record": {}}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="holds files that synth did not write"):
+        synthesize(real, small)
+    assert (real / "bundles.jsonl").read_text(encoding="utf-8") == '{"record": {}}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "real"]  # no staging left
+
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="not a directory"):
+        synthesize(tmp_path / "file", small)
+    with pytest.raises(InputError, match="cannot write the snapshot"):
+        synthesize(tmp_path / "file" / "below", small)
+
+    def broken(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(synth, "write_side", broken)
+    kept = (empty / "bundles.jsonl").read_bytes()
+    with pytest.raises(InputError, match="No space left on device"):
+        synthesize(empty, small)
+    assert (empty / "bundles.jsonl").read_bytes() == kept
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "file", "real"]
