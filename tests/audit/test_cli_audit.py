@@ -49,6 +49,13 @@ def test_exit_2_on_bad_input(tmp_path: Path) -> None:
     assert run(["audit", str(tmp_path / "missing"), "--pack", "shanxi", "--as-of", AS_OF])[0] == 2
     assert run(["audit", str(root), "--pack", "shanxi", "--as-of", "2026-02-30"])[0] == 2
     assert run(["audit", str(root), "--pack", "shanxi", "--as-of", AS_OF, "--jobs", "0"])[0] == 2
+    # output files that cannot be written fail before the run, not after it
+    for flag, what in (("-o", "findings"), ("--summary", "summary")):
+        where = str(tmp_path / "no" / "dir" / "f.json")
+        code, out, err = run(
+            ["audit", str(root), "--pack", "shanxi", "--as-of", AS_OF, flag, where]
+        )
+        assert code == 2 and f"cannot write the {what}" in err and "audited" not in out + err
     code, _, err = run(["audit", str(root), "--pack", "no_such_pack", "--as-of", AS_OF])
     assert code == 2 and "Traceback" not in err
     # no law to audit against before the chain's first pack takes effect (never a fallback)

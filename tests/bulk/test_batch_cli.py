@@ -214,6 +214,7 @@ def test_stdin_and_stdout(tmp_path: Path) -> None:
         (["--batch", "{dir}"], "cannot read the batch file: not a regular file"),
         (["--batch", "/dev/zero"], "not a regular file (read a stream with --batch -)"),
         (["--batch", "{good}", "-o", "{dir}/no/such/dir/out.jsonl"], "cannot write the output"),
+        (["--batch", "{good}", "--summary", "{dir}/no/dir/s.json"], "cannot write the summary"),
         (["--batch", "{good}", "--record", "r.json"], "drop --record/--request"),
         (["--batch", "{good}", "--jobs", "0"], "must be at least 1"),
         (["--batch", "{good}", "-o", "{good}"], "must not be the --batch file"),

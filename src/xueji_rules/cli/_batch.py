@@ -9,7 +9,6 @@ The summary goes to stderr when the decisions go to stdout, else to stdout.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import stat
 import sys
@@ -23,6 +22,8 @@ from xueji_rules.cli._common import (
     ArgumentError,
     at_least,
     engine_from_args,
+    open_for_writing,
+    write_json_file,
 )
 from xueji_rules.errors import InputError, Location
 
@@ -149,14 +150,14 @@ def run_batch_command(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> i
             write, encoded = out.write, False
             report: TextIO = sys.stderr
         else:
-            try:
-                # binary: the workers hand over UTF-8 text, the parent only writes it
-                write, encoded = stack.enter_context(open(args.output, "wb")).write, True
-            except OSError as exc:
-                raise InputError(
-                    f"cannot write the output: {exc.strerror}", Location(file=args.output)
-                ) from None
+            # binary: the workers hand over UTF-8 text, the parent only writes it
+            output = stack.enter_context(open_for_writing(args.output, "output", binary=True))
+            write, encoded = output.write, True
             report = out
+        # opened before the run, so that a summary path that cannot be written fails at once
+        summary_file = (
+            stack.enter_context(open_for_writing(args.summary, "summary")) if args.summary else None
+        )
         progress = _Progress(total, enabled=not args.no_progress)
         stack.callback(progress.close)
         summary = run_batch(
@@ -169,16 +170,9 @@ def run_batch_command(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> i
             chunk_size=args.chunk_size,
             on_chunk=progress.update,
         )
-    report.write(summary.render() + "\n")
-    if args.summary:
-        try:
-            with open(args.summary, "w", encoding="utf-8") as handle:
-                json.dump(summary.to_json(), handle, ensure_ascii=False, indent=2)
-                handle.write("\n")
-        except OSError as exc:
-            raise InputError(
-                f"cannot write the summary: {exc.strerror}", Location(file=args.summary)
-            ) from None
+        if summary_file is not None:
+            write_json_file(summary_file, summary.to_json(), "summary")
+    report.write(summary.render() + "\n")  # after the progress bar is closed
     if summary.errors:
         return EXIT_FINDINGS
     return EXIT_OK

@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 import codecs
 import io
+import json
 import sys
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from xueji_rules._safeio import (
     MAX_INPUT_BYTES,
@@ -32,8 +33,10 @@ __all__ = [
     "Parser",
     "at_least",
     "engine_from_args",
+    "open_for_writing",
     "prepare_streams",
     "read_document",
+    "write_json_file",
     "write_problems",
 ]
 
@@ -57,6 +60,30 @@ def at_least(minimum: int) -> Any:
 
 class ArgumentError(Exception):
     """A malformed command line (reported like any bad input: exit 2)."""
+
+
+def open_for_writing(path: str, what: str, *, binary: bool = False) -> IO[Any]:
+    """``path`` opened for writing (UTF-8 text, or bytes), or an :class:`InputError` naming it
+    and ``what`` it was for (exit 2). Commands open their output files before they start a long
+    run, so a path that cannot be written fails at once."""
+    try:
+        if binary:
+            return open(path, "wb")
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write the {what}: {exc.strerror}", Location(file=path)) from None
+
+
+def write_json_file(handle: IO[str], data: Any, what: str) -> None:
+    """``data`` as indented JSON text and a newline into ``handle`` (a run's summary or report)."""
+    try:
+        json.dump(data, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+        handle.flush()
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the {what}: {exc.strerror}", Location(file=handle.name)
+        ) from None
 
 
 class Parser(argparse.ArgumentParser):

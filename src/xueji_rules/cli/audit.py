@@ -7,11 +7,19 @@ snapshot line that had to be skipped: the run still completes and reports every 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any, TextIO
 
-from xueji_rules.cli._common import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, ArgumentError, at_least
+from xueji_rules.cli._common import (
+    EXIT_BAD_INPUT,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    at_least,
+    open_for_writing,
+    write_json_file,
+)
 
 __all__ = ["register"]
 
@@ -28,27 +36,24 @@ def _audit(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
         checks=tuple(args.checks or ()),
         reveal_personal_data=args.reveal_personal_data,
     )
-    # fail on a bad pack or snapshot before creating the output file
+    # fail on a bad pack or snapshot before creating the output files, and on an output file
+    # that cannot be written before the run
     snapshot = open_snapshot(args.snapshot)
     context_for(spec)
-    if args.output and args.output != "-":
-        try:
-            handle = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise ArgumentError(f"audit: cannot write {args.output}: {exc.strerror}") from None
-        with handle:
-            summary = run_audit(
-                snapshot, spec, handle.write, jobs=args.jobs, chunk_size=args.chunk_size
-            )
+    with ExitStack() as files:
         report: TextIO = out
-    else:
-        summary = run_audit(snapshot, spec, out.write, jobs=args.jobs, chunk_size=args.chunk_size)
-        report = sys.stderr
-    report.write(summary.render() + "\n")
-    if args.summary:
-        with open(args.summary, "w", encoding="utf-8") as handle:
-            json.dump(summary.to_json(), handle, ensure_ascii=False, indent=2)
-            handle.write("\n")
+        write: Callable[[str], Any]
+        if args.output and args.output != "-":
+            write = files.enter_context(open_for_writing(args.output, "findings")).write
+        else:
+            write, report = out.write, sys.stderr
+        summary_file = (
+            files.enter_context(open_for_writing(args.summary, "summary")) if args.summary else None
+        )
+        summary = run_audit(snapshot, spec, write, jobs=args.jobs, chunk_size=args.chunk_size)
+        report.write(summary.render() + "\n")
+        if summary_file is not None:
+            write_json_file(summary_file, summary.to_json(), "summary")
     if summary.bad_line_count:
         return EXIT_BAD_INPUT
     return EXIT_FINDINGS if summary.findings else EXIT_OK
