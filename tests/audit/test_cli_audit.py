@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -137,3 +140,22 @@ def test_synth_refuses_an_output_it_did_not_write(tmp_path: Path) -> None:
     assert code == 2 and "holds files that synth did not write" in err and "Traceback" not in err
     code, _, err = run(["synth", "--students", "5", "-o", str(root / "bundles.jsonl")])
     assert code == 2 and "not a directory" in err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        ({"as_of": AS_OF, "jobs": 0}, "jobs must be a whole number of at least 1, not 0"),
+        ({"as_of": AS_OF, "jobs": "2"}, "jobs must be a whole number"),
+        ({"as_of": AS_OF, "chunk_size": 0}, "chunk_size must be"),
+        ({"as_of": 20261231}, "as_of must be a date or yyyy-mm-dd text, not int"),
+        ({"as_of": dt.datetime(2026, 12, 31)}, "not datetime"),
+        ({"as_of": "20261231"}, "is not a date (yyyy-mm-dd)"),
+    ],
+)
+def test_the_python_api_refuses_bad_arguments_with_input_errors(
+    tmp_path: Path, arguments: dict[str, Any], fragment: str
+) -> None:
+    root = write_snapshot(tmp_path / "s", [{"record": pupil()}])
+    with pytest.raises(InputError, match=re.escape(fragment)):
+        Engine("shanxi").audit(root, **arguments)

@@ -53,6 +53,19 @@ def test_errors_in_place_with_their_class_and_location(shanxi: Engine) -> None:
     assert results[3].location.path == "request.date"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_item_that_is_not_a_pair_is_an_error_in_its_place(shanxi: Engine, jobs: int) -> None:
+    good = scenario_pairs("shanxi")[0]
+    items: list[Any] = [good, {"record": good[0], "request": good[1]}, (*good, {}), "ab", good]
+    results = list(shanxi.decide_many(items, jobs=jobs, chunk_size=2))
+    assert [type(r).__name__ for r in results] == ["Decision", *["InputError"] * 3, "Decision"]
+    assert [str(r) for r in results[1:4]] == [
+        "each item must be a (record, request) pair, not dict",
+        "each item must be a (record, request) pair, not tuple of 3",
+        "each item must be a (record, request) pair, not str",
+    ]
+
+
 def test_pack_object_and_options_reach_the_workers(tmp_path: Path) -> None:
     pack = load_pack("shanxi")
     engine = Engine(pack, strict_calendar=True)

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from xueji_rules.audit.context import spec_from
 from xueji_rules.audit.run import AuditSummary, run_audit
+from xueji_rules.bulk._pairs import check_count
 from xueji_rules.findings import Finding
 
 __all__ = ["AuditResult", "audit_snapshot"]
@@ -42,6 +43,8 @@ def audit_snapshot(
     学籍号s and personal values in clear (masked by default), ``checks=["form"]`` adds the whole
     collection-form check of every record.
     """
+    check_count("jobs", jobs)
+    check_count("chunk_size", chunk_size)
     spec = spec_from(pack, as_of, calendar_files=tuple(calendar_files), **settings)
     if out is None:
         import json

@@ -201,9 +201,11 @@ def context_for(spec: AuditSpec) -> AuditContext:
 def parse_as_of(text: str) -> dt.date:
     """An ``--as-of`` value (``yyyy-mm-dd``), or :class:`InputError`."""
     try:
-        return dt.date.fromisoformat(text)
+        if len(text) == 10 and text[4] == text[7] == "-":  # not the other forms Python reads
+            return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"--as-of: {text!r} is not a date (yyyy-mm-dd)", Location()) from None
+        pass
+    raise InputError(f"--as-of: {text!r} is not a date (yyyy-mm-dd)", Location())
 
 
 def request_day(request: Any) -> dt.date | None:
@@ -237,7 +239,14 @@ def spec_from(pack: str | os.PathLike[str], as_of: dt.date | str, **settings: An
     ref = os.fspath(pack)
     if os.sep in ref or ref.startswith((".", "~")):
         ref = os.path.abspath(os.path.expanduser(ref))
-    day = parse_as_of(as_of) if isinstance(as_of, str) else as_of
+    if isinstance(as_of, str):
+        day = parse_as_of(as_of)
+    elif isinstance(as_of, dt.date) and not isinstance(as_of, dt.datetime):
+        day = as_of
+    else:  # a datetime would not compare with the snapshot's dates
+        raise InputError(
+            f"as_of must be a date or yyyy-mm-dd text, not {type(as_of).__name__}", Location()
+        )
     if "checks" in settings:
         settings["checks"] = frozenset(settings["checks"])
     return AuditSpec(pack=ref, as_of=day, **settings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -38,17 +38,29 @@ def decide_pairs(
     return _in_workers(engine, pairs, jobs, chunk_size)
 
 
+def _decide_item(engine: Engine, item: Any) -> Decision:
+    """``engine.decide`` of one item of ``decide_many``; an item that is not a (record,
+    request) pair is an :class:`InputError` of its own, in its place (never the end of the run)."""
+    if isinstance(item, Sequence) and not isinstance(item, str | bytes) and len(item) == 2:
+        return engine.decide(item[0], item[1])
+    raise InputError(
+        f"each item must be a (record, request) pair, not {type(item).__name__}"
+        + (f" of {len(item)}" if isinstance(item, tuple | list) else ""),
+        Location(),
+    )
+
+
 def _in_process(engine: Engine, pairs: Iterable[Pair]) -> Iterator[Decision | XuejiRulesError]:
-    for record, request in pairs:
+    for item in pairs:
         try:
-            yield engine.decide(record, request)
+            yield _decide_item(engine, item)
         except XuejiRulesError as exc:
             yield exc
 
 
 def _chunks(pairs: Iterable[Pair], size: int) -> Iterator[list[Pair]]:
     it = iter(pairs)
-    while chunk := [(record, request) for record, request in islice(it, size)]:
+    while chunk := list(islice(it, size)):
         yield chunk
 
 
@@ -59,9 +71,9 @@ def decide_chunk(chunk: list[Pair]) -> bytes:
     """
     engine = worker_engine()
     out: list[Decision | PortableError] = []
-    for record, request in chunk:
+    for item in chunk:
         try:
-            out.append(engine.decide(record, request))
+            out.append(_decide_item(engine, item))
         except XuejiRulesError as exc:
             out.append(portable(exc))
     return dumps(out)

@@ -486,17 +486,22 @@ class Engine:
         out: Any = None,
         jobs: int = 1,
         calendar_files: Iterable[str] = (),
+        chunk_size: int = 1000,
+        **settings: Any,
     ) -> Any:
         """Audit a registry snapshot under this engine's pack (see :mod:`xueji_rules.audit`).
 
         Findings go to ``out`` (a path or text stream) as JSONL, or, without ``out``, into the
         returned :class:`~xueji_rules.audit.AuditResult`. Workers load the pack from its directory.
+        ``settings`` are :class:`~xueji_rules.audit.AuditSpec`'s optional fields, as the command
+        line's options: ``checks=["form"]``, ``reveal_personal_data=True``,
+        ``dropout_report_days``. Bad arguments raise :class:`~xueji_rules.errors.InputError`.
         """
         from xueji_rules.audit import audit_snapshot
 
         return audit_snapshot(
             snapshot, pack=self.pack.root, as_of=as_of, out=out, jobs=jobs,
-            calendar_files=tuple(calendar_files),
+            calendar_files=tuple(calendar_files), chunk_size=chunk_size, **settings,
         )  # fmt: skip
 
     @property
