@@ -73,24 +73,22 @@ def _lone_surrogate(value: Any) -> bool:
     return False
 
 
-def _parse(data: bytes | str, pairs_hook: Callable[[Any], Any] | None) -> Any:
-    """The standard library's parser held to the reading rules of the module docstring.
+# built once: json.loads with any hook builds a decoder and its scanner on every call
+_READER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+_STRICT = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=_finite
+)
 
-    Raises ``UnicodeError`` for bytes that are not UTF-8 (or text that cannot be), ``ValueError``
-    (``json.JSONDecodeError`` for the parser's own refusals) for text that is not JSON by those
-    rules, ``RecursionError`` for nesting deeper than the parser goes.
+
+def _parse(text: str, *, strict: bool) -> Any:
+    """The standard library's parser held to the reading rules of the module docstring, on
+    text (callers decode bytes with :func:`_text`); ``strict`` refuses duplicate keys.
+
+    Raises ``ValueError`` (``json.JSONDecodeError`` for the parser's own refusals) for text that
+    is not JSON by those rules, ``RecursionError`` for nesting deeper than the parser goes.
     """
-    if isinstance(data, bytes | bytearray | memoryview):
-        # strictly: json.loads would take UTF-16 and UTF-32, a byte-order mark, and surrogates
-        text = bytes(data).decode("utf-8")
-    else:
-        text = data
-        if not text.isascii():
-            text.encode("utf-8")  # a surrogate character in the text: UnicodeEncodeError
     try:
-        value = json.loads(
-            text, object_pairs_hook=pairs_hook, parse_constant=_no_constant, parse_float=_finite
-        )
+        value = (_STRICT if strict else _READER).decode(text)
     except ValueError as exc:
         if str(exc).startswith("Exceeds the limit"):  # int(): not a hint to raise Python's limit
             raise ValueError(f"an integer has more than {_MAX_DIGITS:,} digits") from None
@@ -100,22 +98,37 @@ def _parse(data: bytes | str, pairs_hook: Callable[[Any], Any] | None) -> Any:
     return value
 
 
+def _text(data: bytes | str) -> str:
+    """``data`` as text: bytes decoded strictly (``json.loads`` would take UTF-16 and UTF-32, a
+    byte-order mark and encoded surrogates), text as it is. ``UnicodeDecodeError`` for bytes
+    that are not UTF-8."""
+    if isinstance(data, str):
+        return data
+    if isinstance(data, bytes | bytearray | memoryview):
+        return bytes(data).decode("utf-8")
+    raise TypeError(f"JSON text must be str or bytes, not {type(data).__name__}")
+
+
 def loads_strict(text: str | bytes) -> Any:
     """Parse JSON by the module's reading rules, refusing duplicate keys too (batch lines,
     service bodies, records and side files), so no value is silently dropped or invented.
 
     ``ValueError`` (``json.JSONDecodeError`` for the parser's own refusals, with their
     position) for text that is not JSON by those rules; ``UnicodeError`` for bytes that are not
-    UTF-8; ``RecursionError`` for nesting deeper than Python's parser goes.
+    UTF-8; ``RecursionError`` for nesting deeper than Python's parser goes. (Text is taken as
+    decoded: a surrogate character that Python code put into it is not looked for.)
     """
-    return _parse(text, _no_duplicates)
+    return _parse(_text(text), strict=True)
 
 
 def _loads_standard(text: bytes | str) -> Any:
     """:func:`loads` without msgspec: ``json.JSONDecodeError`` for anything that is not JSON by
     the reading rules, as msgspec's decoder refuses it."""
     try:
-        return _parse(text, None)
+        data = _text(text)
+        if not data.isascii():
+            data.encode("utf-8")  # a surrogate character in the text (msgspec refuses it too)
+        return _parse(data, strict=False)
     except json.JSONDecodeError:
         raise
     except (UnicodeError, RecursionError):
