@@ -7,13 +7,13 @@ take the same texts, read them to the same values and refuse the same ones.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.engine.test_keysets import same  # equal, types and key order included
 from xueji_rules import _json
 
 msgspec = pytest.importorskip("msgspec", reason="the comparison needs the [fast] extra (msgspec)")
@@ -64,25 +64,12 @@ def _read(reader: Any, text: bytes | str) -> Any:
         return "refused"
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Equal, with the same types all the way down (``1`` is not ``1.0``)."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    return bool(a == b)
-
-
 @pytest.mark.parametrize(("text", "expected"), EDGES, ids=lambda v: repr(v)[:40])
 def test_both_readings_agree_on_the_edges(text: bytes | str, expected: Any) -> None:
     fast = _read(msgspec.json.decode, text)
     standard = _read(_json._loads_standard, text)
-    assert _same(fast, expected)
-    assert _same(standard, expected)
+    assert same(fast, expected)
+    assert same(standard, expected)
 
 
 def test_loads_is_msgspec_with_the_extra() -> None:
@@ -115,7 +102,7 @@ def test_both_readings_agree_on_generated_texts(
     data: bytes | str = text.encode("utf-8", "surrogatepass") if as_bytes else text
     fast = _read(msgspec.json.decode, data)
     standard = _read(_json._loads_standard, data)
-    assert _same(fast, standard), (data, fast, standard)
+    assert same(fast, standard), (data, fast, standard)
 
 
 @settings(max_examples=500, derandomize=True, deadline=None)
@@ -123,7 +110,7 @@ def test_both_readings_agree_on_generated_texts(
 def test_both_readings_refuse_the_same_garbage(data: bytes | str) -> None:
     fast = _read(msgspec.json.decode, data)
     standard = _read(_json._loads_standard, data)
-    assert _same(fast, standard), (data, fast, standard)
+    assert same(fast, standard), (data, fast, standard)
 
 
 @pytest.mark.parametrize(

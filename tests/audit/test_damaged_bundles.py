@@ -94,34 +94,41 @@ def _audit(raw: bytes, ctx: AuditContext, typed: bool) -> Any:
     return ("audited", findings, result.persons, sorted(result.schools))
 
 
-@pytest.mark.parametrize("reveal", [False, True], ids=["masked", "clear"])
-@settings(
+# 300 damaged bundles per test, the same ones on every run
+_EXAMPLES = settings(
     max_examples=300,
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(rng=st.randoms(use_true_random=False), picks=st.integers(0, 10**6), hits=st.integers(1, 3))
+_DAMAGES = given(
+    rng=st.randoms(use_true_random=False), picks=st.integers(0, 10**6), hits=st.integers(1, 3)
+)
+
+
+def _damaged(bundles: list[dict[str, Any]], rng: random.Random, picks: int, hits: int) -> Any:
+    """One of ``bundles``, damaged ``hits`` times."""
+    bundle: Any = bundles[picks % len(bundles)]
+    for _ in range(hits):
+        bundle = damage(bundle, rng)
+    return bundle
+
+
+@pytest.mark.parametrize("reveal", [False, True], ids=["masked", "clear"])
+@_EXAMPLES
+@_DAMAGES
 def test_a_damaged_line_is_audited_or_a_bad_line_alike_by_both_readings(
     bundles: list[dict[str, Any]], reveal: bool, rng: random.Random, picks: int, hits: int
 ) -> None:
     pytest.importorskip("msgspec", reason="the typed reading needs the [fast] extra")
     ctx = context_for(spec_from("shanxi", "2026-12-31", reveal_personal_data=reveal))
-    bundle: Any = bundles[picks % len(bundles)]
-    for _ in range(hits):
-        bundle = damage(bundle, rng)
-    raw = json.dumps(bundle, ensure_ascii=False).encode()
+    raw = json.dumps(_damaged(bundles, rng, picks, hits), ensure_ascii=False).encode()
     general = _audit(raw, ctx, typed=False)
     assert _audit(raw, ctx, typed=True) == general
 
 
-@settings(
-    max_examples=300,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
-@given(rng=st.randoms(use_true_random=False), picks=st.integers(0, 10**6), hits=st.integers(1, 3))
+@_EXAMPLES
+@_DAMAGES
 def test_a_damaged_bundle_is_exported_deidentified_without_error(
     bundles: list[dict[str, Any]], rng: random.Random, picks: int, hits: int
 ) -> None:
@@ -130,9 +137,7 @@ def test_a_damaged_bundle_is_exported_deidentified_without_error(
     from xueji_rules.audit.export import deidentify_bundle
     from xueji_rules.records.deidentify import Deidentifier
 
-    bundle: Any = bundles[picks % len(bundles)]
-    for _ in range(hits):
-        bundle = damage(bundle, rng)
+    bundle = _damaged(bundles, rng, picks, hits)
     if not isinstance(bundle, dict):
         return
     deidentifier = Deidentifier(_engine().records, b"k" * 32, birth_date="year_month")
