@@ -113,7 +113,7 @@ def parse_rates(snapshot: Path, lines: int = 20_000) -> dict[str, float]:
         for _, line in zip(range(lines), handle, strict=False):
             rows.append(line)
     rates = {}
-    readers: dict[str, Any] = {"json parse": json.loads, f"{PARSER} parse (D-356)": loads}
+    readers: dict[str, Any] = {"json parse": json.loads, f"{PARSER} parse (D-360)": loads}
     try:
         import orjson
 

@@ -1,4 +1,4 @@
-"""One reading of JSON input, whatever is installed (``xueji_rules._json``, D-356).
+"""One reading of JSON input, whatever is installed (``xueji_rules._json``, D-360).
 
 msgspec's decoder (the ``[fast]`` extra) and the standard library's held to the same rules must
 take the same texts, read them to the same values and refuse the same ones.

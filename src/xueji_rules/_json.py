@@ -1,6 +1,6 @@
 """JSON on the hot paths (the audit's bundles, batch output lines) and one reading of JSON input.
 
-**Reading.** Every JSON input is read by one set of rules, whatever is installed (D-356): the
+**Reading.** Every JSON input is read by one set of rules, whatever is installed (D-360): the
 text is UTF-8 (no byte-order mark, no encoded surrogates), ``NaN`` and ``Infinity`` are not
 numbers, a number past the range of a double (``1e400``) is refused rather than read as
 infinity, an integer is read exactly (up to Python's 4,300 digits), and a ``\\u`` escape of

@@ -196,7 +196,7 @@ def test_a_side_row_of_the_old_interim_shape_is_a_bad_line(tmp_path: Path) -> No
     ids=["duplicate", "nan", "1e400", "surrogate", "utf8", "deep"],
 )
 def test_a_side_line_is_read_by_the_json_reading_rules(line: bytes, error: str) -> None:
-    """Side files are read as batch lines are (D-356): refused, with the reason, never a crash."""
+    """Side files are read as batch lines are (D-360): refused, with the reason, never a crash."""
     from xueji_rules.audit.snapshot import side_row
 
     problem = side_row("accounts", "accounts.jsonl", 7, line)

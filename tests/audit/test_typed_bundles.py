@@ -27,7 +27,7 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
         handle.write(b'{"record": {"id": "G2", "status": "enrolled", "stage": "primary", '
                      b'"grade": 30}}\n')  # fmt: skip
         handle.write(b"not json\n")
-        # lines at the edges of JSON, which every reading takes or refuses alike (D-356)
+        # lines at the edges of JSON, which every reading takes or refuses alike (D-360)
         pupil = (
             b'{"record": {"id": "G3", "status": "enrolled", "stage": "primary", "person": %s}}\n'
         )

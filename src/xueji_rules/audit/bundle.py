@@ -288,7 +288,7 @@ def _decode_problem(exc: Exception, raw: Any) -> str:
     """The same words whichever JSON parser is installed (the output must not depend on it).
 
     The encoding comes first: msgspec reads bytes and text together and may stop at a syntax
-    error before the bad byte the standard library's path reports first (D-356)."""
+    error before the bad byte the standard library's path reports first (D-360)."""
     if isinstance(exc, UnicodeError) or not _utf8(raw):
         return "not UTF-8 text"
     if isinstance(exc, RecursionError):
