@@ -129,11 +129,10 @@ def _loads_standard(text: bytes | str) -> Any:
         if not data.isascii():
             data.encode("utf-8")  # a surrogate character in the text (msgspec refuses it too)
         return _parse(data, strict=False)
-    except json.JSONDecodeError:
-        raise
-    except (UnicodeError, RecursionError):
-        raise
-    except ValueError as exc:  # a hook's refusal, or an integer past Python's digit limit
+    except ValueError as exc:
+        if isinstance(exc, json.JSONDecodeError | UnicodeError):
+            raise
+        # a hook's refusal, or an integer past Python's digit limit
         raise json.JSONDecodeError(str(exc), text if isinstance(text, str) else "", 0) from None
 
 
