@@ -159,3 +159,15 @@ def test_the_python_api_refuses_bad_arguments_with_input_errors(
     root = write_snapshot(tmp_path / "s", [{"record": pupil()}])
     with pytest.raises(InputError, match=re.escape(fragment)):
         Engine("shanxi").audit(root, **arguments)
+
+
+def test_an_output_file_that_the_audit_reads_is_refused(tmp_path: Path) -> None:
+    root = write_snapshot(tmp_path / "s", [{"record": pupil()}])
+    bundles = root / "bundles.jsonl"
+    before = bundles.read_bytes()
+    findings = str(tmp_path / "f.jsonl")
+    for argv in (["-o", str(bundles)], ["-o", findings, "--summary", str(bundles)],
+                 ["-o", findings, "--summary", findings]):  # fmt: skip
+        code, _, err = run(["audit", str(root), "--pack", "shanxi", "--as-of", AS_OF, *argv])
+        assert code == 2 and "is a file the command already reads or writes" in err
+    assert bundles.read_bytes() == before

@@ -215,6 +215,7 @@ def test_stdin_and_stdout(tmp_path: Path) -> None:
         (["--batch", "/dev/zero"], "not a regular file (read a stream with --batch -)"),
         (["--batch", "{good}", "-o", "{dir}/no/such/dir/out.jsonl"], "cannot write the output"),
         (["--batch", "{good}", "--summary", "{dir}/no/dir/s.json"], "cannot write the summary"),
+        (["--batch", "{good}", "--summary", "{good}"], "a file the command already reads"),
         (["--batch", "{good}", "--record", "r.json"], "drop --record/--request"),
         (["--batch", "{good}", "--jobs", "0"], "must be at least 1"),
         (["--batch", "{good}", "-o", "{good}"], "must not be the --batch file"),

@@ -23,6 +23,8 @@ from xueji_rules.cli._common import (
     at_least,
     engine_from_args,
     open_for_writing,
+    refuse_overwriting,
+    same_file,
     write_json_file,
 )
 from xueji_rules.errors import InputError, Location
@@ -123,13 +125,6 @@ class _Progress:
             self._bar.close()
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.abspath(a) == os.path.abspath(b)
-
-
 def run_batch_command(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     """Run ``decide --batch`` (the handler of ``decide`` calls it when ``--batch`` is given)."""
     from xueji_rules.bulk.batch import run_batch
@@ -138,8 +133,11 @@ def run_batch_command(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> i
         raise ArgumentError(
             "decide: --batch reads records and requests from FILE; drop --record/--request"
         )
-    if "-" not in (args.batch, args.output) and _same_file(args.batch, args.output):
+    if "-" not in (args.batch, args.output) and same_file(args.batch, args.output):
         raise ArgumentError("decide: --output must not be the --batch file (it would be emptied)")
+    if args.summary:
+        inputs = [p for p in (args.batch, args.output) if p != "-"]
+        refuse_overwriting(args.summary, "summary", inputs, "decide")
     engine = engine_from_args(args)  # a bad pack fails here, before any file is created
     with ExitStack() as stack:
         stream, source, total = _open_input(args.batch, stdin)

@@ -13,7 +13,9 @@ import argparse
 import codecs
 import io
 import json
+import os
 import sys
+from collections.abc import Iterable
 from typing import IO, Any, TextIO
 
 from xueji_rules._safeio import (
@@ -36,6 +38,8 @@ __all__ = [
     "open_for_writing",
     "prepare_streams",
     "read_document",
+    "refuse_overwriting",
+    "same_file",
     "write_json_file",
     "write_problems",
 ]
@@ -60,6 +64,26 @@ def at_least(minimum: int) -> Any:
 
 class ArgumentError(Exception):
     """A malformed command line (reported like any bad input: exit 2)."""
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether two paths name one file (the same path when either does not exist yet)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def refuse_overwriting(
+    path: str, what: str, others: Iterable[str | os.PathLike[str]], command: str
+) -> None:
+    """An :class:`ArgumentError` when the output ``path`` is one of the ``others`` the command
+    reads or writes: opening it for writing would empty an input, or mix two outputs."""
+    for other in others:
+        if same_file(path, other):
+            raise ArgumentError(
+                f"{command}: the {what} {path} is a file the command already reads or writes"
+            )
 
 
 def open_for_writing(path: str, what: str, *, binary: bool = False) -> IO[Any]:

@@ -18,6 +18,7 @@ from xueji_rules.cli._common import (
     EXIT_OK,
     at_least,
     open_for_writing,
+    refuse_overwriting,
     write_json_file,
 )
 
@@ -27,7 +28,7 @@ __all__ = ["register"]
 def _audit(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     from xueji_rules.audit.context import context_for, spec_from
     from xueji_rules.audit.run import run_audit
-    from xueji_rules.audit.snapshot import open_snapshot
+    from xueji_rules.audit.snapshot import MANIFEST, open_snapshot
 
     spec = spec_from(
         args.pack,
@@ -40,11 +41,20 @@ def _audit(args: argparse.Namespace, out: TextIO, stdin: TextIO) -> int:
     # that cannot be written before the run
     snapshot = open_snapshot(args.snapshot)
     context_for(spec)
+    # an output file must not be one the audit reads (opening it would empty it)
+    read = [snapshot.root / MANIFEST, *snapshot.bundle_files, *snapshot.side_files.values(),
+            *(args.calendar or ())]  # fmt: skip
+    findings_file = args.output if args.output and args.output != "-" else None
+    if findings_file is not None:
+        refuse_overwriting(findings_file, "findings file", read, "audit")
+    if args.summary:
+        written = [findings_file] if findings_file is not None else []
+        refuse_overwriting(args.summary, "summary", [*read, *written], "audit")
     with ExitStack() as files:
         report: TextIO = out
         write: Callable[[str], Any]
-        if args.output and args.output != "-":
-            write = files.enter_context(open_for_writing(args.output, "findings")).write
+        if findings_file is not None:
+            write = files.enter_context(open_for_writing(findings_file, "findings")).write
         else:
             write, report = out.write, sys.stderr
         summary_file = (
