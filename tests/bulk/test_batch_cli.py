@@ -272,6 +272,13 @@ def test_input_schema_matches_the_line_check() -> None:
             parse_line(raw)
 
 
+@pytest.mark.parametrize("raw", [5, None, 1.5, ["{}"]], ids=repr)
+def test_a_line_that_is_not_text_is_a_bad_line(raw: Any) -> None:
+    """Spark hands over a column's values as they are: anything but text is a bad line."""
+    with pytest.raises(LineError, match=f"a line must be text, not {type(raw).__name__}"):
+        parse_line(raw)
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

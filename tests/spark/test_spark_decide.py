@@ -14,7 +14,7 @@ from tests.bulk.conftest import damaged, scenario_pairs
 from xueji_rules import Engine, InputError, PackError
 from xueji_rules.bulk import error_json
 from xueji_rules.cli import main
-from xueji_rules.spark import DECISION_COLUMNS, decide_dataframe
+from xueji_rules.spark import DECISION_COLUMNS, audit_dataframe, decide_dataframe
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,5 +128,10 @@ def test_bad_columns_and_packs_fail_before_any_job(spark: Any, tmp_path: Path) -
         decide_dataframe(df, "shanxi")
     with pytest.raises(InputError, match="no column 'value'"):
         decide_dataframe(df, "shanxi", line="value")
+    # a lines column must hold text: an int column fails here, not in every task
+    with pytest.raises(InputError, match="column 'id' holds int, not text"):
+        decide_dataframe(df, "shanxi", line="id")
+    with pytest.raises(InputError, match="audit_dataframe: the bundle lines column 'id' holds"):
+        audit_dataframe(df, "shanxi", "2026-12-31", line="id")
     with pytest.raises(PackError):
         decide_dataframe(df, tmp_path)

@@ -105,6 +105,8 @@ def parse_line(raw: RawLine, limit: int = MAX_LINE_BYTES) -> tuple[Any, dict[str
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise _malformed(f"not UTF-8 text (byte {exc.start + 1})") from None
+    elif not isinstance(raw, str):  # a DataFrame's line column of another type (Spark)
+        raise _malformed(f"a line must be text, not {type(raw).__name__}")
     if not raw.strip():
         return None
     try:

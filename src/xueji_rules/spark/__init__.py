@@ -108,13 +108,28 @@ def _engine(pack: str | os.PathLike[str] | Pack | Engine, options: dict[str, Any
     return Engine(pack, **options)
 
 
-def _check_columns(df: Any, wanted: dict[str, str | None]) -> None:
+def _check_columns(
+    df: Any, wanted: dict[str, str | None], caller: str, *, text: bool = False
+) -> None:
+    """Each ``wanted`` column (role -> name) is in ``df``; with ``text``, it holds text (string
+    or binary: JSON lines), so that a wrong column is refused here, not in every task."""
+    from pyspark.sql.types import BinaryType, StringType
+
     present = set(df.columns)
     for role, column in wanted.items():
-        if column is not None and column not in present:
+        if column is None:
+            continue
+        if column not in present:
             have = ", ".join(df.columns) or "none"
             raise InputError(
-                f"decide_dataframe: no column {column!r} for the {role} (columns: {have})",
+                f"{caller}: no column {column!r} for the {role} (columns: {have})",
+                Location(path=column),
+            )
+        kind = df.schema[column].dataType
+        if text and not isinstance(kind, StringType | BinaryType):
+            raise InputError(
+                f"{caller}: the {role} column {column!r} holds {kind.simpleString()}, "
+                "not text (string or binary)",
                 Location(path=column),
             )
 
@@ -152,12 +167,12 @@ def decide_dataframe(
 
     engine = _engine(pack, engine_options)
     if line is not None:
-        _check_columns(df, {"batch lines": line})
+        _check_columns(df, {"batch lines": line}, "decide_dataframe", text=True)
         layout = Layout(record=None, request=None, line=line, id=None)
         fields = [StructField("id", StringType())]
     else:
         ident = id if id is not None and id in df.columns else None
-        _check_columns(df, {"record": record, "request": request})
+        _check_columns(df, {"record": record, "request": request}, "decide_dataframe")
         layout = Layout(record=record, request=request, id=ident)
         fields = [df.schema[ident]] if ident is not None else []
     fields += [
@@ -235,13 +250,13 @@ def audit_dataframe(
     from xueji_rules.spark._frames import audit_plan
 
     if line is not None:
-        _check_columns(df, {"bundle lines": line})
+        _check_columns(df, {"bundle lines": line}, "audit_dataframe", text=True)
     else:
-        _check_columns(df, {"record": "record"})
+        _check_columns(df, {"record": "record"}, "audit_dataframe")
     side = {"verifications": verifications, "accounts": accounts, "staff": staff}
     for kind, frame in side.items():
         if frame is not None:
-            _check_columns(frame, {f"{kind} lines": "value"})
+            _check_columns(frame, {f"{kind} lines": "value"}, "audit_dataframe", text=True)
     shipment, job = _audit_job(
         df.sparkSession, pack, as_of, calendar_files, settings, line=line, facts=cross_record
     )
